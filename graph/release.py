@@ -1,0 +1,110 @@
+"""Records every importer hands to the one write path (`graph.upsert`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+WORLDWIDE = "*"
+FORMATS = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96", "MPEG4_VIDEO")
+RELEASE_TYPES = ("ALBUM", "EP", "SINGLE", "COMPILATION")
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRef:
+    """An artist or a label: its own key and display name."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One format on sale at one price (currency is the release's)."""
+
+    format: str
+    price: Decimal
+    size_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    """Where and when a release may be sold, and the label's share of each sale.
+
+    Licensed on day d in territory t when (t in territories or "*" in territories)
+    and start <= d (or no start) and d < end (or no end): `end` is the first day off sale.
+    """
+
+    territories: tuple[str, ...]
+    royalty_rate: Decimal
+    start: date | None = None
+    end: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """A track of a release; `key` is the ISRC for feeds, the source id for Chinook."""
+
+    key: str
+    title: str
+    duration_ms: int
+    disc_number: int
+    track_number: int
+    artists: tuple[PartyRef, ...]
+    offers: tuple[Offer, ...]
+    isrc: str | None = None
+    composer: str | None = None
+    genre: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """An album, EP, single or compilation with everything needed to sell it."""
+
+    key: str
+    title: str
+    type: str
+    artists: tuple[PartyRef, ...]
+    genres: tuple[str, ...]
+    rights: Rights
+    currency: str
+    album_offers: tuple[Offer, ...]
+    tracks: tuple[TrackRecord, ...]
+    upc: str | None = None
+    release_date: date | None = None
+    label: PartyRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """A store customer; `country` is ISO 3166-1 alpha-2."""
+
+    key: str
+    country: str
+    name: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLineRecord:
+    """One track sold; `album_key` is set when it was sold as part of a whole album."""
+
+    track_key: str
+    format: str
+    price: Decimal
+    royalty_rate: Decimal
+    album_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseRecord:
+    """A completed sale as stored: the prices and rates in force at that moment."""
+
+    key: str
+    customer_key: str
+    purchased_at: datetime
+    territory: str
+    currency: str
+    lines: tuple[PurchaseLineRecord, ...]
+    idempotency_key: str | None = None

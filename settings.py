@@ -1,0 +1,69 @@
+"""Configuration read from the environment (names fixed by the contract)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_URI = "bolt://127.0.0.1:7687"
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything tunegraph reads from its environment."""
+
+    neo4j_uri: str = DEFAULT_URI
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = ""
+    neo4j_database: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    jwt_secret: str = "dev-secret-change-me"
+    model_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "models")
+    rate_limit: int = 50_000
+    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph")
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "4g"
+
+    @property
+    def local_bolt(self) -> tuple[str, int] | None:
+        """(host, port) when NEO4J_URI is a Bolt address on this machine, else None."""
+        parts = urlsplit(self.neo4j_uri)
+        if parts.scheme not in ("bolt", "neo4j") or parts.hostname not in LOOPBACK:
+            return None
+        return parts.hostname or "127.0.0.1", parts.port or 7687
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Settings from os.environ (or the given mapping)."""
+        e = os.environ if env is None else env
+        data_dir = Path(e.get("TUNEGRAPH_DATA_DIR") or PROJECT_ROOT / ".tunegraph")
+        return cls(
+            neo4j_uri=e.get("NEO4J_URI") or DEFAULT_URI,
+            neo4j_user=e.get("NEO4J_USER") or "neo4j",
+            neo4j_password=e.get("NEO4J_PASSWORD", ""),
+            neo4j_database=e.get("NEO4J_DATABASE") or None,
+            host=e.get("TUNEGRAPH_HOST") or "127.0.0.1",
+            port=_int(e, "TUNEGRAPH_PORT", 8000),
+            jwt_secret=e.get("TUNEGRAPH_JWT_SECRET") or "dev-secret-change-me",
+            model_dir=Path(e.get("TUNEGRAPH_MODEL_DIR") or data_dir / "models"),
+            rate_limit=_int(e, "TUNEGRAPH_RATE_LIMIT", 50_000),
+            data_dir=data_dir,
+            neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
+            neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
+        )
