@@ -31,7 +31,7 @@ def _db(args: argparse.Namespace, settings: Settings) -> None:
 def _import_chinook(args: argparse.Namespace, settings: Settings) -> None:
     from graph.importers import chinook
 
-    print(asyncio.run(chinook.run(settings, Path(args.sqlite))))
+    print(asyncio.run(chinook.run(settings, Path(args.sqlite), if_empty=args.if_empty)))
 
 
 def _import_feed(args: argparse.Namespace, settings: Settings) -> None:
@@ -49,7 +49,7 @@ def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
 def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
     from graph import training
 
-    print(asyncio.run(training.train_from_graph(settings)))
+    print(asyncio.run(training.train_from_graph(settings, if_missing=args.if_missing)))
 
 
 def _recs_offline(args: argparse.Namespace, settings: Settings) -> None:
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     sources = imp.add_subparsers(dest="source", required=True)
     chinook = sources.add_parser("chinook", help="the bundled Chinook music store")
     chinook.add_argument("sqlite", nargs="?", default=str(CHINOOK_SQLITE), help="Chinook SQLite file")
+    chinook.add_argument("--if-empty", action="store_true", help="only when the graph has no albums")
     chinook.set_defaults(func=_import_chinook)
     feed = sources.add_parser("feed", help="a catalog feed (JSON Lines); idempotent")
     feed.add_argument("file", help="FILE.jsonl")
@@ -110,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     recs = groups.add_parser("recs", help="the recommender")
     recs_actions = recs.add_subparsers(dest="action", required=True)
-    recs_actions.add_parser("train", help="train on the purchases in the graph").set_defaults(
-        func=_recs_train)
+    train = recs_actions.add_parser("train", help="train on the purchases in the graph")
+    train.add_argument("--if-missing", action="store_true", help="only when no model exists yet")
+    train.set_defaults(func=_recs_train)
     off = recs_actions.add_parser("offline", help="top-K per user from an interactions file")
     off.add_argument("--train", required=True, help="interactions TSV: user, item[, weight]")
     off.add_argument("--k", type=_positive, default=10, help="items per user (default 10)")

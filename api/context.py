@@ -1,0 +1,38 @@
+"""What every resolver can reach during one request."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from api.loaders import Loaders
+from graph.driver import Graph
+
+
+@dataclass
+class Context:
+    """The request, the graph, per-request loaders and the caller."""
+
+    request: Request | WebSocket
+    response: Response | None
+    graph: Graph
+    loaders: Loaders
+    services: Any = None
+    viewer: Any = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def today(self) -> date:
+        """Today in UTC: the day rights are judged on."""
+        return self.now.date()
+
+
+Info = StrawberryInfo[Context, None]

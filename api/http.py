@@ -1,0 +1,35 @@
+"""The GraphQL ASGI endpoint: per-request context, metrics and HTTP semantics."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from api.context import Context
+from api.loaders import Loaders
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """Strawberry's ASGI app with tunegraph's context."""
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
+        state = request.app.state
+        return Context(
+            request=request,
+            response=response if isinstance(response, Response) else None,
+            graph=state.graph,
+            loaders=Loaders(state.graph),
+            services=state,
+        )
+
+    async def process_result(self, request: Request | WebSocket, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            data["errors"] = [e.formatted for e in result.errors]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data

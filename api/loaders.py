@@ -1,0 +1,44 @@
+"""Per-request DataLoaders: every field of a level of a query is one Cypher query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from graph import catalog
+from graph.catalog import Page, PageRequest, Row
+from graph.driver import Cypher, Graph
+
+
+def _rows(graph: Graph, query: Cypher) -> DataLoader[str, Row | None]:
+    return DataLoader(partial(catalog.rows_by_key, graph, query))
+
+
+def _children(graph: Graph, query: Cypher) -> DataLoader[str, list[Row]]:
+    return DataLoader(partial(catalog.children_by_key, graph, query))
+
+
+class Loaders:
+    """The loaders of one request, so nothing is cached across requests or viewers."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.artist = _rows(graph, catalog.ARTISTS_BY_KEYS)
+        self.album = _rows(graph, catalog.ALBUMS_BY_KEYS)
+        self.track = _rows(graph, catalog.TRACKS_BY_KEYS)
+        self.genre = _rows(graph, catalog.GENRES_BY_KEYS)
+        self.label = _rows(graph, catalog.LABELS_BY_KEYS)
+        self.album_tracks = _children(graph, catalog.ALBUM_TRACKS)
+        self.album_artists = _children(graph, catalog.ALBUM_ARTISTS)
+        self.track_artists = _children(graph, catalog.TRACK_ARTISTS)
+        self.album_genres = _children(graph, catalog.ALBUM_GENRES)
+        self.page: DataLoader[PageRequest, Page] = DataLoader(
+            partial(catalog.pages, graph), cache=False
+        )
+        self.count: DataLoader[tuple[str, Any], int] = DataLoader(self._counts, cache=False)
+
+    async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
+        return await catalog.counts(self.graph, requests)

@@ -1,0 +1,72 @@
+"""Operations endpoints: /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+GRAPHQL_REQUESTS = Counter(
+    "tunegraph_graphql_requests", "GraphQL requests answered", ["method", "status"]
+)
+REQUEST_LATENCY = Histogram(
+    "tunegraph_request_latency_seconds",
+    "Latency of GraphQL requests",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+
+
+async def healthz(request: Request) -> Response:
+    """The process is alive."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Neo4j answers and a model is loaded; 503 with the reasons otherwise."""
+    state = request.app.state
+    problems = []
+    try:
+        await asyncio.wait_for(state.graph.ping(), timeout=2.0)
+    except Exception as exc:  # any failure to answer means not ready
+        problems.append(f"neo4j: {type(exc).__name__}: {exc}")
+    models = getattr(state, "models", None)
+    if models is not None and models.current is None:
+        problems.append("model: no recommender model loaded (run `tunegraph recs train`)")
+    if problems:
+        return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text exposition."""
+    return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetrics:
+    """ASGI middleware counting GraphQL requests by method and status, and timing them."""
+
+    def __init__(self, app: Any, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def send_status(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            REQUEST_LATENCY.observe(time.perf_counter() - started)
+            GRAPHQL_REQUESTS.labels(scope["method"], str(status[0])).inc()

@@ -1,0 +1,115 @@
+"""Relay connections: page sizes, opaque keyset cursors, edges and page info."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from api.errors import bad_argument
+from graph.catalog import Page
+
+DEFAULT_FIRST = 20
+MAX_FIRST = 100
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    """Ascending or descending; ties are always broken by id, ascending."""
+
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+def page_size(first: int | None, argument: str = "first") -> int:
+    """`first`, defaulted and checked: 0..100, never silently truncated."""
+    if first is None:
+        return DEFAULT_FIRST
+    if first < 0:
+        raise bad_argument(argument, f"must not be negative, got {first}")
+    if first > MAX_FIRST:
+        raise bad_argument(argument, f"may not exceed {MAX_FIRST}, got {first}")
+    return first
+
+
+def encode_cursor(order: str, value: Any, key: str) -> str:
+    """An opaque cursor holding the sort value and key of a row, and the order it belongs to."""
+    tagged = ["d", value.isoformat()] if isinstance(value, date) else ["v", value]
+    raw = json.dumps([order, tagged, key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tuple[Any, str] | None:
+    """(sort value, key) of a cursor made for `order`; BAD_REQUEST otherwise."""
+    if cursor is None:
+        return None
+    try:
+        made_for, (tag, value), key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag == "d":
+            value = date.fromisoformat(value)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise bad_argument(argument, f"{cursor!r} is not a cursor of this list") from None
+    if made_for != order or not isinstance(key, str):
+        raise bad_argument(argument, "the cursor belongs to a list in another order")
+    return value, key
+
+
+@strawberry.type
+class PageInfo:
+    """Where a page stands in its list."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeT]):
+    """A node and its cursor."""
+
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    """A page of a list that can grow."""
+
+    edges: list[Edge[NodeT]]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list holds.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+def connection(
+    page: Page,
+    size: int,
+    after: str | None,
+    order: str,
+    make: Callable[[dict[str, Any]], NodeT],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[NodeT]:
+    """A connection from a page fetched with one row more than asked (that row says 'more')."""
+    rows: Sequence[dict[str, Any]] = page.rows[:size]
+    edges = [
+        Edge(cursor=encode_cursor(order, value, row["key"]), node=make(row))
+        for row, value in zip(rows, page.values, strict=False)
+    ]
+    info = PageInfo(
+        has_next_page=len(page.rows) > size,
+        has_previous_page=after is not None,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, page_info=info, count=count)

@@ -1,0 +1,97 @@
+"""The Artist type, its filter and order."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from api.context import Info
+from api.ids import to_global
+from api.pagination import Connection, SortDirection, connection, decode_cursor, page_size
+from api.types.node import Node, resolves
+from graph.catalog import PageRequest
+
+if TYPE_CHECKING:
+    from api.types.album import Album, AlbumOrder
+    from api.types.track import Track
+
+
+@strawberry.enum
+class ArtistSortField(Enum):
+    NAME = "NAME"
+    POPULARITY = "POPULARITY"
+
+
+@strawberry.input
+class ArtistOrder:
+    field: ArtistSortField
+    direction: SortDirection
+
+
+@strawberry.input
+class ArtistFilter:
+    name: str | None = None
+    name_contains: str | None = None
+
+
+@strawberry.type
+class Artist(Node):
+    """A performer credited on albums and tracks."""
+
+    id: strawberry.ID
+    name: str
+    key: strawberry.Private[str]
+    row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Artist:
+        """An Artist from its graph row."""
+        return cls(id=strawberry.ID(to_global("Artist", row["key"])), name=row["name"],
+                   key=row["key"], row=row)
+
+    @strawberry.field
+    async def albums(
+        self,
+        info: Info,
+        order_by: Annotated[AlbumOrder, strawberry.lazy("api.types.album")] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
+        from api.types.album import album_connection
+
+        return await album_connection(info, {"artist": self.key}, order_by, first, after)
+
+    @strawberry.field(description="Best-selling tracks of this artist.")
+    async def top_tracks(
+        self, info: Info, territory: str | None = None, first: int | None = None
+    ) -> list[Annotated[Track, strawberry.lazy("api.types.track")]]:
+        from api.types.track import Track
+
+        size = page_size(first)
+        f = {"artist": self.key, "territory": territory.upper() if territory else None}
+        page = await info.context.loaders.page.load(
+            PageRequest("tracks", f, "POPULARITY", True, None, size)
+        )
+        return [Track.from_row(r) for r in page.rows]
+
+
+async def artist_connection(
+    info: Info, f: dict[str, Any], order: ArtistOrder | None, first: int | None, after: str | None
+) -> Connection[Artist]:
+    """A page of artists under a filter and an order."""
+    field = order.field.value if order else "NAME"
+    desc = bool(order and order.direction is SortDirection.DESC)
+    label = f"{field}:{'DESC' if desc else 'ASC'}"
+    size = page_size(first)
+    request = PageRequest("artists", f, field, desc, decode_cursor(after, label), size + 1)
+    page = await info.context.loaders.page.load(request)
+    return connection(page, size, after, label, Artist.from_row,
+                      lambda: info.context.loaders.count.load(("artists", f)))
+
+
+@resolves("Artist")
+async def _artists(info: Info, keys: list[str]) -> list[Any]:
+    rows = await info.context.loaders.artist.load_many(keys)
+    return [Artist.from_row(r) if r else None for r in rows]

@@ -1,0 +1,147 @@
+"""The Track type, its filter and order."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from api.context import Info
+from api.ids import key_of, to_global
+from api.pagination import Connection, SortDirection, connection, decode_cursor, page_size
+from api.types.node import Node, resolves
+from api.types.offer import Offer, offers_of
+from graph.catalog import PageRequest
+from graph.rights import on_sale
+
+if TYPE_CHECKING:
+    from api.types.album import Album
+    from api.types.artist import Artist
+    from api.types.genre import Genre
+
+
+@strawberry.enum
+class TrackSortField(Enum):
+    TITLE = "TITLE"
+    DURATION = "DURATION"
+    POPULARITY = "POPULARITY"
+
+
+@strawberry.input
+class TrackOrder:
+    field: TrackSortField
+    direction: SortDirection
+
+
+@strawberry.input
+class TrackFilter:
+    title: str | None = None
+    title_contains: str | None = None
+    artist: strawberry.ID | None = None
+    album: strawberry.ID | None = None
+    genre: strawberry.ID | None = None
+    isrc: str | None = None
+    min_duration_ms: int | None = None
+    max_duration_ms: int | None = None
+    territory: str | None = None
+
+    def as_params(self) -> dict[str, Any]:
+        """The filter as graph parameters, IDs turned into keys."""
+        return {
+            "title": self.title,
+            "titleContains": self.title_contains,
+            "artist": key_of(self.artist, "Artist", "filter.artist") if self.artist else None,
+            "album": key_of(self.album, "Album", "filter.album") if self.album else None,
+            "genre": key_of(self.genre, "Genre", "filter.genre") if self.genre else None,
+            "isrc": self.isrc.replace("-", "").upper() if self.isrc else None,
+            "minDurationMs": self.min_duration_ms,
+            "maxDurationMs": self.max_duration_ms,
+            "territory": self.territory.upper() if self.territory else None,
+        }
+
+
+@strawberry.type
+class Track(Node):
+    """A recording on an album."""
+
+    id: strawberry.ID
+    title: str
+    isrc: str | None
+    duration_ms: int
+    disc_number: int
+    track_number: int
+    composer: str | None
+    key: strawberry.Private[str]
+    row: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Track:
+        """A Track from its graph row."""
+        return cls(
+            id=strawberry.ID(to_global("Track", row["key"])),
+            title=row["title"],
+            isrc=row.get("isrc"),
+            duration_ms=row.get("durationMs") or 0,
+            disc_number=row.get("discNumber") or 1,
+            track_number=row.get("trackNumber") or 1,
+            composer=row.get("composer"),
+            key=row["key"],
+            row=row,
+        )
+
+    async def _album_row(self, info: Info) -> dict[str, Any]:
+        row = await info.context.loaders.album.load(self.row["albumKey"])
+        assert row is not None, f"track {self.key} has no album"
+        return row
+
+    @strawberry.field
+    async def album(self, info: Info) -> Annotated[Album, strawberry.lazy("api.types.album")]:
+        from api.types.album import Album
+
+        return Album.from_row(await self._album_row(info))
+
+    @strawberry.field(description="Main artist first.")
+    async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:
+        from api.types.artist import Artist
+
+        return [Artist.from_row(r) for r in await info.context.loaders.track_artists.load(self.key)]
+
+    @strawberry.field
+    async def genre(self, info: Info) -> Annotated[Genre, strawberry.lazy("api.types.genre")] | None:
+        from api.types.genre import Genre
+
+        key = self.row.get("genreKey")
+        row = await info.context.loaders.genre.load(key) if key else None
+        return Genre.from_row(row) if row else None
+
+    @strawberry.field(description="Empty where the track is not licensed in `territory`.")
+    async def offers(self, info: Info, territory: str | None = None) -> list[Offer]:
+        album = await self._album_row(info)
+        if not on_sale(album, territory, info.context.today):
+            return []
+        return offers_of(self.row, album.get("currency") or "USD")
+
+    @strawberry.field
+    async def available_in(self, info: Info, territory: str) -> bool:
+        return on_sale(await self._album_row(info), territory, info.context.today)
+
+
+async def track_connection(
+    info: Info, f: dict[str, Any], order: TrackOrder | None, first: int | None, after: str | None
+) -> Connection[Track]:
+    """A page of tracks under a filter and an order."""
+    field = order.field.value if order else "TITLE"
+    desc = bool(order and order.direction is SortDirection.DESC)
+    label = f"{field}:{'DESC' if desc else 'ASC'}"
+    size = page_size(first)
+    request = PageRequest("tracks", f, field, desc, decode_cursor(after, label), size + 1)
+    page = await info.context.loaders.page.load(request)
+    return connection(page, size, after, label, Track.from_row,
+                      lambda: info.context.loaders.count.load(("tracks", f)))
+
+
+@resolves("Track")
+async def _tracks(info: Info, keys: list[str]) -> list[Any]:
+    rows = await info.context.loaders.track.load_many(keys)
+    return [Track.from_row(r) if r else None for r in rows]

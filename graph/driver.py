@@ -1,0 +1,124 @@
+"""The one async Neo4j driver of a process, running named queries and counting them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from prometheus_client import Counter
+
+from settings import Settings
+
+T = TypeVar("T")
+
+CYPHER_QUERIES = Counter(
+    "tunegraph_cypher_queries", "Cypher queries sent to Neo4j", ["query"]
+)
+UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
+
+
+@dataclass(frozen=True, slots=True)
+class Cypher:
+    """A named, parameterised Cypher query; the name labels its metric."""
+
+    name: str
+    text: LiteralString
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values (also inside lists and maps) as Python's own."""
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    if isinstance(value, dict):
+        return {k: native(v) for k, v in value.items()}
+    return value
+
+
+def _rows(records: list[neo4j.Record]) -> list[dict[str, Any]]:
+    return [{k: native(r[k]) for k in r.keys()} for r in records]  # noqa: SIM118
+
+
+def queries_sent() -> float:
+    """Cypher queries sent by this process so far, all names together."""
+    return sum(
+        sample.value
+        for metric in CYPHER_QUERIES.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total")
+    )
+
+
+class Graph:
+    """Named queries over one async driver: reads routed to readers, writes retried."""
+
+    def __init__(self, driver: AsyncDriver, database: str | None) -> None:
+        self.driver = driver
+        self.database = database
+
+    @classmethod
+    def connect(cls, settings: Settings) -> Graph:
+        """A Graph for NEO4J_URI (bolt:// or neo4j://); connects lazily."""
+        auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_password else None
+        driver = AsyncGraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=auth,
+            max_connection_pool_size=64,
+            connection_acquisition_timeout=10.0,
+            connection_timeout=5.0,
+            max_transaction_retry_time=15.0,
+            notifications_min_severity="OFF",
+        )
+        return cls(driver, settings.neo4j_database)
+
+    async def read(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a read query, as plain dicts with native values."""
+        return await self._run(query, params, RoutingControl.READ)
+
+    async def write(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of a write query run in its own retried transaction."""
+        return await self._run(query, params, RoutingControl.WRITE)
+
+    async def _run(
+        self, query: Cypher, params: Mapping[str, Any] | None, routing: RoutingControl
+    ) -> list[dict[str, Any]]:
+        CYPHER_QUERIES.labels(query.name).inc()
+        records, _, _ = await self.driver.execute_query(
+            query.text, dict(params or {}), routing_=routing, database_=self.database
+        )
+        return _rows(records)
+
+    async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run `work` in one write transaction, retried as a whole on transient errors."""
+
+        async def unit(tx: AsyncManagedTransaction) -> T:
+            return await work(Tx(tx))
+
+        async with self.driver.session(database=self.database) as session:
+            return await session.execute_write(unit)
+
+    async def ping(self) -> None:
+        """Raise unless Neo4j answers a trivial query."""
+        await self.read(Cypher("ping", "RETURN 1 AS ok"))
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        await self.driver.close()
+
+
+class Tx:
+    """Named queries inside one managed transaction."""
+
+    def __init__(self, tx: AsyncManagedTransaction) -> None:
+        self._tx = tx
+
+    async def run(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows of one query of the transaction."""
+        CYPHER_QUERIES.labels(query.name).inc()
+        result = await self._tx.run(query.text, dict(params or {}))
+        return _rows([r async for r in result])

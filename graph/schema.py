@@ -1,0 +1,57 @@
+"""Constraints and indexes for every key the API looks up, created idempotently."""
+
+from __future__ import annotations
+
+from graph.driver import Cypher, Graph
+
+KEYED_LABELS = ("Artist", "Album", "Track", "Genre", "Label", "Customer", "Purchase")
+
+STATEMENTS: tuple[Cypher, ...] = (
+    Cypher("schema", "CREATE CONSTRAINT artist_key IF NOT EXISTS FOR (n:Artist) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT album_key IF NOT EXISTS FOR (n:Album) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT track_key IF NOT EXISTS FOR (n:Track) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT genre_key IF NOT EXISTS FOR (n:Genre) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT label_key IF NOT EXISTS FOR (n:Label) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT customer_key IF NOT EXISTS FOR (n:Customer) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT purchase_key IF NOT EXISTS FOR (n:Purchase) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE INDEX artist_name IF NOT EXISTS FOR (n:Artist) ON (n.name)"),
+    Cypher("schema", "CREATE INDEX artist_popularity IF NOT EXISTS FOR (n:Artist) ON (n.popularity)"),
+    Cypher("schema", "CREATE INDEX album_title IF NOT EXISTS FOR (n:Album) ON (n.title)"),
+    Cypher("schema", "CREATE INDEX album_release_date IF NOT EXISTS FOR (n:Album) ON (n.releaseDate)"),
+    Cypher("schema", "CREATE INDEX album_popularity IF NOT EXISTS FOR (n:Album) ON (n.popularity)"),
+    Cypher("schema", "CREATE INDEX album_upc IF NOT EXISTS FOR (n:Album) ON (n.upc)"),
+    Cypher("schema", "CREATE INDEX track_title IF NOT EXISTS FOR (n:Track) ON (n.title)"),
+    Cypher("schema", "CREATE INDEX track_isrc IF NOT EXISTS FOR (n:Track) ON (n.isrc)"),
+    Cypher("schema", "CREATE INDEX track_duration IF NOT EXISTS FOR (n:Track) ON (n.durationMs)"),
+    Cypher("schema", "CREATE INDEX track_popularity IF NOT EXISTS FOR (n:Track) ON (n.popularity)"),
+    Cypher("schema", "CREATE INDEX purchase_time IF NOT EXISTS FOR (n:Purchase) ON (n.purchasedAt)"),
+    Cypher(
+        "schema",
+        "CREATE INDEX purchase_idempotency IF NOT EXISTS FOR (n:Purchase) "
+        "ON (n.customerKey, n.idempotencyKey)",
+    ),
+    Cypher(
+        "schema",
+        "CREATE FULLTEXT INDEX search_artist IF NOT EXISTS FOR (n:Artist) ON EACH [n.name] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+    ),
+    Cypher(
+        "schema",
+        "CREATE FULLTEXT INDEX search_album IF NOT EXISTS FOR (n:Album) ON EACH [n.title] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+    ),
+    Cypher(
+        "schema",
+        "CREATE FULLTEXT INDEX search_track IF NOT EXISTS FOR (n:Track) ON EACH [n.title] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+    ),
+)
+
+AWAIT_INDEXES = Cypher("schema_await", "CALL db.awaitIndexes(300)")
+
+
+async def ensure_schema(graph: Graph) -> None:
+    """Create every constraint and index that is missing, and wait until they are online."""
+    for statement in STATEMENTS:
+        await graph.write(statement)
+    await graph.write(AWAIT_INDEXES)

@@ -1,0 +1,77 @@
+"""Fixtures over the real Neo4j that `make test` starts (NEO4J_URI; Chinook imported once)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.driver import Graph, queries_sent
+from graph.importers import chinook
+from server import create_app
+from settings import PROJECT_ROOT, Settings
+
+CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+async def graph(settings: Settings) -> AsyncIterator[Graph]:
+    g = Graph.connect(settings)
+    await chinook.load(g, chinook.read_chinook(CHINOOK), quiet=True)
+    yield g
+    await g.close()
+
+
+@pytest.fixture(scope="session")
+async def client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:
+            yield c
+
+
+@pytest.fixture(scope="session")
+def sqlite() -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(f"file:{CHINOOK}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    yield conn
+    conn.close()
+
+
+class GraphQL:
+    """Posts queries and counts the Cypher they cost."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.last_cypher = 0.0
+
+    async def __call__(
+        self, query: str, variables: dict[str, object] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, object]:
+        before = queries_sent()
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {}
+        )
+        self.last_cypher = queries_sent() - before
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, object] = response.json()
+        return body
+
+
+@pytest.fixture(scope="session")
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    return GraphQL(client)
+
+
+def chinook_path() -> Path:
+    """The bundled Chinook file tests compare against."""
+    return CHINOOK
