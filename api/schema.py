@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
-from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.errors import ErrorPolicy
@@ -19,19 +16,6 @@ from api.types.catalog import CatalogQuery
 from api.types.genre import Genre
 from api.types.label import Label
 from api.types.track import Track
-
-Date = strawberry.scalar(
-    date, name="Date", description='A calendar day, "2026-11-28".',
-    serialize=lambda v: v.isoformat(), parse_value=lambda v: date.fromisoformat(v),
-)
-DateTime = strawberry.scalar(
-    datetime, name="DateTime", description='An instant with its offset, "2026-11-28T14:03:00+00:00".',
-    serialize=lambda v: v.isoformat(), parse_value=lambda v: datetime.fromisoformat(v),
-)
-DecimalScalar = strawberry.scalar(
-    Decimal, name="Decimal", description='Money and rates as a decimal string, "0.99".',
-    serialize=lambda v: format(v, "f"), parse_value=lambda v: Decimal(str(v)),
-)
 
 QUERY_TYPES: tuple[type, ...] = (CatalogQuery,)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label)
@@ -51,7 +35,4 @@ def build_schema() -> strawberry.Schema:
         query=query,
         types=list(EXTRA_TYPES),
         extensions=[ErrorPolicy, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
-        config=StrawberryConfig(
-            scalar_map={date: Date, datetime: DateTime, Decimal: DecimalScalar}  # type: ignore[dict-item]
-        ),
     )

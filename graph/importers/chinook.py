@@ -42,10 +42,23 @@ MEDIA_FORMATS = {
 }
 
 
+UPSERT_ARTISTS = Cypher(
+    "upsert_artists",
+    """
+    UNWIND $artists AS ar
+    MERGE (x:Artist {key: ar.key})
+    ON CREATE SET x.popularity = 0
+    SET x.name = ar.name
+    RETURN count(x) AS written
+    """,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ChinookStore:
     """Everything the Chinook file holds, as records for the write path."""
 
+    artists: list[PartyRef]
     releases: list[Release]
     customers: list[CustomerRecord]
     purchases: list[PurchaseRecord]
@@ -172,13 +185,16 @@ def _purchases(conn: sqlite3.Connection) -> Iterator[PurchaseRecord]:
 def read_chinook(path: Path) -> ChinookStore:
     """Read the whole Chinook file into records."""
     with _connect(path) as conn:
-        return ChinookStore(_releases(conn), _customers(conn), list(_purchases(conn)))
+        artists = [PartyRef(str(r["ArtistId"]), r["Name"]) for r in conn.execute("SELECT * FROM Artist")]
+        return ChinookStore(artists, _releases(conn), _customers(conn), list(_purchases(conn)))
 
 
 async def load(graph: Graph, store: ChinookStore, quiet: bool = False) -> str:
     """Write a Chinook store through the one write path; running it twice changes nothing."""
     await ensure_schema(graph)
     summary = await write_releases(graph, store.releases, total=len(store.releases), quiet=quiet)
+    # Chinook lists artists with no album; the release path only meets credited ones.
+    await graph.write(UPSERT_ARTISTS, {"artists": [{"key": a.key, "name": a.name} for a in store.artists]})
     customers = await write_customers(graph, store.customers, quiet=quiet)
     purchases = await write_purchase_history(
         graph, store.purchases, total=len(store.purchases), quiet=quiet
