@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
@@ -92,6 +92,14 @@ class Graph:
             query.text, dict(params or {}), routing_=routing, database_=self.database
         )
         return _rows(records)
+
+    async def stream(self, query: Cypher, params: Mapping[str, Any] | None = None) -> AsyncIterator[tuple[Any, ...]]:
+        """Rows of a large read as tuples, without holding them all in memory."""
+        CYPHER_QUERIES.labels(query.name).inc()
+        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            result = await session.run(query.text, dict(params or {}))
+            async for record in result:
+                yield tuple(native(v) for v in record.values())
 
     async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run `work` in one write transaction, retried as a whole on transient errors."""
