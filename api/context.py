@@ -12,6 +12,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from api.auth import Viewer
+from api.errors import ApiError
 from api.loaders import Loaders
 from graph.driver import Graph
 
@@ -25,7 +27,8 @@ class Context:
     graph: Graph
     loaders: Loaders
     services: Any = None
-    viewer: Any = None
+    viewer: Viewer | None = None
+    token_error: ApiError | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 

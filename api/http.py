@@ -9,6 +9,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from api.auth import caller_from_headers
 from api.context import Context
 from api.loaders import Loaders
 
@@ -18,12 +19,15 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         state = request.app.state
+        viewer, token_error = caller_from_headers(request.headers, state.settings.jwt_secret)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
             graph=state.graph,
             loaders=Loaders(state.graph),
             services=state,
+            viewer=viewer,
+            token_error=token_error,
         )
 
     async def process_result(self, request: Request | WebSocket, result: ExecutionResult) -> GraphQLHTTPResponse:

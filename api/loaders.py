@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import catalog
+from graph import catalog, purchases
 from graph.catalog import Page, PageRequest, Row
 from graph.driver import Cypher, Graph
 
@@ -39,6 +39,13 @@ class Loaders:
             partial(catalog.pages, graph), cache=False
         )
         self.count: DataLoader[tuple[str, Any], int] = DataLoader(self._counts, cache=False)
+        self.customer = _rows(graph, purchases.CUSTOMERS_BY_KEYS)
+        self.purchase = _rows(graph, purchases.PURCHASES_BY_KEYS)
+        self.purchase_lines = _children(graph, purchases.PURCHASE_LINES)
+        self.purchase_page: DataLoader[purchases.PurchasePageRequest, Page] = DataLoader(
+            partial(purchases.purchase_pages, graph), cache=False
+        )
+        self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchases.purchase_counts, graph))
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
         return await catalog.counts(self.graph, requests)

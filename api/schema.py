@@ -9,16 +9,21 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from api.auth import TokenGate
 from api.errors import ErrorPolicy
 from api.types.album import Album
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
+from api.types.customer import Customer
 from api.types.genre import Genre
 from api.types.label import Label
+from api.types.purchase import Purchase
+from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
 
-QUERY_TYPES: tuple[type, ...] = (CatalogQuery,)
-EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label)
+QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery)
+MUTATION_TYPES: tuple[type, ...] = (StoreMutation,)
+EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 
 
 class Schema(strawberry.Schema):
@@ -33,6 +38,7 @@ def build_schema() -> strawberry.Schema:
     query = merge_types("Query", QUERY_TYPES)
     return Schema(
         query=query,
+        mutation=merge_types("Mutation", MUTATION_TYPES),
         types=list(EXTRA_TYPES),
-        extensions=[ErrorPolicy, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+        extensions=[ErrorPolicy, TokenGate, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
     )

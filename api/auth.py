@@ -1,0 +1,140 @@
+"""Bearer tokens: who the caller is, what they may do, and the checks resolvers ask for.
+
+A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
+customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
+honoured when present (a token without `exp` does not expire). The token is parsed once per
+request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from api.errors import ApiError, Code
+
+ALGORITHM = "HS256"
+ADMIN = "admin"
+PURCHASES_WRITE = "purchases:write"
+ROYALTIES_READ = "royalties:read"
+CUSTOMER_PREFIX = "Customer:"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The caller named by a valid bearer token."""
+
+    subject: str
+    scopes: frozenset[str]
+    customer_key: str | None
+
+    @property
+    def is_admin(self) -> bool:
+        """The token carries the `admin` scope."""
+        return ADMIN in self.scopes
+
+    def may_read_customer(self, customer_key: str) -> bool:
+        """The customer themself, or an admin."""
+        return self.is_admin or self.customer_key == customer_key
+
+
+def _unauthenticated(problem: str) -> ApiError:
+    return ApiError(Code.UNAUTHENTICATED, f"Bearer token rejected: {problem}.")
+
+
+def _customer_key(subject: str) -> str | None:
+    try:
+        decoded = base64.b64decode(subject.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    key = decoded.removeprefix(CUSTOMER_PREFIX)
+    return key if decoded.startswith(CUSTOMER_PREFIX) and key else None
+
+
+def viewer_from_token(token: str, secret: str) -> Viewer:
+    """The Viewer a token names; ApiError(UNAUTHENTICATED) saying what is wrong with it."""
+    try:
+        # The secret's length is the operator's choice (TUNEGRAPH_JWT_SECRET), not the caller's:
+        # PyJWT's per-token warning about short keys would only flood the logs.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+            claims: dict[str, Any] = jwt.decode(
+                token, secret, algorithms=[ALGORITHM], options={"require": ["sub"], "verify_aud": False}
+            )
+    except jwt.ExpiredSignatureError:
+        raise _unauthenticated("the token has expired") from None
+    except jwt.InvalidSignatureError:
+        raise _unauthenticated("the signature does not match (forged or signed with another secret)") from None
+    except jwt.InvalidAlgorithmError:
+        raise _unauthenticated(f"only {ALGORITHM} tokens are accepted") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise _unauthenticated(f"the token has no {exc.claim!r} claim") from None
+    except jwt.InvalidTokenError as exc:
+        raise _unauthenticated(f"malformed token ({exc})") from None
+    subject, scope = claims["sub"], claims.get("scope", "")
+    if not isinstance(subject, str) or not subject or not isinstance(scope, str):
+        raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
+    return Viewer(subject, frozenset(scope.split()), _customer_key(subject))
+
+
+def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:
+    """(viewer, why the token was rejected) of a request's Authorization header; both None without one."""
+    header = headers.get("authorization")
+    if header is None or not header.strip():
+        return None, None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, _unauthenticated("the Authorization header must be `Bearer <JWT>`")
+    try:
+        return viewer_from_token(token.strip(), secret), None
+    except ApiError as exc:
+        return None, exc
+
+
+def require_viewer(viewer: Viewer | None) -> Viewer:
+    """The viewer, or UNAUTHENTICATED when the request carries no token."""
+    if viewer is None:
+        raise ApiError(Code.UNAUTHENTICATED, "This needs a bearer token (Authorization: Bearer <JWT>).")
+    return viewer
+
+
+def require_scope(viewer: Viewer | None, scope: str) -> Viewer:
+    """The viewer, if its token carries `scope`; UNAUTHENTICATED / FORBIDDEN otherwise."""
+    found = require_viewer(viewer)
+    if scope not in found.scopes:
+        raise ApiError(Code.FORBIDDEN, f"This needs the {scope!r} scope.", scope=scope)
+    return found
+
+
+def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
+    """The key of the customer a customer token names (with `scope`, if given)."""
+    found = require_scope(viewer, scope) if scope else require_viewer(viewer)
+    if found.customer_key is None:
+        raise ApiError(Code.FORBIDDEN, "This needs a customer token (`sub` = a Customer ID).")
+    return found.customer_key
+
+
+def forbidden_record(type_name: str) -> ApiError:
+    """FORBIDDEN for a customer's record the viewer may not read (absent ones too: no probing)."""
+    return ApiError(Code.FORBIDDEN, f"This {type_name} belongs to another customer.")
+
+
+class TokenGate(SchemaExtension):
+    """Fail the request with UNAUTHENTICATED before execution when its bearer token is bad."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        rejected = getattr(context, "token_error", None)
+        if rejected is not None:
+            error = GraphQLError(rejected.message, original_error=rejected)
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield

@@ -1,0 +1,104 @@
+"""The Purchase and PurchaseLine types, and who may resolve a Purchase by its ID."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from api.auth import forbidden_record, require_viewer
+from api.context import Info
+from api.errors import ApiError
+from api.ids import to_global
+from api.types.node import Node, resolves
+from api.types.offer import Format, Money
+from graph.catalog import Row
+
+if TYPE_CHECKING:
+    from api.types.album import Album
+    from api.types.track import Track
+
+
+@strawberry.type(description="One track sold, at the price in force then.")
+class PurchaseLine:
+    format: Format
+    price: Money
+    track_key: strawberry.Private[str]
+    album_key: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: Row, currency: str) -> PurchaseLine:
+        """A line from its stored LINE relationship."""
+        return cls(
+            format=Format(row["format"]),
+            price=Money(amount=Decimal(row["price"]), currency=currency),
+            track_key=row["trackKey"],
+            album_key=row.get("albumKey"),
+        )
+
+    @strawberry.field
+    async def track(self, info: Info) -> Annotated[Track, strawberry.lazy("api.types.track")]:
+        from api.types.track import Track
+
+        row = await info.context.loaders.track.load(self.track_key)
+        assert row is not None, f"purchase line of a missing track {self.track_key}"
+        return Track.from_row(row)
+
+    @strawberry.field(description="The album this track was bought with as a whole; null when bought alone.")
+    async def album(self, info: Info) -> Annotated[Album, strawberry.lazy("api.types.album")] | None:
+        from api.types.album import Album
+
+        row = await info.context.loaders.album.load(self.album_key) if self.album_key else None
+        return Album.from_row(row) if row else None
+
+
+@strawberry.type(description="A completed sale; visible only to its customer (and admins).")
+class Purchase(Node):
+    id: strawberry.ID
+    purchased_at: datetime
+    territory: str
+    total: Money
+    key: strawberry.Private[str]
+    customer_key: strawberry.Private[str]
+    stored_lines: strawberry.Private[list[Row] | None]
+
+    @classmethod
+    def from_row(cls, row: Row, lines: list[Row] | None = None) -> Purchase:
+        """A Purchase from its graph row (and its lines when already at hand)."""
+        return cls(
+            id=strawberry.ID(to_global("Purchase", row["key"])),
+            purchased_at=row["purchasedAt"],
+            territory=row["territory"],
+            total=Money(amount=Decimal(row["total"]), currency=row["currency"]),
+            key=row["key"],
+            customer_key=row["customerKey"],
+            stored_lines=lines,
+        )
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[PurchaseLine]:
+        rows = self.stored_lines
+        if rows is None:
+            rows = await info.context.loaders.purchase_lines.load(self.key)
+        return [PurchaseLine.from_row(r, self.total.currency) for r in rows]
+
+
+@resolves("Purchase")
+async def _purchases(info: Info, keys: list[str]) -> list[Any]:
+    """Purchases by key: FORBIDDEN unless the viewer's own (absent ones too) or an admin's."""
+    try:
+        viewer = require_viewer(info.context.viewer)
+    except ApiError as missing:
+        return [missing] * len(keys)
+    rows = await info.context.loaders.purchase.load_many(keys)
+    out: list[Any] = []
+    for row in rows:
+        if viewer.is_admin:
+            out.append(Purchase.from_row(row) if row else None)
+        elif row is None or row["customerKey"] != viewer.customer_key:
+            out.append(forbidden_record("Purchase"))
+        else:
+            out.append(Purchase.from_row(row))
+    return out
