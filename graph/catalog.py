@@ -113,6 +113,8 @@ ALBUM_WHERE = f"""
   AND (req.f.label IS NULL OR EXISTS {{ (a)-[:RELEASED_BY]->(:Label {{key: req.f.label}}) }})
   AND (req.f.releasedAfter IS NULL OR a.releaseDate > req.f.releasedAfter)
   AND (req.f.releasedBefore IS NULL OR a.releaseDate < req.f.releasedBefore)
+  AND (req.f.releasedSince IS NULL OR a.releaseDate >= req.f.releasedSince)
+  AND (req.f.releasedUntil IS NULL OR a.releaseDate <= req.f.releasedUntil)
   AND (req.f.territory IS NULL OR {LICENSED.format(t="req.f.territory")})
 """
 TRACK_WHERE = f"""

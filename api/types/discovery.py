@@ -1,0 +1,166 @@
+"""Discovery root fields: search, new releases and the bestseller charts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+
+from api.context import Info
+from api.errors import bad_argument
+from api.ids import key_of
+from api.pagination import Connection, PageInfo, SortDirection, decode_cursor, encode_cursor, page_size
+from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
+from api.types.artist import Artist
+from api.types.track import Track
+from graph import discovery
+
+SEARCH_ORDER = "SEARCH"
+
+
+@strawberry.enum(description="What search looks in.")
+class SearchType(Enum):
+    ARTIST = "ARTIST"
+    ALBUM = "ALBUM"
+    TRACK = "TRACK"
+
+
+SearchResult = Annotated[Artist | Album | Track, strawberry.union("SearchResult")]
+
+
+@strawberry.type(description="A search hit, its cursor and its relevance (higher is better).")
+class SearchEdge:
+    cursor: str
+    node: SearchResult
+    score: float
+
+
+@strawberry.type(description="A page of search hits, best match first.")
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="A track's place in a chart and the units it sold.")
+class ChartEntry:
+    rank: int
+    units: int
+    track: Track
+
+
+def _node(hit: discovery.Hit) -> Artist | Album | Track:
+    if hit.type == "ARTIST":
+        return Artist.from_row(hit.row)
+    if hit.type == "ALBUM":
+        return Album.from_row(hit.row)
+    return Track.from_row(hit.row)
+
+
+def _search_offset(after: str | None) -> int:
+    """Where the page after `after` starts: a search cursor holds a hit's position."""
+    position = decode_cursor(after, SEARCH_ORDER)
+    if position is None:
+        return 0
+    if not position[1].isdigit():
+        raise bad_argument("after", f"{after!r} is not a cursor of this list")
+    return int(position[1]) + 1
+
+
+def _instant(value: datetime | None) -> datetime | None:
+    """Instants without an offset are taken as UTC, as purchases are stored."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _territory(value: str | None) -> str | None:
+    return value.upper() if value else None
+
+
+def _genre(value: strawberry.ID | None) -> str | None:
+    return key_of(value, "Genre", "genre") if value else None
+
+
+async def search_connection(
+    info: Info, query: str, types: list[SearchType] | None, first: int | None, after: str | None
+) -> SearchConnection:
+    """A page of the ranked union of artists, albums and tracks matching `query`."""
+    size = page_size(first)
+    offset = _search_offset(after)
+    chosen = [t.value for t in types] if types is not None else list(discovery.SEARCH_TYPES)
+    found = await discovery.search(info.context.graph, query, chosen, offset, size)
+    edges = [
+        SearchEdge(cursor=encode_cursor(SEARCH_ORDER, hit.score, str(offset + i)), node=_node(hit),
+                   score=hit.score)
+        for i, hit in enumerate(found.hits)
+    ]
+    page_info = PageInfo(
+        has_next_page=offset + len(edges) < found.total,
+        has_previous_page=offset > 0,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return SearchConnection(edges=edges, page_info=page_info, total_count=found.total)
+
+
+@strawberry.type
+class DiscoveryQuery:
+    """Search, new releases and charts: no token needed."""
+
+    @strawberry.field(
+        description="Full-text search over artist names, album titles and track titles; "
+        "typo tolerant; best match first."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        types: list[SearchType] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SearchConnection:
+        return await search_connection(info, query, types, first, after)
+
+    @strawberry.field(
+        description="Albums already released (releaseDate <= today), newest first; "
+        "with `territory`, only those licensed there."
+    )
+    async def new_releases(
+        self,
+        info: Info,
+        territory: str | None = None,
+        genre: strawberry.ID | None = None,
+        since: date | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Album]:
+        f: dict[str, Any] = {
+            "territory": _territory(territory),
+            "genre": _genre(genre),
+            "releasedSince": since,
+            "releasedUntil": info.context.today,
+        }
+        order = AlbumOrder(field=AlbumSortField.RELEASE_DATE, direction=SortDirection.DESC)
+        return await album_connection(info, f, order, first, after)
+
+    @strawberry.field(description="Tracks ranked by units sold in the window; ties broken by title, then id.")
+    async def bestsellers(
+        self,
+        info: Info,
+        territory: str | None = None,
+        genre: strawberry.ID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        first: int | None = None,
+    ) -> list[ChartEntry]:
+        size = page_size(first)
+        start, end = _instant(since), _instant(until)
+        if start is not None and end is not None and end <= start:
+            raise bad_argument("until", "must be later than since")
+        rows = await discovery.bestsellers(
+            info.context.graph, _territory(territory), _genre(genre), start, end, size
+        )
+        return [ChartEntry(rank=i + 1, units=r.units, track=Track.from_row(r.row)) for i, r in enumerate(rows)]

@@ -1,0 +1,181 @@
+"""Discovery reads: ranked full-text search over the catalog and the sales charts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+from graph.catalog import ALBUM_MAP, TRACK_MAP, Row
+from graph.driver import Cypher, Graph
+
+SEARCH_TYPES = ("ARTIST", "ALBUM", "TRACK")
+MAX_WORDS = 10
+FUZZY_MIN_LENGTH = 4
+LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+WORD = re.compile(r"\w+")
+
+# One branch per searchable type; `kind` orders equal scores (artists, then albums, then tracks).
+# An artist named like the query is what people look for most, so artist scores weigh more.
+_BRANCHES = {
+    "ARTIST": """
+      CALL db.index.fulltext.queryNodes('search_artist', $lucene) YIELD node, score
+      RETURN 0 AS kind, node, score * 1.5 AS score""",
+    "ALBUM": """
+      CALL db.index.fulltext.queryNodes('search_album', $lucene) YIELD node, score
+      RETURN 1 AS kind, node, score * 1.2 AS score""",
+    "TRACK": """
+      CALL db.index.fulltext.queryNodes('search_track', $lucene) YIELD node, score
+      RETURN 2 AS kind, node, score""",
+}
+# Rows of a page in the same shapes the catalog loaders return, so nested fields reuse them.
+_PROJECT = f"""
+    CALL (n, kind) {{
+      WITH n WHERE kind = 0
+      RETURN n{{.*}} AS row
+      UNION ALL
+      WITH n WHERE kind = 1
+      WITH n AS a
+      RETURN {ALBUM_MAP} AS row
+      UNION ALL
+      WITH n WHERE kind = 2
+      MATCH (n)-[:ON_ALBUM]->(a:Album)
+      WITH n AS t, a
+      RETURN {TRACK_MAP} AS row
+    }}
+"""
+
+
+def _search_query(types: tuple[str, ...]) -> Cypher:
+    union = "\n      UNION ALL".join(_BRANCHES[t] for t in types)
+    text = f"""
+    CALL () {{{union}
+    }}
+    WITH kind, node, score ORDER BY score DESC, kind, node.key
+    WITH collect({{kind: kind, node: node, score: score}}) AS hits
+    WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
+    CALL (page) {{
+      UNWIND range(0, size(page) - 1) AS i
+      WITH i, page[i].kind AS kind, page[i].node AS n, page[i].score AS score
+      {_PROJECT}
+      WITH i, kind, row, score ORDER BY i
+      RETURN collect({{kind: kind, row: row, score: score}}) AS rows
+    }}
+    RETURN total, rows
+    """
+    return Cypher("search", text)
+
+
+SEARCH_QUERIES = {
+    subset: _search_query(subset)
+    for n in range(1, len(SEARCH_TYPES) + 1)
+    for subset in combinations(SEARCH_TYPES, n)
+}
+
+BESTSELLERS = Cypher(
+    "bestsellers",
+    f"""
+    MATCH (p:Purchase)-[l:LINE]->(t:Track)
+    WHERE ($since IS NULL OR p.purchasedAt >= $since)
+      AND ($until IS NULL OR p.purchasedAt < $until)
+      AND ($territory IS NULL OR p.territory = $territory)
+      AND ($genre IS NULL OR EXISTS {{ (t)-[:IN_GENRE]->(:Genre {{key: $genre}}) }})
+    WITH t, count(l) AS units
+    ORDER BY units DESC, t.title, t.key
+    LIMIT $limit
+    MATCH (t)-[:ON_ALBUM]->(a:Album)
+    RETURN units, {TRACK_MAP} AS row
+    ORDER BY units DESC, t.title, t.key
+    """,
+)
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, as the `standard-folding` analyzer indexes text."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The plain words of what a user typed: punctuation and Lucene syntax are dropped."""
+    return [w for w in WORD.findall(fold(text)) if w.strip("_")][:MAX_WORDS]
+
+
+def _escape(word: str) -> str:
+    return LUCENE_SPECIAL.sub(r"\\\1", word)
+
+
+def _word_clause(word: str) -> str:
+    term = _escape(word)
+    clauses = [f"{term}^4", f"{term}*^2"]
+    if len(word) >= FUZZY_MIN_LENGTH:
+        edits = 1 if len(word) < 6 else 2
+        clauses.append(f"{term}~{edits}")
+    return "(" + " OR ".join(clauses) + ")"
+
+
+def lucene_query(text: str) -> str | None:
+    """A safe Lucene query for user text: per word exact, prefix and fuzzy, boosted; None if empty."""
+    found = words(text)
+    if not found:
+        return None
+    parts = [_word_clause(w) for w in found]
+    if len(found) > 1:
+        parts.append('"' + " ".join(_escape(w) for w in found) + '"^6')
+    return " OR ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: its type, its catalog row and its relevance."""
+
+    type: str
+    row: Row
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """A page of ranked hits and how many hits the search has in all."""
+
+    hits: list[Hit]
+    total: int
+
+
+async def search(graph: Graph, text: str, types: Collection[str], offset: int, limit: int) -> SearchPage:
+    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks."""
+    lucene = lucene_query(text)
+    chosen = tuple(t for t in SEARCH_TYPES if t in types)
+    if lucene is None or not chosen:
+        return SearchPage([], 0)
+    params = {"lucene": lucene, "offset": offset, "limit": limit}
+    result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
+    hits = [Hit(SEARCH_TYPES[r["kind"]], r["row"], float(r["score"])) for r in result["rows"]]
+    return SearchPage(hits, int(result["total"]))
+
+
+@dataclass(frozen=True, slots=True)
+class ChartRow:
+    """A track's row and the units it sold in the chart's window."""
+
+    units: int
+    row: Row
+
+
+async def bestsellers(
+    graph: Graph,
+    territory: str | None,
+    genre: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[ChartRow]:
+    """Tracks by units sold in [since, until), best first; ties by title, then key."""
+    params: dict[str, Any] = {
+        "territory": territory, "genre": genre, "since": since, "until": until, "limit": limit,
+    }
+    return [ChartRow(int(r["units"]), r["row"]) for r in await graph.read(BESTSELLERS, params)]
