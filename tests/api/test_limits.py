@@ -1,0 +1,158 @@
+"""Query limits and client errors: refused with a contract code before any Cypher runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from graphql import parse
+
+from api import limits
+from api.pagination import DEFAULT_FIRST, MAX_FIRST
+from api.schema import build_schema
+from tests.conftest import GraphQL
+
+
+def only_error(body: dict[str, Any]) -> dict[str, Any]:
+    errors = body.get("errors")
+    assert isinstance(errors, list), body
+    assert len(errors) == 1, body
+    error: dict[str, Any] = errors[0]
+    assert "Traceback" not in str(error)
+    return error
+
+
+async def test_too_deep_is_refused_before_neo4j(gql: GraphQL) -> None:
+    page = "albums(first: 1) { edges { node { %s } } }"
+    query = "{ artists(first: 1) { edges { node { " + page % ("artist { " + page % "title" + " }") + " } } } }"
+    depth = limits.measure(build_schema()._schema, parse(query), None, None).depth
+    assert depth > limits.MAX_DEPTH
+    body = await gql(query)
+    error = only_error(body)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == "depth"
+    assert error["extensions"]["measured"] == depth
+    assert f"depth {depth}" in error["message"]
+    assert str(limits.MAX_DEPTH) in error["message"]
+    assert gql.last_cypher == 0
+
+
+def test_depth_counts_field_levels_not_fragments() -> None:
+    schema = build_schema()._schema
+    plain = "{ albums { edges { node { artist { name } } } } }"
+    with_fragment = "{ albums { edges { node { ...A } } } } fragment A on Album { artist { name } }"
+    assert limits.measure(schema, parse(plain), None, None).depth == 5
+    assert limits.measure(schema, parse(with_fragment), None, None).depth == 5
+
+
+async def test_cost_multiplies_by_first(gql: GraphQL) -> None:
+    query = "{ artists(first: 100) { edges { node { albums(first: 100) { edges { node { tracks { title } } } } } } } }"
+    # artists page + 100 artists, 100 album pages + 100x100 albums, 30 tracks each (list estimate)
+    expected = 1 + 100 + 100 + 100 * 100 + 100 * 100 * limits.LIST_ESTIMATE
+    assert expected > limits.MAX_COST
+    error = only_error(await gql(query))
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX", "limit": "cost", "measured": expected, "maximum": limits.MAX_COST,
+    }
+    assert f"cost {expected}" in error["message"]
+    assert gql.last_cypher == 0
+
+
+async def test_cost_reads_first_from_variables(gql: GraphQL) -> None:
+    query = """query Page($n: Int) {
+      artists(first: $n) { edges { node { albums(first: $n) { edges { node { tracks { title } } } } } } }
+    }"""
+    small = await gql(query, {"n": 2})
+    assert "errors" not in small, small
+    assert len(small["data"]["artists"]["edges"]) == 2  # type: ignore[index]
+    big = only_error(await gql(query, {"n": 100}))
+    assert big["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert gql.last_cypher == 0
+    default = limits.measure(build_schema()._schema, parse(query), None, None)
+    n = DEFAULT_FIRST
+    assert default.cost == 1 + n + n + n * n + n * n * limits.LIST_ESTIMATE
+
+
+def test_embedded_values_cost_nothing_nodes_do() -> None:
+    schema = build_schema()._schema
+    offers = "{ albums(first: 10) { edges { node { title offers { format price { amount } } } } } }"
+    tracks = "{ albums(first: 10) { edges { node { title tracks { title } } } } }"
+    assert limits.measure(schema, parse(offers), None, None).cost == 1 + 10
+    assert limits.measure(schema, parse(tracks), None, None).cost == 1 + 10 + 10 * limits.LIST_ESTIMATE
+
+
+async def test_too_many_aliases(gql: GraphQL) -> None:
+    count = limits.MAX_ALIASES + 1
+    query = "{ " + " ".join(f"g{i}: genres {{ name }}" for i in range(count)) + " }"
+    error = only_error(await gql(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == "aliases"
+    assert error["extensions"]["measured"] == count
+    assert gql.last_cypher == 0
+
+
+async def test_too_many_tokens(gql: GraphQL) -> None:
+    query = "{ genres { " + "name " * limits.MAX_TOKENS + "} }"
+    error = only_error(await gql(query))
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == "tokens"
+    assert error["extensions"]["measured"] == limits.count_tokens(query) > limits.MAX_TOKENS
+    assert gql.last_cypher == 0
+
+
+@pytest.mark.parametrize(("first", "problem"), [(MAX_FIRST + 1, "may not exceed"), (-1, "must not be negative")])
+async def test_first_out_of_range_is_bad_request_statically(gql: GraphQL, first: int, problem: str) -> None:
+    cases: list[tuple[str, dict[str, object] | None]] = [
+        (f"{{ albums(first: {first}) {{ totalCount }} }}", None),
+        ("query($n: Int) { artists { edges { node { albums(first: $n) { totalCount } } } } }", {"n": first}),
+    ]
+    for query, variables in cases:
+        error = only_error(await gql(query, variables))
+        assert error["extensions"]["code"] == "BAD_REQUEST"
+        assert error["extensions"]["argument"] == "first"
+        assert problem in error["message"]
+        assert str(first) in error["message"]
+        assert error["locations"]
+        assert gql.last_cypher == 0
+
+
+async def test_the_album_page_is_within_limits(gql: GraphQL, sqlite: Any) -> None:
+    title = sqlite.execute("SELECT Title FROM Album WHERE AlbumId = 1").fetchone()[0]
+    count = sqlite.execute("SELECT COUNT(*) FROM Track WHERE AlbumId = 1").fetchone()[0]
+    body = await gql("""{ node(id: "QWxidW06MQ==") { ... on Album { title artist { name }
+        tracks { title offers { format price { amount currency } } } } } }""")
+    assert "errors" not in body, body
+    assert body["data"]["node"]["title"] == title  # type: ignore[index]
+    assert len(body["data"]["node"]["tracks"]) == count  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "needle"),
+    [
+        ("{ albums(first: 2 { totalCount } }", None, "Syntax Error"),
+        ("{ albums { totalCount noSuchField } }", None, "noSuchField"),
+        ("query($n: Int) { albums(first: $n) { totalCount } }", {"n": "twenty"}, "$n"),
+    ],
+    ids=["syntax", "unknown-field", "variable-type"],
+)
+async def test_invalid_graphql_is_bad_request_with_location(
+    gql: GraphQL, query: str, variables: dict[str, object] | None, needle: str
+) -> None:
+    error = only_error(await gql(query, variables))
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert needle in error["message"]
+    assert error["locations"][0]["line"] >= 1
+    assert error["locations"][0]["column"] >= 1
+    assert gql.last_cypher == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [(b"{not json", "JSON"), (b'{"variables": {}}', "No GraphQL query"), (b"[1, 2", "JSON")],
+)
+async def test_malformed_http_body_is_400_with_a_reason(client: httpx.AsyncClient, content: bytes, needle: str) -> None:
+    response = await client.post("/graphql", content=content, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert needle in response.text
+    assert "Traceback" not in response.text
