@@ -12,7 +12,9 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api import ops
-from api.http import GraphQLApp
+from api.caching import HttpCaching
+from api.graphiql import GraphQLWithGraphiQL, assets
+from api.ratelimit import RateLimiter
 from api.schema import build_schema
 from graph.driver import Graph
 from graph.schema import ensure_schema
@@ -38,14 +40,18 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await graph.close()
 
-    graphql = GraphQLApp(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
+    graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),
+        assets(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(ops.RequestMetrics)])
+    middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    return app
 
 
 def serve(settings: Settings) -> None:

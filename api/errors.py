@@ -60,7 +60,7 @@ def classify(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ApiError):
         return _with_code(error, original.code, original.message, **original.extensions)
-    if original is None:
+    if original is None or isinstance(original, GraphQLError):  # graphql-core's own: the client's input
         code = str((error.extensions or {}).get("code"))
         return _with_code(error, Code(code) if code in Code.__members__ else Code.BAD_REQUEST)
     if isinstance(original, UNAVAILABLE_ERRORS):
