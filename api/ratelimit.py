@@ -68,11 +68,11 @@ class RateLimiter:
             del self.buckets[key]
 
 
-def caller_key(headers: Any, client_host: str | None) -> str:
-    """Who pays: sha256 of the bearer token, or the client address without one."""
+def caller_key(headers: Any, client_host: str | None, token_accepted: bool = True) -> str:
+    """Who pays: sha256 of an accepted bearer token, else the client address (made-up tokens buy no budget)."""
     authorization = str(headers.get("authorization") or "")
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    if token_accepted and scheme.lower() == "bearer" and token.strip():
         return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()
     return f"addr:{client_host or 'unknown'}"
 
@@ -94,7 +94,8 @@ def charge(context: Any, cost: int) -> GraphQLError | None:
     if request is None or not isinstance(limiter, RateLimiter) or not limiter.enabled:
         return None
     client = request.client.host if request.client else None
-    wait = limiter.take(caller_key(request.headers, client), cost)
+    accepted = getattr(context, "token_error", None) is None
+    wait = limiter.take(caller_key(request.headers, client, accepted), cost)
     if wait <= 0:
         return None
     error = rate_limited(wait, cost, limiter.per_minute)
