@@ -9,7 +9,9 @@ transaction ends, then finds it and returns the first purchase instead of buying
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +26,11 @@ from graph.rights import on_sale
 from graph.upsert import purchase_params, write_purchases
 
 MAX_ITEMS = 100
+# Purchases contend for the same rows (popularity counters, the customer): past a few dozen
+# transactions in flight they only wait on locks while holding pooled connections, so callers
+# beyond this queue here instead of timing out on the connection pool.
+MAX_IN_FLIGHT = 16
+_gates: weakref.WeakKeyDictionary[Graph, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 KEY_SEPARATOR = "\u0000"
 
 CUSTOMERS_BY_KEYS = Cypher(
@@ -289,8 +296,10 @@ async def buy(graph: Graph, order: Order, now: datetime) -> Bought | Rejection:
     async def work(tx: Tx) -> Bought:
         return await _buy_in(tx, order, now)
 
+    gate = _gates.setdefault(graph, asyncio.Semaphore(MAX_IN_FLIGHT))
     try:
-        return await graph.transaction(work)
+        async with gate:
+            return await graph.transaction(work)
     except _Refused as refused:
         return refused.rejection
 

@@ -69,6 +69,11 @@ def gid(type_name: str, key: str) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
+def key_of_gid(value: str) -> str:
+    """The key inside a global ID."""
+    return base64.b64decode(value).decode().partition(":")[2]
+
+
 def token(secret: str, sub: str, scope: str = "", ttl: int | None = 600, **claims: Any) -> str:
     """A signed HS256 token; ttl None = no `exp`, negative = already expired."""
     body: dict[str, Any] = {"sub": sub, "scope": scope, **claims}
