@@ -1,0 +1,603 @@
+"""The local embedded Neo4j server: `tunegraph db start|stop|status`, and `ensure_started`.
+
+The server is ``graph/jvm/Launcher.java``: an embedded Neo4j 5 Community DBMS that speaks Bolt,
+with authentication off, listening on the loopback address of ``NEO4J_URI``. Files, for a data
+folder D (``TUNEGRAPH_DATA_DIR``, default ``./.tunegraph``):
+
+- ``D/neo4j/``     the Neo4j home (databases, transaction logs, Neo4j's own ``logs/debug.log``)
+- ``D/neo4j.log``  the server's stdout and stderr (appended to; a header line per start)
+- ``D/neo4j.pid``  the process id while it runs
+- ``D/neo4j.lock`` serialises start and stop of that data folder
+
+The first start fetches the Neo4j jars with Maven into ``graph/jvm/lib`` (Maven caches them in
+``~/.m2`` as usual) and records them in ``graph/jvm/lib/.tunegraph-fetched`` so later starts do
+not run Maven; it also compiles ``Launcher.java`` once into ``graph/jvm/target/classes``
+(recompiled when the source or the jars change), which saves the in-memory compile that
+``java Launcher.java`` would do on every start. Without ``javac`` (a JRE only) the source file is
+run directly.
+
+Every failure raises `LocalDbError` whose message says what to do about it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from settings import Settings
+
+JVM_DIR = Path(__file__).resolve().parent / "jvm"
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 120.0
+LOG_TAIL_LINES = 20
+MIN_JAVA = 17
+
+_MARKER_NAME = ".tunegraph-fetched"
+_READY_POLL = 0.25
+_SIZE = re.compile(r"^[1-9][0-9]*[kmgt]?$", re.IGNORECASE)
+_JVM_FLAGS = (
+    # The flags Neo4j's own launcher uses (minus diagnostics): predictable GC, full stack traces,
+    # and the module openings that let the page cache and Netty use direct buffers natively.
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+)
+# Started in its own session by a short-lived Python process, so the server is nobody's child:
+# it outlives the caller, and no Popen object of ours is left waiting for it.
+_SPAWN = """\
+import subprocess, sys
+with open(sys.argv[1], "ab") as log:
+    child = subprocess.Popen(sys.argv[3:], cwd=sys.argv[2], stdin=subprocess.DEVNULL,
+                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+print(child.pid)
+"""
+
+
+class LocalDbError(Exception):
+    """The local Neo4j could not be started, stopped or found; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Where the local server of one data folder keeps its files."""
+
+    data_dir: Path
+    home: Path
+    log_file: Path
+    pid_file: Path
+    lock_file: Path
+    bolt: tuple[str, int]
+
+    @classmethod
+    def of(cls, settings: Settings) -> Layout:
+        """The files of ``settings.data_dir`` (made absolute) and the Bolt address of NEO4J_URI."""
+        data = Path(settings.data_dir).expanduser().resolve()
+        return cls(data, data / "neo4j", data / "neo4j.log", data / "neo4j.pid",
+                   data / "neo4j.lock", settings.local_bolt or ("127.0.0.1", 7687))
+
+
+@dataclass(frozen=True, slots=True)
+class _Server:
+    pid: int
+    host: str
+    port: int
+
+    @property
+    def uri(self) -> str:
+        return f"bolt://{self.host}:{self.port}"
+
+
+# ---------------------------------------------------------------- public API
+
+
+def start(settings: Settings, *, timeout: float = START_TIMEOUT) -> str:
+    """Start the local Neo4j of ``settings`` and return once it answers ``RETURN 1`` over Bolt.
+
+    Fetches the jars on first use. Succeeds with a note when it already runs. Raises
+    `LocalDbError` when NEO4J_URI is not a local Bolt address, when the port is taken by another
+    process, when Java/Maven is missing or Java is older than 17, when the server dies during
+    start-up (with the last lines of its log), or when it does not answer within ``timeout``
+    seconds (it is then left running, with its pid file, for `stop` or a later look).
+    """
+    host, port = _local_bolt(settings, "start")
+    layout = Layout.of(settings)
+    with _locked(layout):
+        _, message = _start_locked(settings, layout, host, port, timeout)
+    return message
+
+
+def stop(settings: Settings, *, timeout: float = STOP_TIMEOUT) -> str:
+    """Shut the local Neo4j down cleanly (SIGTERM, then wait for the process to exit).
+
+    Succeeds with "not running" when it does not run (a stale pid file is removed). Raises
+    `LocalDbError` when NEO4J_URI is not a local Bolt address, when the server is still shutting
+    down after ``timeout`` seconds, or when its log reports a failed shutdown.
+    """
+    _local_bolt(settings, "stop")
+    layout = Layout.of(settings)
+    with _locked(layout):
+        server = _running_server(layout, remove_stale=True)
+        if server is None:
+            return f"local Neo4j is not running (data {layout.home})"
+        offset = _log_size(layout)
+        began = time.monotonic()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server.pid, signal.SIGTERM)
+        while _is_server(server.pid, layout) is not None:
+            if time.monotonic() - began > timeout:
+                raise LocalDbError(
+                    f"local Neo4j (pid {server.pid}) is still shutting down after {timeout:.0f} s;"
+                    f" wait and run `tunegraph db stop` again (see {layout.log_file}); killing it"
+                    " would make the next start recover from the transaction log"
+                    + _tail(layout, offset))
+            time.sleep(0.1)
+        layout.pid_file.unlink(missing_ok=True)
+        log = _read_log(layout, offset)
+        if "tunegraph-localdb: shutdown failed" in log:
+            raise LocalDbError(f"local Neo4j (pid {server.pid}) exited but reported a failed"
+                               f" shutdown; the next start will recover from the transaction log"
+                               + _tail(layout, offset))
+        note = "" if "tunegraph-localdb: stopped cleanly" in log else (
+            f" (it had not finished starting, or {layout.log_file} lacks the clean-shutdown line;"
+            " the next start recovers from the transaction log if needed)")
+        return (f"stopped local Neo4j (pid {server.pid}, {server.uri}) in"
+                f" {time.monotonic() - began:.1f} s{note}")
+
+
+def status(settings: Settings) -> str:
+    """Describe the local Neo4j: state, pid, Bolt address, data folder, log file.
+
+    Like ``systemctl status``, a server that does not run is an error: `LocalDbError` ("local
+    Neo4j is not running ...") so that ``tunegraph db status`` exits 1. A server that runs but does
+    not answer Bolt yet is reported as "starting" (no error). When NEO4J_URI is not a local Bolt
+    address the local server is not used: that is said, and is not an error.
+    """
+    if settings.local_bolt is None:
+        return (f"the local Neo4j is not used: NEO4J_URI={settings.neo4j_uri} is not a Bolt"
+                " address on this machine (bolt://127.0.0.1:PORT or bolt://localhost:PORT)")
+    host, port = settings.local_bolt
+    layout = Layout.of(settings)
+    server = _running_server(layout, remove_stale=False)
+    if server is None:
+        stale = " (its pid file is stale)" if layout.pid_file.exists() else ""
+        other = (f"; note: another process answers on {host}:{port}"
+                 if _port_answers(host, port) else "")
+        raise LocalDbError(
+            f"local Neo4j is not running{stale} (bolt://{host}:{port}, data {layout.home},"
+            f" log {layout.log_file}){other}; start it with `tunegraph db start`")
+    if not _port_answers(server.host, server.port):
+        state = "starting (Bolt does not answer yet)"
+    else:
+        version = _query_version(server.uri)
+        state = f"running ({version})" if version else "running (Bolt port open, queries fail)"
+    lines = [
+        f"local Neo4j: {state}",
+        f"  pid:   {server.pid}",
+        f"  bolt:  {server.uri}",
+        f"  data:  {layout.home}",
+        f"  log:   {layout.log_file}",
+    ]
+    if (server.host, server.port) != (host, port):
+        lines.append(f"  note:  NEO4J_URI={settings.neo4j_uri} points elsewhere; restart it with"
+                     " `tunegraph db stop && tunegraph db start` to move it")
+    return "\n".join(lines)
+
+
+def ensure_started(settings: Settings, *, timeout: float = START_TIMEOUT) -> bool:
+    """Make sure a Neo4j answers at ``settings.neo4j_uri``; True when this call started it.
+
+    Returns False without doing anything when NEO4J_URI is not a local Bolt address (a remote
+    server is not ours to start), when the local server already runs, or when another Neo4j
+    already answers ``RETURN 1`` on that port (e.g. a Neo4j Desktop). Otherwise it starts the
+    local server like `start` (and raises the same errors). For ``make run`` and test set-up::
+
+        started = ensure_started(settings)
+        try: ...
+        finally:
+            if started:
+                stop(settings)
+    """
+    if settings.local_bolt is None:
+        return False
+    host, port = settings.local_bolt
+    layout = Layout.of(settings)
+    with _locked(layout):
+        server = _running_server(layout, remove_stale=True)
+        if (server is None and _port_answers(host, port)
+                and _bolt_error(f"bolt://{host}:{port}") is None):
+            return False
+        started, _ = _start_locked(settings, layout, host, port, timeout)
+    return started
+
+
+def is_running(settings: Settings) -> bool:
+    """Whether the local server of ``settings.data_dir`` runs (its process; Bolt may not be up)."""
+    return _running_server(Layout.of(settings), remove_stale=False) is not None
+
+
+def fetch_jars(jvm_dir: Path = JVM_DIR) -> bool:
+    """Fetch the Neo4j jars into ``jvm_dir/lib`` with Maven unless they are there; True if fetched.
+
+    The jars are complete when ``lib/.tunegraph-fetched`` lists them (name and size) for the
+    current ``pom.xml``. Maven copies into a fresh folder first; then new or changed jars are moved
+    into ``lib`` (a running server keeps the files it opened) and jars no longer listed are
+    removed. MAVEN_OPTS (e.g. ``-Dmaven.repo.local=...``) is honoured as Maven does.
+    """
+    lib = jvm_dir / "lib"
+    marker = lib / _MARKER_NAME
+    pom = jvm_dir / "pom.xml"
+    build = jvm_dir / "target"
+    build.mkdir(parents=True, exist_ok=True)
+    with _flock(build / ".jvm.lock"):
+        pom_sha = hashlib.sha256(pom.read_bytes()).hexdigest()
+        if _jars_complete(lib, marker, pom_sha):
+            return False
+        mvn = shutil.which("mvn")
+        if mvn is None:
+            raise LocalDbError(
+                f"the Neo4j jars are not in {lib} yet and Maven (`mvn`) is not installed to fetch"
+                " them: install Maven, e.g. apt-get install maven, and start again")
+        _note(f"fetching the Neo4j jars with Maven into {lib} (first start only; about 130 MB"
+              " unless ~/.m2 has them)...")
+        fresh = build / "lib.fetch"
+        shutil.rmtree(fresh, ignore_errors=True)
+        cmd = [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={fresh}",
+               "-DincludeScope=runtime"]
+        done = subprocess.run(cmd, cwd=jvm_dir, capture_output=True, text=True, check=False)
+        jars = sorted(p for p in fresh.iterdir() if p.is_file()) if fresh.is_dir() else []
+        if done.returncode != 0 or not jars:
+            output = (done.stdout + done.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
+            raise LocalDbError(
+                f"Maven could not fetch the Neo4j jars (exit {done.returncode} of"
+                f" `{shlex.join(cmd)}` in {jvm_dir}); the first start needs access to Maven"
+                " Central (or a mirror in ~/.m2/settings.xml)"
+                + "".join(f"\n  {line}" for line in output))
+        lib.mkdir(exist_ok=True)
+        wanted = {p.name: p.stat().st_size for p in jars}
+        for jar in jars:
+            target = lib / jar.name
+            if not target.is_file() or target.stat().st_size != wanted[jar.name]:
+                os.replace(jar, target)
+        for old in lib.iterdir():
+            if old.name not in wanted and old.name != _MARKER_NAME and old.is_file():
+                old.unlink()
+        _write_atomic(marker, json.dumps({"pom_sha256": pom_sha, "files": wanted}, indent=1))
+        shutil.rmtree(fresh, ignore_errors=True)
+        return True
+
+
+# ---------------------------------------------------------------- start
+
+
+def _start_locked(settings: Settings, layout: Layout, host: str, port: int,
+                  timeout: float) -> tuple[bool, str]:
+    """Start under the data folder lock: (whether a process was launched, message)."""
+    uri = f"bolt://{host}:{port}"
+    server = _running_server(layout, remove_stale=True)
+    if server is not None:
+        if (server.host, server.port) != (host, port):
+            raise LocalDbError(
+                f"the local Neo4j of {layout.data_dir} already runs on {server.uri} (pid"
+                f" {server.pid}), not on {uri} of NEO4J_URI; stop it first (`tunegraph db"
+                " stop`) or set NEO4J_URI back")
+        if not _port_answers(host, port):  # launched by someone else, still coming up
+            _wait_ready(server.pid, host, port, layout, timeout, _log_size(layout))
+        return False, f"local Neo4j is already running (pid {server.pid}) on {uri}"
+    _check_port_free(host, port)
+    heap = _size(settings.neo4j_heap, "TUNEGRAPH_NEO4J_HEAP")
+    pagecache = _size(settings.neo4j_pagecache, "TUNEGRAPH_NEO4J_PAGECACHE")
+    java = _java()
+    began = time.monotonic()
+    fetch_jars()
+    entry = _launcher_entry(java)
+    layout.home.mkdir(parents=True, exist_ok=True)
+    cmd = [java, f"-Xms{heap}", f"-Xmx{heap}", *_JVM_FLAGS, *entry,
+           str(layout.home), host, str(port), pagecache]
+    offset = _log_size(layout)
+    with layout.log_file.open("a", encoding="utf-8") as log:
+        log.write(f"--- tunegraph db start {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC:"
+                  f" {shlex.join(cmd)}\n")
+    spawned = subprocess.run(
+        [sys.executable, "-c", _SPAWN, str(layout.log_file), str(layout.data_dir), *cmd],
+        capture_output=True, text=True, check=False)
+    if spawned.returncode != 0:
+        reason = (spawned.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LocalDbError(f"could not launch {java}: {reason}")
+    pid = int(spawned.stdout.strip())
+    _write_atomic(layout.pid_file, f"{pid}\n")
+    _wait_ready(pid, host, port, layout, timeout, offset)
+    return True, "\n".join([
+        f"started local Neo4j (pid {pid}) on {uri} in {time.monotonic() - began:.1f} s",
+        f"  data:  {layout.home}",
+        f"  log:   {layout.log_file}",
+        f"  heap {heap}, page cache {pagecache}",
+    ])
+
+
+def _wait_ready(pid: int, host: str, port: int, layout: Layout, timeout: float,
+                offset: int) -> None:
+    """Poll until Bolt answers RETURN 1; raise when the process dies or the time is up."""
+    uri = f"bolt://{host}:{port}"
+    deadline = time.monotonic() + timeout
+    problem = "the Bolt port is not open yet"
+    while True:
+        if _is_server(pid, layout) is None:
+            layout.pid_file.unlink(missing_ok=True)
+            raise LocalDbError(f"local Neo4j (pid {pid}) exited during start-up"
+                               + _tail(layout, offset))
+        if _port_answers(host, port):
+            error = _bolt_error(uri)
+            if error is None:
+                return
+            problem = f"Bolt answers but RETURN 1 fails: {error}"
+        if time.monotonic() > deadline:
+            raise LocalDbError(
+                f"local Neo4j (pid {pid}) did not answer on {uri} within {timeout:.0f} s"
+                f" ({problem}); it is left running: check {layout.log_file}, then"
+                " `tunegraph db status` or `tunegraph db stop`" + _tail(layout, offset))
+        time.sleep(_READY_POLL)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    taken = _port_answers(host, port)
+    if not taken:
+        with contextlib.suppress(OSError):
+            for family, kind, proto, _, address in socket.getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM):
+                with socket.socket(family, kind, proto) as probe:
+                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    try:
+                        probe.bind(address)
+                    except OSError as exc:
+                        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                            taken = True
+    if taken:
+        raise LocalDbError(
+            f"port {port} is in use by another process; stop it or set NEO4J_URI to"
+            f" bolt://127.0.0.1:<free port>")
+
+
+def _size(value: str, variable: str) -> str:
+    text = value.strip()
+    if not _SIZE.match(text):
+        raise LocalDbError(f"{variable} must be a size like 512m or 4g, got {value!r}")
+    return text.lower()
+
+
+def _java() -> str:
+    """The java executable (JAVA_HOME first, then PATH), checked to be Java 17 or newer."""
+    java_home = os.environ.get("JAVA_HOME", "")
+    candidate = Path(java_home) / "bin" / "java" if java_home else None
+    java = str(candidate) if candidate and candidate.is_file() else shutil.which("java")
+    if java is None:
+        raise LocalDbError("Java not found (`java` is not on PATH): install a Java 17+ runtime,"
+                           " e.g. apt-get install openjdk-17-jre-headless")
+    try:
+        probe = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60,
+                               check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LocalDbError(f"could not run {java} -version ({exc}): install a Java 17+ runtime,"
+                           " e.g. apt-get install openjdk-17-jre-headless") from exc
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', probe.stderr + probe.stdout)
+    if found is None:
+        raise LocalDbError(f"cannot tell the version of {java} (`java -version` printed"
+                           f" {probe.stderr.strip()[:200]!r}); Neo4j needs Java 17 or newer")
+    major = int(found.group(1))
+    if major == 1 and found.group(2):  # 1.8 -> 8
+        major = int(found.group(2))
+    if major < MIN_JAVA:
+        raise LocalDbError(f"{java} is Java {major}, Neo4j 5 needs Java 17 or newer: install e.g."
+                           " openjdk-17-jre-headless and put it first on PATH or in JAVA_HOME")
+    return java
+
+
+def _launcher_entry(java: str) -> list[str]:
+    """Classpath and main class: the precompiled Launcher, or the source file without javac."""
+    lib = JVM_DIR / "lib"
+    jars = str(lib / "*")
+    source = JVM_DIR / "Launcher.java"
+    javac = Path(java).resolve().parent / "javac"
+    if not javac.is_file():
+        return ["-cp", jars, str(source)]
+    build = JVM_DIR / "target"
+    classes = build / "classes"
+    stamp = hashlib.sha256(source.read_bytes() + (lib / _MARKER_NAME).read_bytes()).hexdigest()
+    with _flock(build / ".jvm.lock"):
+        stamp_file = classes / ".source-sha256"
+        current = stamp_file.read_text().strip() if stamp_file.is_file() else ""
+        if current != stamp or not (classes / "Launcher.class").is_file():
+            fresh = build / "classes.new"
+            shutil.rmtree(fresh, ignore_errors=True)
+            done = subprocess.run(
+                [str(javac), "--release", str(MIN_JAVA), "-nowarn", "-cp", jars, "-d", str(fresh),
+                 str(source)], capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                lines = (done.stdout + done.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
+                raise LocalDbError(f"javac could not compile {source}"
+                                   + "".join(f"\n  {line}" for line in lines))
+            (fresh / ".source-sha256").write_text(stamp + "\n")
+            shutil.rmtree(classes, ignore_errors=True)
+            fresh.rename(classes)
+    return ["-cp", f"{classes}{os.pathsep}{jars}", "Launcher"]
+
+
+def _jars_complete(lib: Path, marker: Path, pom_sha: str) -> bool:
+    try:
+        recorded = json.loads(marker.read_text())
+        files = recorded["files"]
+        if recorded["pom_sha256"] != pom_sha or not isinstance(files, dict) or not files:
+            return False
+        return all((lib / name).is_file() and (lib / name).stat().st_size == size
+                   for name, size in files.items())
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+# ---------------------------------------------------------------- processes and ports
+
+
+def _running_server(layout: Layout, *, remove_stale: bool) -> _Server | None:
+    """The server named by the pid file if that process is alive and is our Launcher."""
+    try:
+        pid = int(layout.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        pid = 0
+    server = _is_server(pid, layout) if pid > 0 else None
+    if server is None and remove_stale:
+        layout.pid_file.unlink(missing_ok=True)
+    return server
+
+
+def _is_server(pid: int, layout: Layout) -> _Server | None:
+    """`_Server` when ``pid`` is a live (not zombie) Launcher of ``layout.home``, else None.
+
+    Checking the command line keeps a pid reused by another process (after a reboot, say) from
+    being taken for the server, and from being sent SIGTERM.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return None  # another user's process: not one we started
+    proc = Path("/proc") / str(pid)
+    try:
+        stat = (proc / "stat").read_text()
+        args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+    except FileNotFoundError:
+        return None  # exited meanwhile
+    except OSError:  # no /proc (not Linux): trust the pid file
+        return _Server(pid, *layout.bolt)
+    if stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]:
+        return None  # exited, not yet reaped
+    home = str(layout.home)
+    for i, arg in enumerate(args):
+        if (arg == "Launcher" or arg.endswith("Launcher.java")) and args[i + 1:i + 2] == [home]:
+            with contextlib.suppress(IndexError, ValueError):
+                return _Server(pid, args[i + 2], int(args[i + 3]))
+    return None
+
+
+def _port_answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _bolt_error(uri: str) -> str | None:
+    """None when ``RETURN 1`` works over Bolt at ``uri``, else what went wrong."""
+    import neo4j
+
+    try:
+        with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=3.0,
+                                        connection_acquisition_timeout=5.0) as driver, \
+                driver.session() as session:
+            record = session.run("RETURN 1 AS ok").single()
+            return None if record is not None and record["ok"] == 1 else "unexpected answer"
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as exc:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def _query_version(uri: str) -> str | None:
+    import neo4j
+
+    try:
+        with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=3.0,
+                                        connection_acquisition_timeout=5.0) as driver, \
+                driver.session() as session:
+            record = session.run("CALL dbms.components() YIELD name, versions, edition"
+                                 " RETURN name, versions[0] AS version, edition").single()
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):
+        return None
+    if record is None:
+        return None
+    return f"{record['name']} {record['version']} {record['edition']}"
+
+
+# ---------------------------------------------------------------- files
+
+
+def _local_bolt(settings: Settings, action: str) -> tuple[str, int]:
+    if settings.local_bolt is None:
+        raise LocalDbError(
+            f"will not {action} the local Neo4j: it is not used because NEO4J_URI="
+            f"{settings.neo4j_uri} is not a Bolt address on this machine; unset NEO4J_URI or set"
+            " it to bolt://127.0.0.1:7687 to use the local one")
+    return settings.local_bolt
+
+
+@contextlib.contextmanager
+def _flock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _locked(layout: Layout) -> Iterator[None]:
+    layout.data_dir.mkdir(parents=True, exist_ok=True)
+    with _flock(layout.lock_file):
+        yield
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def _log_size(layout: Layout) -> int:
+    try:
+        return layout.log_file.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_log(layout: Layout, offset: int) -> str:
+    try:
+        with layout.log_file.open("rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _tail(layout: Layout, offset: int) -> str:
+    lines = _read_log(layout, offset).rstrip().splitlines()[-LOG_TAIL_LINES:]
+    if not lines:
+        return f" ({layout.log_file} has nothing new)"
+    return f"; last lines of {layout.log_file}:" + "".join(f"\n  {line}" for line in lines)
+
+
+def _note(message: str) -> None:
+    print(f"tunegraph: {message}", file=sys.stderr, flush=True)
