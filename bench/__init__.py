@@ -1,0 +1,1 @@
+"""`make bench`: throughput and latency of five canonical storefront queries against a real server."""

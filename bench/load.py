@@ -1,0 +1,122 @@
+"""The load generator, run as its own process: N keep-alive clients post one query for a fixed time.
+
+`python -m bench.load` reads its job as JSON on stdin and writes the measurements as JSON on stdout.
+A bare HTTP/1.1 client on asyncio streams keeps the generator's own CPU cost far below httpx's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Job:
+    """What to send, how many at once, for how long."""
+
+    url: str
+    query: str
+    variables: list[dict[str, Any]]
+    concurrency: int
+    duration: float
+
+
+@dataclass
+class Outcome:
+    """Latencies of the answered requests and the errors seen."""
+
+    requests: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection posting JSON."""
+
+    def __init__(self, host: str, port: int, path: str) -> None:
+        self.host, self.port, self.path = host, port, path
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+        self.writer.write(head.encode() + body)
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        return int(status_line.split()[1]), await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _error_of(status: int, body: bytes) -> str | None:
+    if status == 200 and b'"errors"' not in body:
+        return None
+    try:
+        errors = json.loads(body).get("errors") or [{"message": f"HTTP {status}"}]
+        return f"HTTP {status}: {errors[0].get('message')}"
+    except ValueError:
+        return f"HTTP {status}: {body[:200]!r}"
+
+
+async def _client(job: Job, bodies: list[bytes], start: int, deadline: float, out: Outcome) -> None:
+    parts = urlsplit(job.url)
+    conn = Connection(parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/graphql")
+    i = start
+    try:
+        while time.perf_counter() < deadline:
+            body = bodies[i % len(bodies)]
+            i += 1
+            sent = time.perf_counter()
+            try:
+                status, answer = await conn.post(body)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                conn.close()
+                conn = Connection(conn.host, conn.port, conn.path)
+                status, answer = 0, str(exc).encode()
+            out.requests += 1
+            out.latencies_ms.append((time.perf_counter() - sent) * 1000)
+            error = _error_of(status, answer)
+            if error is not None:
+                out.errors += 1
+                if len(out.error_samples) < 3 and error not in out.error_samples:
+                    out.error_samples.append(error)
+    finally:
+        conn.close()
+
+
+async def run(job: Job) -> Outcome:
+    """Run the job's clients until its duration is up."""
+    bodies = [json.dumps({"query": job.query, "variables": v}).encode() for v in job.variables or [{}]]
+    out = Outcome()
+    started = time.perf_counter()
+    deadline = started + job.duration
+    await asyncio.gather(*(_client(job, bodies, n * 7, deadline, out) for n in range(job.concurrency)))
+    out.elapsed = time.perf_counter() - started
+    return out
+
+
+def main() -> None:
+    """Read a Job from stdin, write its Outcome to stdout."""
+    job = Job(**json.load(sys.stdin))
+    json.dump(asdict(asyncio.run(run(job))), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
