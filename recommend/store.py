@@ -1,0 +1,168 @@
+"""Versioned model files (`model-000001.npz`, ...) and the holder a server polls for new ones."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommend.ann import IvfIndex
+from recommend.model import Model
+from recommend.weighting import Bm25
+
+FORMAT = 1
+_NAME = re.compile(r"^model-(\d{6,})\.npz$")
+_log = logging.getLogger(__name__)
+
+
+def path_of(directory: Path, version: int) -> Path:
+    """The file name of a version."""
+    return Path(directory) / f"model-{version:06d}.npz"
+
+
+def latest_version(directory: Path | str) -> int | None:
+    """The highest version in the directory, None if there is none (one directory listing)."""
+    try:
+        with os.scandir(directory) as entries:
+            versions = [int(m.group(1)) for e in entries if (m := _NAME.match(e.name))]
+    except FileNotFoundError:
+        return None
+    return max(versions, default=None)
+
+
+def save(model: Model, directory: Path | str) -> Path:
+    """Write the model as the next version; readers never see a partly written file.
+
+    Assumes one writer at a time (two concurrent trainers could pick the same number).
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    version = (latest_version(directory) or 0) + 1
+    target = path_of(directory, version)
+    metadata = {**model.metadata, "version": version, "format": FORMAT}
+    handle, temporary = tempfile.mkstemp(prefix=".model-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, allow_pickle=False, **_arrays(model, metadata))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load(path: Path | str) -> Model:
+    """Read one model file."""
+    with np.load(path, allow_pickle=False) as data:
+        metadata: dict[str, Any] = json.loads(str(data["metadata"][0]))
+        if metadata.get("format") != FORMAT:
+            raise ValueError(f"{path}: unsupported model format {metadata.get('format')!r}")
+        weighting = metadata["weighting"]
+        index = None
+        if data["ann_centroids"].size:
+            index = IvfIndex(data["ann_centroids"], data["ann_offsets"])
+        return Model(
+            item_ids=data["item_ids"].tolist(),
+            user_ids=data["user_ids"].tolist(),
+            item_factors=data["item_factors"],
+            user_factors=data["user_factors"],
+            popularity=data["popularity"],
+            weighting=Bm25(
+                idf=data["idf"], average_length=weighting["average_length"],
+                k1=weighting["k1"], b=weighting["b"], binarize=weighting["binarize"],
+            ),
+            regularization=metadata["regularization"],
+            alpha=metadata["alpha"],
+            index=index,
+            metadata={k: v for k, v in metadata.items() if k not in _MODEL_KEYS},
+        )
+
+
+def load_latest(directory: Path | str) -> Model | None:
+    """The newest model in the directory, None if there is none."""
+    version = latest_version(directory)
+    return None if version is None else load(path_of(Path(directory), version))
+
+
+_MODEL_KEYS = {"weighting", "regularization", "alpha", "format"}
+
+
+def _arrays(model: Model, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
+    w = model.weighting
+    stored = {
+        **metadata,
+        "weighting": {"average_length": w.average_length, "k1": w.k1, "b": w.b,
+                      "binarize": w.binarize},
+        "regularization": model.regularization,
+        "alpha": model.alpha,
+    }
+    empty = np.zeros((0, model.factors), dtype=np.float32)
+    return {
+        "item_ids": np.array(model.item_ids, dtype=np.str_),
+        "user_ids": np.array(model.user_ids, dtype=np.str_),
+        "item_factors": model.item_factors,
+        "user_factors": model.user_factors,
+        "popularity": model.popularity,
+        "idf": w.idf,
+        "ann_centroids": model.index.centroids if model.index else empty,
+        "ann_offsets": model.index.offsets if model.index else np.zeros(0, dtype=np.int64),
+        "metadata": np.array([json.dumps(stored, sort_keys=True)], dtype=np.str_),
+    }
+
+
+class ModelHolder:
+    """The model a server answers with; `reload_if_newer` swaps in newer versions.
+
+    Readers take `current` once per request: a swap is one reference assignment, so requests
+    in flight keep the model they started with.
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self._directory = Path(directory)
+        self._state: tuple[Model, int] | None = None
+        self._failed: int | None = None
+        self._lock = threading.Lock()
+        self.reload_if_newer()
+
+    @property
+    def current(self) -> Model | None:
+        """The loaded model, None until one exists."""
+        state = self._state
+        return state[0] if state else None
+
+    @property
+    def version(self) -> int | None:
+        """Version number of the loaded model."""
+        state = self._state
+        return state[1] if state else None
+
+    def reload_if_newer(self) -> bool:
+        """Load the latest version if it is newer than the current one; True if swapped.
+
+        Cheap when nothing changed (one directory listing), so it can be polled every few
+        seconds. A file that fails to load is logged and skipped until a newer one appears.
+        """
+        latest = latest_version(self._directory)
+        if latest is None or latest == self._failed or latest <= (self.version or 0):
+            return False
+        with self._lock:
+            if latest <= (self.version or 0):
+                return False
+            try:
+                model = load(path_of(self._directory, latest))
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                _log.exception("cannot load model version %d", latest)
+                self._failed = latest
+                return False
+            self._state = (model, latest)
+            return True
