@@ -1,4 +1,13 @@
-"""The one write path for releases, customers and purchases (feed, Chinook, synthetic)."""
+"""The one write path for releases, customers and purchases (feed, Chinook, synthetic).
+
+A batch of releases is one transaction of several flat UNWIND statements, one per concern
+(old links, albums, parties, tracks, each kind of link, tracks no longer on an album), so that no
+statement reads what an earlier part of itself wrote: no Eager operators, no per-row subqueries,
+MERGE only on uniquely indexed keys, and CREATE for links whose old versions were just deleted.
+Bulk statements say `CYPHER replan=skip`: their plans (unique-index seeks) never depend on
+statistics, and a bulk load changes statistics so fast that Neo4j would otherwise re-plan them
+every few seconds (planning the track statement costs more than writing 1,000 tracks).
+"""
 
 from __future__ import annotations
 
@@ -6,101 +15,136 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, LiteralString
 
 from graph.driver import Cypher, Graph, Tx
-from graph.release import CustomerRecord, Offer, PurchaseRecord, Release
+from graph.release import CustomerRecord, Offer, PartyRef, PurchaseRecord, Release
 from graph.slug import slugify
 
 EXISTING_ALBUMS = Cypher(
     "existing_albums",
     """
+    CYPHER replan=skip
     UNWIND $keys AS k
     MATCH (a:Album {key: k})
-    RETURN a.key AS key, a.contentHash AS hash
+    RETURN a.key AS key, a.contentHash AS hash, a.rightsEnd AS rightsEnd
     """,
 )
-
-UPSERT_RELEASES = Cypher(
-    "upsert_releases",
+UNLINK_ALBUMS = Cypher(
+    "unlink_albums",
+    "CYPHER replan=skip UNWIND $keys AS k MATCH (:Album {key: k})-[old:BY|IN_GENRE|RELEASED_BY]->() DELETE old",
+)
+UNLINK_TRACKS = Cypher(
+    "unlink_tracks",
+    "CYPHER replan=skip UNWIND $keys AS k MATCH (:Track {key: k})-[old:BY|IN_GENRE]->() DELETE old",
+)
+MERGE_ALBUMS = Cypher(
+    "merge_albums",
     """
-    UNWIND $releases AS r
+    CYPHER replan=skip
+    UNWIND $rows AS r
     MERGE (a:Album {key: r.key})
     ON CREATE SET a.popularity = 0
     SET a.title = r.title, a.upc = r.upc, a.type = r.type, a.releaseDate = r.releaseDate,
         a.currency = r.currency, a.territories = r.territories, a.rightsStart = r.rightsStart,
-        a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate,
-        a.offerFormats = r.offerFormats, a.offerPrices = r.offerPrices,
-        a.trackCount = size(r.tracks), a.durationMs = r.durationMs, a.contentHash = r.hash
-    WITH a, r
-    CALL (a) {
-      MATCH (a)-[old:BY|IN_GENRE|RELEASED_BY]->()
-      DELETE old
+        a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
+        a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
+        a.contentHash = r.contentHash
+    """,
+)
+MERGE_ARTISTS = Cypher(
+    "merge_artists",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MERGE (x:Artist {key: r.key})
+    ON CREATE SET x.popularity = 0
+    SET x.name = r.name
+    """,
+)
+MERGE_GENRES = Cypher(
+    "merge_genres",
+    "CYPHER replan=skip UNWIND $rows AS r MERGE (x:Genre {key: r.key}) ON CREATE SET x.name = r.name",
+)
+MERGE_LABELS = Cypher(
+    "merge_labels",
+    "CYPHER replan=skip UNWIND $rows AS r MERGE (x:Label {key: r.key}) SET x.name = r.name",
+)
+LINK_ALBUM_ARTISTS = Cypher(
+    "link_album_artists",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.from}) MATCH (x:Artist {key: r.key})
+    CREATE (a)-[:BY {position: r.position}]->(x)
+    """,
+)
+LINK_ALBUM_GENRES = Cypher(
+    "link_album_genres",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.from}) MATCH (x:Genre {key: r.to})
+    CREATE (a)-[:IN_GENRE {position: r.position}]->(x)
+    """,
+)
+LINK_ALBUM_LABELS = Cypher(
+    "link_album_labels",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.from}) MATCH (x:Label {key: r.to})
+    CREATE (a)-[:RELEASED_BY]->(x)
+    """,
+)
+_TRACK_NODE: LiteralString = """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.album})
+    MERGE (t:Track {key: r.key})
+    ON CREATE SET t.popularity = 0
+    SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
+        t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
+        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes
+"""
+_TRACK_LINKS: LiteralString = """
+    WITH t, r
+    CALL (t, r) {
+      UNWIND r.genres AS key
+      MATCH (g:Genre {key: key})
+      CREATE (t)-[:IN_GENRE]->(g)
     }
-    CALL (a, r) {
-      UNWIND r.artists AS ar
-      MERGE (x:Artist {key: ar.key})
-      ON CREATE SET x.popularity = 0
-      SET x.name = ar.name
-      MERGE (a)-[b:BY]->(x)
-      SET b.position = ar.position
-    }
-    CALL (a, r) {
-      UNWIND r.genres AS g
-      MERGE (x:Genre {key: g.key})
-      ON CREATE SET x.name = g.name
-      MERGE (a)-[rel:IN_GENRE]->(x)
-      SET rel.position = g.position
-    }
-    CALL (a, r) {
-      WITH a, r WHERE r.label IS NOT NULL
-      MERGE (x:Label {key: r.label.key})
-      SET x.name = r.label.name
-      MERGE (a)-[:RELEASED_BY]->(x)
-    }
-    CALL (a, r) {
-      UNWIND r.tracks AS t
-      MERGE (tr:Track {key: t.key})
-      ON CREATE SET tr.popularity = 0
-      SET tr.title = t.title, tr.isrc = t.isrc, tr.durationMs = t.durationMs,
-          tr.discNumber = t.discNumber, tr.trackNumber = t.trackNumber, tr.composer = t.composer,
-          tr.offerFormats = t.offerFormats, tr.offerPrices = t.offerPrices,
-          tr.offerSizes = t.offerSizes
-      MERGE (tr)-[:ON_ALBUM]->(a)
-      WITH tr, t
-      CALL (tr) {
-        MATCH (tr)-[old:BY|IN_GENRE]->()
-        DELETE old
-      }
-      CALL (tr, t) {
-        UNWIND t.artists AS ar
-        MERGE (x:Artist {key: ar.key})
-        ON CREATE SET x.popularity = 0
-        SET x.name = ar.name
-        MERGE (tr)-[b:BY]->(x)
-        SET b.position = ar.position
-      }
-      CALL (tr, t) {
-        WITH tr, t WHERE t.genre IS NOT NULL
-        MERGE (x:Genre {key: t.genre.key})
-        ON CREATE SET x.name = t.genre.name
-        MERGE (tr)-[:IN_GENRE]->(x)
-      }
-    }
-    CALL (a, r) {
-      MATCH (gone:Track)-[:ON_ALBUM]->(a)
-      WHERE NOT gone.key IN [t IN r.tracks | t.key]
-      SET gone.offerFormats = [], gone.offerPrices = [], gone.offerSizes = []
-    }
-    RETURN count(a) AS written
+    WITH t, r
+    UNWIND r.artists AS credit
+    MATCH (x:Artist {key: credit.key})
+    CREATE (t)-[:BY {position: credit.position}]->(x)
+"""
+# A new album has no tracks yet; a re-delivered one may already hold the track.
+WRITE_TRACKS_OF_NEW_ALBUMS = Cypher(
+    "write_tracks_of_new_albums", _TRACK_NODE + "CREATE (t)-[:ON_ALBUM]->(a)" + _TRACK_LINKS
+)
+WRITE_TRACKS_OF_OLD_ALBUMS = Cypher(
+    "write_tracks_of_old_albums", _TRACK_NODE + "MERGE (t)-[:ON_ALBUM]->(a)" + _TRACK_LINKS
+)
+# A track dropped from a re-delivered album stays (past purchases point at it) but is off sale.
+RETIRE_DROPPED_TRACKS = Cypher(
+    "retire_dropped_tracks",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (gone:Track)-[:ON_ALBUM]->(:Album {key: r.key})
+    WHERE NOT gone.key IN r.tracks
+    SET gone.offerFormats = [], gone.offerPrices = [], gone.offerSizes = []
     """,
 )
 
 UPSERT_CUSTOMERS = Cypher(
     "upsert_customers",
     """
+    CYPHER replan=skip
     UNWIND $customers AS c
     MERGE (x:Customer {key: c.key})
     SET x.country = c.country, x.name = c.name, x.email = c.email
@@ -111,6 +155,7 @@ UPSERT_CUSTOMERS = Cypher(
 EXISTING_PURCHASES = Cypher(
     "existing_purchases",
     """
+    CYPHER replan=skip
     UNWIND $keys AS k
     MATCH (p:Purchase {key: k})
     RETURN p.key AS key
@@ -120,25 +165,30 @@ EXISTING_PURCHASES = Cypher(
 CREATE_PURCHASES = Cypher(
     "create_purchases",
     """
+    CYPHER replan=skip
     UNWIND $purchases AS p
     MATCH (c:Customer {key: p.customerKey})
     CREATE (c)-[:MADE]->(x:Purchase {
       key: p.key, purchasedAt: p.purchasedAt, territory: p.territory, currency: p.currency,
       total: p.total, idempotencyKey: p.idempotencyKey, customerKey: p.customerKey})
-    WITH x, p
-    CALL (x, p) {
-      UNWIND p.lines AS line
-      MATCH (t:Track {key: line.trackKey})
-      CREATE (x)-[:LINE {position: line.position, format: line.format, price: line.price,
-                         royaltyRate: line.royaltyRate, albumKey: line.albumKey}]->(t)
-    }
-    RETURN count(x) AS written
+    """,
+)
+
+CREATE_PURCHASE_LINES = Cypher(
+    "create_purchase_lines",
+    """
+    CYPHER replan=skip
+    UNWIND $lines AS line
+    MATCH (x:Purchase {key: line.purchaseKey}) MATCH (t:Track {key: line.trackKey})
+    CREATE (x)-[:LINE {position: line.position, format: line.format, price: line.price,
+                       royaltyRate: line.royaltyRate, albumKey: line.albumKey}]->(t)
     """,
 )
 
 ADD_POPULARITY = Cypher(
     "add_popularity",
     """
+    CYPHER replan=skip
     UNWIND $counts AS c
     MATCH (t:Track {key: c.key})-[:ON_ALBUM]->(a:Album)
     SET t.popularity = coalesce(t.popularity, 0) + c.units
@@ -169,6 +219,11 @@ class UpsertSummary:
         self.unchanged += other.unchanged
         self.taken_down += other.taken_down
 
+    @property
+    def total(self) -> int:
+        """Releases seen."""
+        return self.created + self.updated + self.unchanged + self.taken_down
+
     def __str__(self) -> str:
         return (
             f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
@@ -188,82 +243,157 @@ def _offers(offers: Sequence[Offer]) -> dict[str, list[Any]]:
     }
 
 
+def _credits(artists: Sequence[PartyRef], names: dict[str, str]) -> list[dict[str, Any]]:
+    for artist in artists:
+        names[artist.key] = artist.name
+    return [{"key": a.key, "position": i} for i, a in enumerate(artists)]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRelease:
+    """A release as statement rows, with the digest of everything it says."""
+
+    key: str
+    digest: str
+    rights_end: date | None
+    album: dict[str, Any]
+    tracks: list[dict[str, Any]]
+    artists: dict[str, str]
+    genres: dict[str, str]
+
+
+def prepare_release(release: Release) -> PreparedRelease:
+    """The rows of one release; equal digests mean nothing changed."""
+    artists: dict[str, str] = {}
+    genres = {slugify(name): name for name in release.genres}
+    genre_keys = {name: key for key, name in genres.items()}
+    rights = release.rights
+    album_offers = _offers(release.album_offers)
+    album: dict[str, Any] = {
+        "key": release.key, "title": release.title, "upc": release.upc, "type": release.type,
+        "releaseDate": release.release_date, "currency": release.currency,
+        "territories": list(rights.territories), "rightsStart": rights.start, "rightsEnd": rights.end,
+        "royaltyRate": _money(rights.royalty_rate), "offerFormats": album_offers["offerFormats"],
+        "offerPrices": album_offers["offerPrices"], "trackCount": len(release.tracks),
+        "durationMs": sum(t.duration_ms for t in release.tracks),
+        "artists": _credits(release.artists, artists),
+        "genres": [{"key": genre_keys[name], "position": i} for i, name in enumerate(release.genres)],
+        "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
+    }
+    tracks = []
+    for t in release.tracks:
+        genre_key = None
+        if t.genre:
+            genre_key = genre_keys.get(t.genre) or slugify(t.genre)
+            genres.setdefault(genre_key, t.genre)
+        tracks.append({
+            "key": t.key, "album": release.key, "title": t.title, "isrc": t.isrc,
+            "durationMs": t.duration_ms, "discNumber": t.disc_number, "trackNumber": t.track_number,
+            "composer": t.composer, **_offers(t.offers), "genres": [genre_key] if genre_key else [],
+            "artists": _credits(t.artists, artists),
+        })
+    text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
+    album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()
+    return PreparedRelease(release.key, digest, rights.end, album, tracks, artists, genres)
+
+
 def release_hash(release: Release) -> str:
     """A stable digest of everything a release says; equal digests mean nothing changed."""
-    payload = json.dumps(asdict(release), sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return prepare_release(release).digest
 
 
-def _genre(name: str, position: int = 0) -> dict[str, Any]:
-    return {"key": slugify(name), "name": name, "position": position}
+@dataclass(slots=True)
+class ReleaseRows:
+    """The flat parameter lists of one batch of changed releases, one list per statement."""
+
+    old_albums: list[str] = field(default_factory=list)
+    albums: list[dict[str, Any]] = field(default_factory=list)
+    artists: dict[str, str] = field(default_factory=dict)
+    genres: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    album_artists: list[dict[str, Any]] = field(default_factory=list)
+    album_genres: list[dict[str, Any]] = field(default_factory=list)
+    album_labels: list[dict[str, Any]] = field(default_factory=list)
+    new_tracks: list[dict[str, Any]] = field(default_factory=list)
+    old_tracks: list[dict[str, Any]] = field(default_factory=list)
+    track_lists: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, release: PreparedRelease, exists: bool) -> None:
+        """Add one release; `exists` when its album is already in the graph."""
+        key, album = release.key, release.album
+        self.albums.append(album)
+        self.artists.update(release.artists)
+        self.genres.update(release.genres)
+        self.album_artists.extend({"from": key, **credit} for credit in album["artists"])
+        self.album_genres.extend({"from": key, "to": g["key"], "position": g["position"]} for g in album["genres"])
+        if album["label"] is not None:
+            self.labels[album["label"]["key"]] = album["label"]["name"]
+            self.album_labels.append({"from": key, "to": album["label"]["key"]})
+        (self.old_tracks if exists else self.new_tracks).extend(release.tracks)
+        if exists:
+            self.old_albums.append(key)
+            self.track_lists.append({"key": key, "tracks": [t["key"] for t in release.tracks]})
+
+    def statements(self) -> list[tuple[Cypher, dict[str, Any]]]:
+        """Every statement of the batch with its parameters, in the order they must run."""
+
+        def named(parties: dict[str, str]) -> list[dict[str, str]]:
+            return [{"key": k, "name": v} for k, v in parties.items()]
+
+        every_track = [t["key"] for t in self.old_tracks] + [t["key"] for t in self.new_tracks]
+        return [
+            (UNLINK_ALBUMS, {"keys": self.old_albums}),
+            (UNLINK_TRACKS, {"keys": every_track}),
+            (MERGE_ALBUMS, {"rows": self.albums}),
+            (MERGE_ARTISTS, {"rows": named(self.artists)}),
+            (MERGE_GENRES, {"rows": named(self.genres)}),
+            (MERGE_LABELS, {"rows": named(self.labels)}),
+            (LINK_ALBUM_ARTISTS, {"rows": self.album_artists}),
+            (LINK_ALBUM_GENRES, {"rows": self.album_genres}),
+            (LINK_ALBUM_LABELS, {"rows": self.album_labels}),
+            (WRITE_TRACKS_OF_NEW_ALBUMS, {"rows": self.new_tracks}),
+            (WRITE_TRACKS_OF_OLD_ALBUMS, {"rows": self.old_tracks}),
+            (RETIRE_DROPPED_TRACKS, {"rows": self.track_lists}),
+        ]
 
 
-def release_params(release: Release, digest: str) -> dict[str, Any]:
-    """The Cypher parameter map of one release."""
-    album_offers = _offers(release.album_offers)
-    rights = release.rights
-    return {
-        "key": release.key,
-        "title": release.title,
-        "upc": release.upc,
-        "type": release.type,
-        "releaseDate": release.release_date,
-        "currency": release.currency,
-        "territories": list(rights.territories),
-        "rightsStart": rights.start,
-        "rightsEnd": rights.end,
-        "royaltyRate": _money(rights.royalty_rate),
-        "offerFormats": album_offers["offerFormats"],
-        "offerPrices": album_offers["offerPrices"],
-        "durationMs": sum(t.duration_ms for t in release.tracks),
-        "hash": digest,
-        "artists": [{"key": a.key, "name": a.name, "position": i} for i, a in enumerate(release.artists)],
-        "genres": [_genre(g, i) for i, g in enumerate(release.genres)],
-        "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
-        "tracks": [
-            {
-                "key": t.key,
-                "title": t.title,
-                "isrc": t.isrc,
-                "durationMs": t.duration_ms,
-                "discNumber": t.disc_number,
-                "trackNumber": t.track_number,
-                "composer": t.composer,
-                "artists": [{"key": a.key, "name": a.name, "position": i} for i, a in enumerate(t.artists)],
-                "genre": _genre(t.genre) if t.genre else None,
-                **_offers(t.offers),
-            }
-            for t in release.tracks
-        ],
-    }
+def _classify(release: PreparedRelease, stored: dict[str, Any] | None, summary: UpsertSummary) -> bool:
+    """Count the release in the summary; True when it must be written."""
+    if stored is None:
+        summary.created += 1
+    elif stored["hash"] == release.digest:
+        summary.unchanged += 1
+        return False
+    elif release.rights_end is not None and stored["rightsEnd"] != release.rights_end:
+        summary.taken_down += 1
+    else:
+        summary.updated += 1
+    return True
+
+
+async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> UpsertSummary:
+    """Write one batch of prepared releases in one transaction: each whole, or none of them."""
+
+    async def work(tx: Tx) -> UpsertSummary:
+        found = await tx.run(EXISTING_ALBUMS, {"keys": [r.key for r in releases]})
+        known = {row["key"]: row for row in found}
+        summary = UpsertSummary()
+        rows = ReleaseRows()
+        for release in releases:
+            stored = known.get(release.key)
+            if _classify(release, stored, summary):
+                rows.add(release, exists=stored is not None)
+        for query, params in rows.statements():
+            if any(params.values()):
+                await tx.run(query, params)
+        return summary
+
+    return await graph.transaction(work)
 
 
 async def upsert_releases(graph: Graph, releases: Sequence[Release]) -> UpsertSummary:
     """Write one batch of releases in one transaction: each release whole, or none of them."""
-    digests = {r.key: release_hash(r) for r in releases}
-
-    async def work(tx: Tx) -> UpsertSummary:
-        rows = await tx.run(EXISTING_ALBUMS, {"keys": list(digests)})
-        known = {row["key"]: row["hash"] for row in rows}
-        summary = UpsertSummary()
-        changed = []
-        for release in releases:
-            digest = digests[release.key]
-            if known.get(release.key) == digest:
-                summary.unchanged += 1
-                continue
-            if release.key not in known:
-                summary.created += 1
-            elif release.rights.end is not None:
-                summary.taken_down += 1
-            else:
-                summary.updated += 1
-            changed.append(release_params(release, digest))
-        if changed:
-            await tx.run(UPSERT_RELEASES, {"releases": changed})
-        return summary
-
-    return await graph.transaction(work)
+    return await upsert_prepared(graph, [prepare_release(r) for r in releases])
 
 
 async def upsert_customers(graph: Graph, customers: Sequence[CustomerRecord]) -> int:
@@ -304,22 +434,58 @@ def unit_counts(purchases: Iterable[PurchaseRecord]) -> list[dict[str, Any]]:
     return [{"key": k, "units": n} for k, n in units.items()]
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPurchases:
+    """A batch of purchases as statement rows: purchases, their lines, units per track."""
+
+    purchases: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, purchases: Iterable[PurchaseRecord]) -> PreparedPurchases:
+        """The rows of a batch."""
+        params = [purchase_params(p) for p in purchases]
+        lines = [{**line, "purchaseKey": p["key"]} for p in params for line in p.pop("lines")]
+        return cls(params, lines)
+
+    def without(self, stored: set[str]) -> PreparedPurchases:
+        """The batch less the purchases already stored."""
+        if not stored:
+            return self
+        return PreparedPurchases(
+            [p for p in self.purchases if p["key"] not in stored],
+            [line for line in self.lines if line["purchaseKey"] not in stored],
+        )
+
+
+async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases) -> int:
+    """Inside a transaction: create the purchases not yet stored and count their units."""
+    rows = await tx.run(EXISTING_PURCHASES, {"keys": [p["key"] for p in batch.purchases]})
+    fresh = batch.without({row["key"] for row in rows})
+    if not fresh.purchases:
+        return 0
+    await tx.run(CREATE_PURCHASES, {"purchases": fresh.purchases})
+    if fresh.lines:
+        await tx.run(CREATE_PURCHASE_LINES, {"lines": fresh.lines})
+        units = Counter(line["trackKey"] for line in fresh.lines)
+        await tx.run(ADD_POPULARITY, {"counts": [{"key": k, "units": n} for k, n in units.items()]})
+    return len(fresh.purchases)
+
+
 async def write_purchases(tx: Tx, purchases: Sequence[PurchaseRecord]) -> int:
     """Inside a transaction: create the purchases not yet stored and count their units."""
-    rows = await tx.run(EXISTING_PURCHASES, {"keys": [p.key for p in purchases]})
-    stored = {row["key"] for row in rows}
-    fresh = [p for p in purchases if p.key not in stored]
-    if not fresh:
-        return 0
-    await tx.run(CREATE_PURCHASES, {"purchases": [purchase_params(p) for p in fresh]})
-    await tx.run(ADD_POPULARITY, {"counts": unit_counts(fresh)})
-    return len(fresh)
+    return await write_prepared_purchases(tx, PreparedPurchases.of(purchases))
+
+
+async def insert_prepared_purchases(graph: Graph, batch: PreparedPurchases) -> int:
+    """Store one prepared batch of purchases in one transaction; ones already stored are skipped."""
+
+    async def work(tx: Tx) -> int:
+        return await write_prepared_purchases(tx, batch)
+
+    return await graph.transaction(work)
 
 
 async def insert_purchases(graph: Graph, purchases: Sequence[PurchaseRecord]) -> int:
     """Store one batch of purchases in one transaction; ones already stored are skipped."""
-
-    async def work(tx: Tx) -> int:
-        return await write_purchases(tx, purchases)
-
-    return await graph.transaction(work)
+    return await insert_prepared_purchases(graph, PreparedPurchases.of(purchases))

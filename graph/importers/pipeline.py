@@ -1,8 +1,13 @@
-"""Batched loading of any source's records through the one write path, with progress bars."""
+"""Batched loading of any source's records through the one write path, with progress bars.
+
+Records are turned into statement rows (hashing, flattening) in a worker thread one batch ahead,
+so that Python's share of an import overlaps with Neo4j's instead of adding to it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
 
@@ -10,11 +15,20 @@ from tqdm import tqdm
 
 from graph.driver import Graph
 from graph.release import CustomerRecord, PurchaseRecord, Release
-from graph.upsert import UpsertSummary, insert_purchases, upsert_customers, upsert_releases
+from graph.upsert import (
+    PreparedPurchases,
+    PreparedRelease,
+    UpsertSummary,
+    insert_prepared_purchases,
+    prepare_release,
+    upsert_customers,
+    upsert_prepared,
+)
 
 T = TypeVar("T")
+U = TypeVar("U")
 
-RELEASE_BATCH = 200
+RELEASE_BATCH = 1_000
 CUSTOMER_BATCH = 5_000
 PURCHASE_BATCH = 2_000
 
@@ -26,8 +40,29 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+async def read_ahead(items: Iterable[T], work: Callable[[list[T]], U], size: int) -> AsyncIterator[tuple[int, U]]:
+    """(batch size, work(batch)) per batch, the next batch's work running in a thread meanwhile."""
+    chunks = batched(items, size)
+
+    def step() -> tuple[int, U] | None:
+        chunk = next(chunks, None)
+        return None if chunk is None else (len(chunk), work(chunk))
+
+    pending = asyncio.create_task(asyncio.to_thread(step))
+    try:
+        while (done := await pending) is not None:
+            pending = asyncio.create_task(asyncio.to_thread(step))
+            yield done
+    finally:
+        pending.cancel()
+
+
 def _bar(total: int | None, desc: str, unit: str, quiet: bool) -> tqdm:
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, leave=False, dynamic_ncols=True)
+
+
+def _prepare_releases(chunk: list[Release]) -> list[PreparedRelease]:
+    return [prepare_release(r) for r in chunk]
 
 
 async def write_releases(
@@ -36,9 +71,9 @@ async def write_releases(
     """Upsert releases in batches, each batch one transaction."""
     summary = UpsertSummary()
     with _bar(total, "releases", "release", quiet) as bar:
-        for chunk in batched(releases, RELEASE_BATCH):
-            summary.add(await upsert_releases(graph, chunk))
-            bar.update(len(chunk))
+        async for size, prepared in read_ahead(releases, _prepare_releases, RELEASE_BATCH):
+            summary.add(await upsert_prepared(graph, prepared))
+            bar.update(size)
     return summary
 
 
@@ -60,7 +95,7 @@ async def write_purchase_history(
     """Store past purchases in batches; ones already stored are skipped."""
     created = 0
     with _bar(total, "purchases", "purchase", quiet) as bar:
-        for chunk in batched(purchases, PURCHASE_BATCH):
-            created += await insert_purchases(graph, chunk)
-            bar.update(len(chunk))
+        async for size, prepared in read_ahead(purchases, PreparedPurchases.of, PURCHASE_BATCH):
+            created += await insert_prepared_purchases(graph, prepared)
+            bar.update(size)
     return created
