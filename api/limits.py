@@ -42,9 +42,11 @@ from api.ratelimit import charge
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
-MAX_COST = 10_000
+MAX_COST = 25_000
 LIST_ESTIMATE = 30
 """What a list field without `first` (Album.tracks, genres) is assumed to hold."""
+SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
+"""Lists that hold a handful by nature: credits and genres."""
 
 _TOKENS_ERROR = re.compile(r"Document contains more than \d+ tokens")
 
@@ -97,7 +99,7 @@ class _Walker:
             count = DEFAULT_FIRST if first is None else first
             self.measure.cost += scale  # one page fetch per parent object
         elif isinstance(get_nullable_type(definition.type), GraphQLList) and not parent.name.endswith("Connection"):
-            count = _list_size(first, arguments)
+            count = SHORT_LISTS.get((parent.name, name)) or _list_size(first, arguments)
         if _is_entity(target):
             self.measure.cost += scale * count
         if node.selection_set:

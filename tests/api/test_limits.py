@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql import parse
+from graphql import get_introspection_query, parse
 
 from api import limits
 from api.pagination import DEFAULT_FIRST, MAX_FIRST
@@ -156,3 +156,19 @@ async def test_malformed_http_body_is_400_with_a_reason(client: httpx.AsyncClien
     assert response.status_code == 400
     assert needle in response.text
     assert "Traceback" not in response.text
+
+
+async def test_introspection_is_within_limits(gql: GraphQL) -> None:
+    body = await gql(get_introspection_query(descriptions=True))
+    assert "errors" not in body, body
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"  # type: ignore[index]
+    assert gql.last_cypher == 0
+
+
+def test_credits_and_genres_count_as_short_lists() -> None:
+    schema = build_schema()._schema
+    query = "{ albums(first: 10) { edges { node { genres { name } tracks { artists { name } } } } } }"
+    short = limits.SHORT_LISTS[("Album", "genres")]
+    credits = limits.SHORT_LISTS[("Track", "artists")]
+    tracks = 10 * limits.LIST_ESTIMATE
+    assert limits.measure(schema, parse(query), None, None).cost == 1 + 10 + 10 * short + tracks + tracks * credits
