@@ -1,8 +1,10 @@
 """An inverted-file (IVF) index for approximate top-k inner-product search over item vectors.
 
-Items are clustered by spherical k-means on their directions; the model stores its items
-ordered by cluster so that each cluster is one contiguous slice of the factor matrix and a
-query scans only the slices of the clusters whose centroids best match it.
+The longest item vectors (the "head", popular items that top many users' lists) are always
+scanned. The other items are clustered by spherical k-means on their directions, and a query
+scans the head plus the clusters whose mean vector scores highest against it. The model stores
+its items in index order (head first, then cluster by cluster), so every scan is a contiguous
+slice of the factor matrix.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+HEAD_FRACTION = 0.01
 _KMEANS_ITERATIONS = 10
 _SAMPLE_PER_LIST = 32
 _ASSIGN_CHUNK = 65_536
@@ -19,7 +22,7 @@ _ASSIGN_CHUNK = 65_536
 
 @dataclass(frozen=True)
 class IvfIndex:
-    """Cluster centroids (unit rows) and the [start, end) item range of each cluster."""
+    """Mean vector of each cluster and item ranges: head [0, offsets[0]), cluster c [c, c+1)."""
 
     centroids: np.ndarray
     offsets: np.ndarray
@@ -30,21 +33,21 @@ class IvfIndex:
         return int(self.centroids.shape[0])
 
     def best_lists(self, query: np.ndarray, n_probe: int) -> np.ndarray:
-        """The n_probe clusters whose centroids best match the query."""
-        similarity = self.centroids @ query
-        if n_probe >= len(similarity):
-            return np.argsort(-similarity, kind="stable")
-        return np.argpartition(-similarity, n_probe - 1)[:n_probe]
+        """The n_probe clusters whose members score highest against the query on average."""
+        expected = self.centroids @ query
+        if n_probe >= len(expected):
+            return np.arange(len(expected))
+        return np.argpartition(-expected, n_probe - 1)[:n_probe]
 
     def scan(self, vectors: np.ndarray, query: np.ndarray, lists: np.ndarray) -> tuple[
         np.ndarray, np.ndarray
     ]:
-        """Item indices and inner products of every item in the given clusters."""
-        starts, ends = self.offsets[lists], self.offsets[lists + 1]
-        indices = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-        scores = np.concatenate(
-            [vectors[s:e] @ query for s, e in zip(starts, ends, strict=True)]
-        ) if len(lists) else np.zeros(0, dtype=vectors.dtype)
+        """Item indices and inner products of the head and every item in the given clusters."""
+        starts = np.concatenate([[0], self.offsets[lists]])
+        ends = np.concatenate([[self.offsets[0]], self.offsets[lists + 1]])
+        pairs = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        indices = np.concatenate([np.arange(s, e) for s, e in pairs])
+        scores = np.concatenate([vectors[s:e] @ query for s, e in pairs])
         return indices, scores
 
 
@@ -53,21 +56,39 @@ def default_lists(n_items: int) -> int:
     return max(1, int(np.sqrt(n_items)))
 
 
-def build(vectors: np.ndarray, n_lists: int, seed: int) -> tuple[IvfIndex, np.ndarray]:
-    """Cluster the vectors; return the index and the item permutation that groups clusters."""
-    n_lists = max(1, min(n_lists, len(vectors)))
-    directions = _unit_rows(vectors)
+def build(
+    vectors: np.ndarray, n_lists: int, seed: int, head_fraction: float = HEAD_FRACTION
+) -> tuple[IvfIndex, np.ndarray]:
+    """Index the vectors; return the index and the item order it expects (head first)."""
+    norms = np.linalg.norm(vectors, axis=1)
+    by_length = np.argsort(-norms, kind="stable")
+    head_size = min(int(head_fraction * len(vectors)), len(vectors) - 1)
+    head, rest = by_length[:head_size], by_length[head_size:]
+    n_lists = max(1, min(n_lists, len(rest)))
+    directions = _unit_rows(vectors[rest])
     centroids = _spherical_kmeans(directions, n_lists, np.random.default_rng(seed))
     labels = _assign(directions, centroids)
-    order = np.argsort(labels, kind="stable")
+    grouped = np.argsort(labels, kind="stable")
     counts = np.bincount(labels, minlength=n_lists)
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return IvfIndex(centroids=centroids, offsets=offsets), order
+    offsets = head_size + np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    means = _cluster_means(vectors[rest[grouped]], labels[grouped], n_lists)
+    return IvfIndex(centroids=means, offsets=offsets), np.concatenate([head, rest[grouped]])
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def _cluster_means(vectors: np.ndarray, labels: np.ndarray, n_lists: int) -> np.ndarray:
+    sums = _members(labels, n_lists) @ vectors
+    counts = np.maximum(np.bincount(labels, minlength=n_lists), 1)
+    return np.asarray(sums / counts[:, None], dtype=np.float32)
+
+
+def _members(labels: np.ndarray, n_lists: int) -> sp.csr_matrix:
+    ones = np.ones(len(labels), dtype=np.float32)
+    return sp.csr_matrix((ones, (labels, np.arange(len(labels)))), shape=(n_lists, len(labels)))
 
 
 def _spherical_kmeans(points: np.ndarray, n_lists: int, rng: np.random.Generator) -> np.ndarray:
@@ -77,10 +98,7 @@ def _spherical_kmeans(points: np.ndarray, n_lists: int, rng: np.random.Generator
     centroids = sample[rng.choice(size, size=n_lists, replace=False)].copy()
     for _ in range(_KMEANS_ITERATIONS):
         labels = _assign(sample, centroids)
-        members = sp.csr_matrix(
-            (np.ones(size, dtype=np.float32), (labels, np.arange(size))), shape=(n_lists, size)
-        )
-        sums = np.asarray(members @ sample, dtype=np.float32)
+        sums = np.asarray(_members(labels, n_lists) @ sample, dtype=np.float32)
         empty = np.bincount(labels, minlength=n_lists) == 0
         sums[empty] = sample[rng.choice(size, size=int(empty.sum()))]
         centroids = _unit_rows(sums)

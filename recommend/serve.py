@@ -125,18 +125,19 @@ def similar_groups(
 def search(
     model: Model, query: np.ndarray, k: int, excluded: np.ndarray,
     allowed: Allowed | None = None, *, cosine: bool = False, exact: bool = False,
+    n_probe: int | None = None,
 ) -> list[tuple[int, float]]:
     """Top-k (item index, score) by inner product (or cosine) with a query vector.
 
-    Uses the ANN index when the model has one and `exact` is false; item indices in
-    `excluded` are skipped.
+    Uses the ANN index when the model has one and `exact` is false, scanning `n_probe`
+    clusters (default: PROBE_FRACTION of them); item indices in `excluded` are skipped.
     """
     if model.index is None or exact:
         scores = np.asarray(model.item_factors @ query)
         if cosine:
             scores = scores / np.maximum(model.item_norms, 1e-12)
         return top_k(np.arange(model.n_items), scores, k, model.item_ids, excluded, allowed)
-    n_probe = max(MIN_PROBE, math.ceil(PROBE_FRACTION * model.index.n_lists))
+    n_probe = n_probe or max(MIN_PROBE, math.ceil(PROBE_FRACTION * model.index.n_lists))
     while True:
         lists = model.index.best_lists(query, n_probe)
         candidates, scores = model.index.scan(model.item_factors, query, lists)

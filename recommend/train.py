@@ -14,13 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from recommend import ann
 from recommend.matrix import Interactions
 from recommend.model import Model
-from recommend.weighting import Bm25, fit_bm25
+from recommend.weighting import fit_bm25
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class TrainConfig:
     """Hyper-parameters of the production recommender."""
 
     factors: int = 128
-    regularization: float = 20.0
+    # relative to a user's mean confidence total, so one default suits small and large data
+    regularization: float = 0.1
     alpha: float = 1.0
     iterations: int = 15
     binarize: bool = True
@@ -47,60 +49,55 @@ def train(interactions: Interactions, config: TrainConfig | None = None) -> Mode
         raise ValueError("cannot train on an empty interactions matrix")
     started = time.perf_counter()
     weighting = fit_bm25(interactions.matrix, config.bm25_k1, config.bm25_b, config.binarize)
-    user_factors, item_factors = _fit_als(weighting, interactions, config)
+    weighted = weighting.weigh(interactions.matrix)
+    regularization = config.regularization * config.alpha * float(weighted.sum()) / max(
+        interactions.n_users, 1)
+    user_factors, item_factors = _fit_als(weighted, regularization, config)
     popularity = np.bincount(interactions.matrix.indices, minlength=interactions.n_items)
-    arrays = _Arrays(item_factors, popularity.astype(np.float32), weighting.idf,
-                     list(interactions.item_ids))
-    index = None
-    if interactions.n_items >= config.ann_min_items:
-        index, arrays = _indexed(arrays, config)
-    return Model(
-        item_ids=arrays.item_ids,
+    model = Model(
+        item_ids=list(interactions.item_ids),
         user_ids=list(interactions.user_ids),
-        item_factors=arrays.item_factors,
+        item_factors=item_factors,
         user_factors=user_factors,
-        popularity=arrays.popularity,
-        weighting=dataclasses.replace(weighting, idf=arrays.idf),
-        regularization=config.regularization,
+        popularity=popularity.astype(np.float32),
+        weighting=weighting,
+        regularization=regularization,
         alpha=config.alpha,
-        index=index,
+        index=None,
         metadata=_metadata(interactions, config, time.perf_counter() - started),
+    )
+    if interactions.n_items < config.ann_min_items:
+        return model
+    return with_index(model, config.ann_lists, config.seed)
+
+
+def with_index(model: Model, n_lists: int | None = None, seed: int = 42) -> Model:
+    """The same model with an ANN index, its items reordered so each cluster is contiguous."""
+    n_lists = n_lists or ann.default_lists(model.n_items)
+    index, order = ann.build(model.item_factors, n_lists, seed)
+    return dataclasses.replace(
+        model,
+        item_ids=[model.item_ids[i] for i in order],
+        item_factors=np.ascontiguousarray(model.item_factors[order]),
+        popularity=model.popularity[order],
+        weighting=dataclasses.replace(model.weighting, idf=model.weighting.idf[order]),
+        index=index,
     )
 
 
 def _fit_als(
-    weighting: Bm25, interactions: Interactions, config: TrainConfig
+    weighted: sp.csr_matrix, regularization: float, config: TrainConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     # implicit parallelises itself; a threaded BLAS underneath only oversubscribes the cores
     with threadpool_limits(1, "blas"):
         als = AlternatingLeastSquares(
-            factors=config.factors, regularization=config.regularization, alpha=config.alpha,
+            factors=config.factors, regularization=regularization, alpha=config.alpha,
             iterations=config.iterations, random_state=config.seed,
             num_threads=config.num_threads,
         )
-        als.fit(weighting.weigh(interactions.matrix), show_progress=False)
+        als.fit(weighted, show_progress=False)
     return (np.ascontiguousarray(als.user_factors, dtype=np.float32),
             np.ascontiguousarray(als.item_factors, dtype=np.float32))
-
-
-@dataclass(frozen=True)
-class _Arrays:
-    item_factors: np.ndarray
-    popularity: np.ndarray
-    idf: np.ndarray
-    item_ids: list[str]
-
-
-def _indexed(arrays: _Arrays, config: TrainConfig) -> tuple[ann.IvfIndex, _Arrays]:
-    n_lists = config.ann_lists or ann.default_lists(len(arrays.item_ids))
-    index, order = ann.build(arrays.item_factors, n_lists, config.seed)
-    reordered = _Arrays(
-        item_factors=np.ascontiguousarray(arrays.item_factors[order]),
-        popularity=arrays.popularity[order],
-        idf=arrays.idf[order],
-        item_ids=[arrays.item_ids[i] for i in order],
-    )
-    return index, reordered
 
 
 def _metadata(interactions: Interactions, config: TrainConfig, seconds: float) -> dict[str, Any]:
