@@ -27,6 +27,7 @@ async def test_too_deep_is_refused_before_neo4j(gql: GraphQL) -> None:
     page = "albums(first: 1) { edges { node { %s } } }"
     query = "{ artists(first: 1) { edges { node { " + page % ("artist { " + page % "title" + " }") + " } } } }"
     depth = limits.measure(build_schema()._schema, parse(query), None, None).depth
+    assert depth == 11  # artists > edges > node > albums > edges > node > artist > albums > edges > node > title
     assert depth > limits.MAX_DEPTH
     body = await gql(query)
     error = only_error(body)
