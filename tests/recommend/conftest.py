@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -23,6 +25,15 @@ def clustered(
             chosen = rng.choice(items_per_cluster, size=per_user, replace=False)
             triples += [(f"{cluster}-user{user}", f"{cluster}{item}", 1.0) for item in chosen]
     return from_triples(triples)
+
+
+def write_tsv(data: Interactions, path: Path) -> Path:
+    """Write interactions as a `user, item, weight` TSV file."""
+    rows = data.matrix.tocoo()
+    lines = [f"{data.user_ids[u]}\t{data.item_ids[i]}\t{w:g}"
+             for u, i, w in zip(rows.row, rows.col, rows.data, strict=True)]
+    path.write_text("user\titem\tweight\n" + "\n".join(lines) + "\n")
+    return path
 
 
 @pytest.fixture(scope="session")
