@@ -45,9 +45,13 @@ class IvfIndex:
         """Item indices and inner products of the head and every item in the given clusters."""
         starts = np.concatenate([[0], self.offsets[lists]])
         ends = np.concatenate([[self.offsets[0]], self.offsets[lists + 1]])
-        pairs = list(zip(starts.tolist(), ends.tolist(), strict=True))
-        indices = np.concatenate([np.arange(s, e) for s, e in pairs])
-        scores = np.concatenate([vectors[s:e] @ query for s, e in pairs])
+        lengths = ends - starts
+        # item numbers of all ranges at once: position in the output, shifted per range
+        shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        indices = np.arange(int(lengths.sum())) + shift
+        scores = np.concatenate(
+            [vectors[s:e] @ query for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        )
         return indices, scores
 
 

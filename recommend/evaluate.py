@@ -11,8 +11,8 @@ import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
 from implicit.nearest_neighbours import CosineRecommender, ItemItemRecommender
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from recommend import blas
 from recommend.matrix import Interactions, read_tsv
 from recommend.model import factors_for
 from recommend.ranking import ScoreRows, top_k_rows
@@ -154,7 +154,7 @@ def fit_item_knn(data: Interactions, seed: int) -> ScoreRows:
 
 def fit_als_defaults(data: Interactions, seed: int) -> ScoreRows:
     """implicit's ALS with its default hyper-parameters on the raw weights."""
-    with threadpool_limits(1, "blas"):
+    with blas.one_thread():
         als = AlternatingLeastSquares(random_state=seed)
         als.fit(sp.csr_matrix(data.matrix, dtype=np.float32), show_progress=False)
     return lambda rows: als.user_factors[rows] @ als.item_factors.T

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from recommend import blas
 from recommend.ann import IvfIndex
 from recommend.model import Model
 from recommend.weighting import Bm25
@@ -124,10 +125,12 @@ class ModelHolder:
     """The model a server answers with; `reload_if_newer` swaps in newer versions.
 
     Readers take `current` once per request: a swap is one reference assignment, so requests
-    in flight keep the model they started with.
+    in flight keep the model they started with. Creating a holder makes BLAS single-threaded
+    for the process (see `recommend.blas.serve_single_threaded`).
     """
 
     def __init__(self, directory: Path | str) -> None:
+        blas.serve_single_threaded()
         self._directory = Path(directory)
         self._state: tuple[Model, int] | None = None
         self._failed: int | None = None

@@ -16,9 +16,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from implicit.cpu.als import AlternatingLeastSquares
-from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
-from recommend import ann
+from recommend import ann, blas
 from recommend.matrix import Interactions
 from recommend.model import Model
 from recommend.weighting import fit_bm25
@@ -74,7 +73,10 @@ def train(interactions: Interactions, config: TrainConfig | None = None) -> Mode
 def with_index(model: Model, n_lists: int | None = None, seed: int = 42) -> Model:
     """The same model with an ANN index, its items reordered so each cluster is contiguous."""
     n_lists = n_lists or ann.default_lists(model.n_items)
+    started = time.perf_counter()
     index, order = ann.build(model.item_factors, n_lists, seed)
+    metadata = {**model.metadata, "ann_lists": index.n_lists,
+                "ann_seconds": round(time.perf_counter() - started, 3)}
     return dataclasses.replace(
         model,
         item_ids=[model.item_ids[i] for i in order],
@@ -82,6 +84,7 @@ def with_index(model: Model, n_lists: int | None = None, seed: int = 42) -> Mode
         popularity=model.popularity[order],
         weighting=dataclasses.replace(model.weighting, idf=model.weighting.idf[order]),
         index=index,
+        metadata=metadata,
     )
 
 
@@ -89,7 +92,7 @@ def _fit_als(
     weighted: sp.csr_matrix, regularization: float, config: TrainConfig
 ) -> tuple[np.ndarray, np.ndarray]:
     # implicit parallelises itself; a threaded BLAS underneath only oversubscribes the cores
-    with threadpool_limits(1, "blas"):
+    with blas.one_thread():
         als = AlternatingLeastSquares(
             factors=config.factors, regularization=regularization, alpha=config.alpha,
             iterations=config.iterations, random_state=config.seed,

@@ -1,0 +1,157 @@
+"""Recommender benchmark: training at scale, personal top-10 latency (exact vs ANN), ANN recall.
+
+    .venv/bin/python bench/recs_bench.py                      # 100k users x 1M items x 5M
+    .venv/bin/python bench/recs_bench.py --items 100000 --users 20000 --interactions 1000000
+
+Trains the production model on generated purchases (Zipf-popular items in genres, users who
+favour a few genres), then times `recommend_for_items` for baskets of 20 items on that model
+and on a random clustered model of the same size, exact and through the ANN index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from recommend import blas, store
+from recommend.matrix import Interactions, from_arrays
+from recommend.model import Model
+from recommend.serve import recommend_for_items
+from recommend.synthetic import random_model
+from recommend.train import TrainConfig, train, with_index
+
+T = TypeVar("T")
+
+
+def purchases(users: int, items: int, interactions: int, seed: int) -> Interactions:
+    """Generated interactions: genre-clustered tastes over Zipf-distributed item popularity."""
+    rng = np.random.default_rng(seed)
+    genres = max(1, items // 1000)
+    genre_of = rng.integers(0, genres, items)
+    weight = 1.0 / np.arange(1, items + 1) ** 0.8
+    rng.shuffle(weight)
+    by_genre = np.argsort(genre_of, kind="stable")
+    starts = np.searchsorted(genre_of[by_genre], np.arange(genres + 1))
+    user_of = rng.integers(0, users, interactions)
+    taste = rng.integers(0, genres, (users, 2))[user_of, rng.integers(0, 2, interactions)]
+    in_genre = (rng.random(interactions) < 0.8) & (starts[taste + 1] > starts[taste])
+    chosen = rng.choice(items, size=interactions, p=weight / weight.sum())
+    offset = (rng.random(interactions) ** 2 * (starts[taste + 1] - starts[taste])).astype(int)
+    chosen[in_genre] = by_genre[starts[taste] + offset][in_genre]
+    return from_arrays(user_of, chosen, np.ones(interactions, dtype=np.float32),
+                       [f"u{n}" for n in range(users)], [f"i{n}" for n in range(items)])
+
+
+def latency(model: Model, baskets: list[list[str]], exact: bool) -> dict[str, float]:
+    """p50/p99 wall milliseconds of one personal top-10."""
+    times = []
+    for basket in baskets:
+        started = time.perf_counter()
+        recommend_for_items(model, basket, 10, exact=exact)
+        times.append(time.perf_counter() - started)
+    return {"p50_ms": round(float(np.percentile(times, 50)) * 1e3, 3),
+            "p99_ms": round(float(np.percentile(times, 99)) * 1e3, 3)}
+
+
+def recall(model: Model, baskets: list[list[str]]) -> float:
+    """Share of the exact top-10 that the ANN path also returns."""
+    found = 0
+    for basket in baskets:
+        exact = {r.item_id for r in recommend_for_items(model, basket, 10, exact=True)}
+        approximate = {r.item_id for r in recommend_for_items(model, basket, 10)}
+        found += len(exact & approximate)
+    return round(found / (10 * len(baskets)), 4)
+
+
+def baskets_of(data: Interactions | None, model: Model, count: int, seed: int) -> list[list[str]]:
+    """Real users' items when there is interaction data, else random items."""
+    rng = np.random.default_rng(seed)
+    if data is None:
+        return [[model.item_ids[i] for i in rng.choice(model.n_items, 20, replace=False)]
+                for _ in range(count)]
+    users = rng.choice(data.n_users, count, replace=False)
+    return [[data.item_ids[i] for i in data.items_of(u)[:20]] for u in users]
+
+
+def serve_report(name: str, model: Model, baskets: list[list[str]]) -> dict[str, object]:
+    """Latency exact vs ANN and ANN recall for one model."""
+    report: dict[str, object] = {"model": name, "items": model.n_items, "factors": model.factors}
+    if model.index is None:
+        model = with_index(model)
+    report["ann_lists"] = model.index.n_lists if model.index else 0
+    recommend_for_items(model, baskets[0], 10)  # warm caches
+    report["exact"] = latency(model, baskets, exact=True)
+    report["ann"] = latency(model, baskets, exact=False)
+    report["ann_recall_at_10"] = recall(model, baskets[:100])
+    return report
+
+
+def timed(label: str, action: Callable[[], T]) -> tuple[T, float]:
+    """Run and print how long it took."""
+    started = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - started
+    print(f"{label}: {seconds:.1f}s (load average {os.getloadavg()[0]:.1f})", flush=True)
+    return result, seconds
+
+
+def trained(data: Interactions, model_dir: Path | None, reports: list[dict[str, object]]) -> Model:
+    """The production model on the data: loaded from model_dir if saved there, else trained."""
+    saved = store.load_latest(model_dir) if model_dir else None
+    if saved is not None:
+        return saved
+    model, seconds = timed("train", lambda: train(data, TrainConfig()))
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    reports.append({"train_seconds": round(seconds, 1), "peak_rss_gb": round(peak_gb, 2),
+                    "users": data.n_users, "items": data.n_items,
+                    "interactions": int(data.matrix.nnz),
+                    "ann_seconds": model.metadata.get("ann_seconds")})
+    if model_dir:
+        store.save(model, model_dir)
+    return model
+
+
+def main() -> None:
+    """Run the benchmark and print a JSON report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--interactions", type=int, default=5_000_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--skip-train", action="store_true", help="only the random models")
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="save the trained model here; reuse the latest one if present")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    args = parser.parse_args()
+    blas.serve_single_threaded()  # as a server does (ModelHolder); training sets its own
+    reports: list[dict[str, object]] = []
+    if not args.skip_train:
+        data, _ = timed("generate", lambda: purchases(args.users, args.items,
+                                                        args.interactions, 1))
+        model = trained(data, args.model_dir, reports)
+        reports.append(serve_report("trained", model, baskets_of(data, model, args.queries, 2)))
+        del data, model
+    for items in (100_000, args.items):
+        synthetic = random_model(items, n_users=10, factors=128, seed=3, topics=1000,
+                                 indexed=False)
+        baskets = baskets_of(None, synthetic, args.queries, 4)
+        reports.append(serve_report(f"random clustered {items}", synthetic, baskets))
+    text = json.dumps(reports, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
