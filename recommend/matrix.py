@@ -57,12 +57,13 @@ def from_arrays(
     users: np.ndarray, items: np.ndarray, weights: np.ndarray,
     user_ids: list[str], item_ids: list[str],
 ) -> Interactions:
-    """Build from parallel row/column/weight arrays; duplicates are summed."""
+    """Build from parallel row/column/weight arrays; duplicates are summed, zeros dropped."""
     coo = sp.coo_matrix(
         (weights.astype(np.float32), (users, items)), shape=(len(user_ids), len(item_ids))
     )
     matrix = sp.csr_matrix(coo, dtype=np.float32)
     matrix.sum_duplicates()
+    matrix.eliminate_zeros()
     matrix.sort_indices()
     return Interactions(matrix, user_ids, item_ids)
 

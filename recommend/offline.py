@@ -9,22 +9,24 @@ from typing import TextIO
 
 import numpy as np
 
+import recommend.train as training
 from recommend.matrix import Interactions, read_tsv
 from recommend.model import Model, factors_for
 from recommend.ranking import top_k_rows
 from recommend.serve import search
-from recommend.train import TrainConfig, train
 
 HEADER = "user\titem\trank\tscore\n"
 
 
-def run_offline(train_path: Path, k: int, out: Path, config: TrainConfig | None = None) -> str:
+def run_offline(
+    train: Path, k: int, out: Path, config: training.TrainConfig | None = None
+) -> str:
     """Train the production model on a file and write each user's top k new items as TSV."""
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
     started = time.perf_counter()
-    interactions = read_tsv(train_path)
-    model = train(interactions, config)
+    interactions = read_tsv(train)
+    model = training.train(interactions, config)
     rows = 0
     with Path(out).open("w", encoding="utf-8", newline="") as stream:
         stream.write(HEADER)

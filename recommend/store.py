@@ -150,16 +150,17 @@ class ModelHolder:
         return state[1] if state else None
 
     def reload_if_newer(self) -> bool:
-        """Load the latest version if it is newer than the current one; True if swapped.
+        """Load the directory's latest version if it is not the current one; True if swapped.
 
         Cheap when nothing changed (one directory listing), so it can be polled every few
-        seconds. A file that fails to load is logged and skipped until a newer one appears.
+        seconds. Deleting the newest file rolls back to the one before. A file that fails to
+        load is logged and skipped until another version appears.
         """
         latest = latest_version(self._directory)
-        if latest is None or latest == self._failed or latest <= (self.version or 0):
+        if latest is None or latest in (self._failed, self.version):
             return False
         with self._lock:
-            if latest <= (self.version or 0):
+            if latest == self.version:
                 return False
             try:
                 model = load(path_of(self._directory, latest))

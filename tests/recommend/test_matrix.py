@@ -57,3 +57,9 @@ def test_interactions_rejects_mismatched_ids() -> None:
     matrix = from_triples([("u", "i", 1.0)]).matrix
     with pytest.raises(ValueError, match="1x1"):
         Interactions(matrix, ["u", "v"], ["i"])
+
+
+def test_zero_weights_are_not_interactions() -> None:
+    data = from_triples([("u", "a", 0.0), ("u", "b", 2.0), ("v", "a", 1.0), ("v", "a", -1.0)])
+    assert data.matrix.nnz == 1
+    assert data.matrix[data.user_index["u"], data.item_index["b"]] == 2.0

@@ -139,3 +139,13 @@ def test_load_refuses_an_unknown_format(model: Model, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported model format 99"):
         store.load(path)
     assert zipfile.is_zipfile(path)
+
+
+def test_holder_rolls_back_when_the_newest_file_is_removed(model: Model, tmp_path: Path) -> None:
+    store.save(model, tmp_path)
+    newest = store.save(model, tmp_path)
+    holder = store.ModelHolder(tmp_path)
+    assert holder.version == 2
+    newest.unlink()
+    assert holder.reload_if_newer() is True
+    assert holder.version == 1
