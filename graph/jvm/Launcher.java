@@ -14,9 +14,10 @@ import org.neo4j.io.ByteUnit;
  * Starts an embedded Neo4j DBMS that speaks Bolt, and shuts it down cleanly on SIGTERM.
  *
  * Usage: java -Xmx2g -cp 'lib/*' Launcher.java HOME HOST PORT PAGECACHE
- *    or: java -Xmx2g -cp 'classes:lib/*' Launcher HOME HOST PORT PAGECACHE  (precompiled)
+ *    or: java -Xmx2g -cp 'target/launcher.jar:lib/*' Launcher HOME HOST PORT PAGECACHE
  *
- * graph/localdb.py ("tunegraph db start") precompiles this file with javac and runs it detached.
+ * graph/localdb.py ("tunegraph db start") compiles this file once into target/launcher.jar and runs
+ * it detached, with a class-data sharing archive (target/cds/) once the first run recorded one.
  * Exit status: 0 after a clean shutdown, 1 when the DBMS failed to start, 2 on bad arguments.
  */
 public final class Launcher {

@@ -126,6 +126,16 @@ def test_a_port_taken_by_another_process_is_named(tmp_path: Path) -> None:
     assert not (tmp_path / "neo4j").exists()
 
 
+def test_another_neo4j_on_the_port(server: Settings, tmp_path: Path) -> None:
+    other = Settings(neo4j_uri=server.neo4j_uri, data_dir=tmp_path)  # same port, own data
+    with pytest.raises(LocalDbError, match=r"^port \d+ is in use by another process"):
+        localdb.start(other)
+    assert localdb.ensure_started(other) is False  # a Neo4j answers there: nothing to start
+    assert not (tmp_path / "neo4j.pid").exists()
+    with pytest.raises(LocalDbError, match=re.escape("note: another process answers on 127.0.0.1")):
+        localdb.status(other)
+
+
 def test_a_remote_neo4j_uri_is_refused(tmp_path: Path) -> None:
     settings = Settings(neo4j_uri="neo4j://db.example.com:7687", data_dir=tmp_path / "data")
     for action in (localdb.start, localdb.stop):
