@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -47,9 +48,43 @@ def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
-    from graph import training
+    from recommend import store
+    from recommend.matrix import from_triples
+    from recommend.train import train
 
-    print(asyncio.run(training.train_from_graph(settings, if_missing=args.if_missing)))
+    existing = store.latest_version(settings.model_dir)
+    if args.if_missing and existing is not None:
+        print(f"model version {existing} exists in {settings.model_dir}; not training (--if-missing)")
+        return
+    started = time.perf_counter()
+    triples = asyncio.run(_recs_purchases(settings))
+    if not triples:
+        raise CommandError("the graph has no purchases to train on (import a store first, "
+                           "e.g. `tunegraph import chinook`)")
+    interactions = from_triples(triples)
+    path = store.save(train(interactions), settings.model_dir)
+    print(f"trained on {interactions.n_users} users, {interactions.n_items} items, "
+          f"{interactions.matrix.nnz} interactions in {time.perf_counter() - started:.1f}s; "
+          f"saved {path}")
+
+
+async def _recs_purchases(settings: Settings) -> list[tuple[str, str, float]]:
+    """Every (customer, track, units) of the graph, with a progress bar on a terminal."""
+    from tqdm import tqdm
+
+    from graph.driver import Graph
+    from graph.interactions import purchase_triples
+
+    graph = Graph.connect(settings)
+    try:
+        with tqdm(desc="reading purchases", unit=" pairs", disable=None, file=sys.stderr) as bar:
+            triples = []
+            async for triple in purchase_triples(graph):
+                triples.append(triple)
+                bar.update()
+            return triples
+    finally:
+        await graph.close()
 
 
 def _recs_offline(args: argparse.Namespace, settings: Settings) -> None:

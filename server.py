@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,16 +17,19 @@ from api import ops
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets
 from api.ratelimit import RateLimiter
+from api.recommendations import ModelDerived
 from api.schema import build_schema
 from graph.driver import Graph
 from graph.schema import ensure_schema
+from recommend.store import ModelHolder
 from settings import Settings
 
 log = logging.getLogger("tunegraph")
+MODEL_POLL_SECONDS = 2.0
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The Starlette app; its lifespan opens one Neo4j driver for the process."""
+def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECONDS) -> Starlette:
+    """The Starlette app; its lifespan opens one Neo4j driver and the recommender model holder."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -35,9 +40,16 @@ def create_app(settings: Settings) -> Starlette:
             await ensure_schema(graph)
         except Exception as exc:  # the API still starts; /readyz reports Neo4j until it is back
             log.warning("could not ensure the graph schema at start: %s", exc)
+        app.state.models = await asyncio.to_thread(ModelHolder, settings.model_dir)
+        app.state.derived = ModelDerived()
+        poller = asyncio.create_task(
+            _poll_models(app.state.models, app.state.derived, graph, model_poll_seconds))
         try:
             yield
         finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
             await graph.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
@@ -52,6 +64,26 @@ def create_app(settings: Settings) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
     return app
+
+
+async def _poll_models(models: ModelHolder, derived: ModelDerived, graph: Graph, every: float) -> None:
+    """Swap in newer model versions as `tunegraph recs train` saves them, without a restart,
+    and build what each version derives (artist vectors) before a request has to wait for it."""
+    swapped = models.current is not None
+    while True:
+        try:
+            if swapped and (model := models.current) is not None:
+                await derived.artist_space(graph, model)
+        except Exception as exc:  # requests build it themselves when the graph is back
+            log.warning("could not prepare recommender model version %s: %s", models.version, exc)
+        await asyncio.sleep(every)
+        try:
+            swapped = await asyncio.to_thread(models.reload_if_newer)
+            if swapped:
+                log.info("recommender model version %s loaded", models.version)
+        except Exception:  # a bad poll must not end polling; the next one retries
+            swapped = False
+            log.exception("could not check for a new recommender model")
 
 
 def serve(settings: Settings) -> None:

@@ -8,9 +8,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import catalog, purchases
+from graph import catalog, interactions, purchases
 from graph.catalog import Page, PageRequest, Row
 from graph.driver import Cypher, Graph
+
+NEIGHBOURS_PER_SEED = 10
+"""Catalog neighbours fetched per track for the recommender's cold start."""
 
 
 def _rows(graph: Graph, query: Cypher) -> DataLoader[str, Row | None]:
@@ -46,6 +49,13 @@ class Loaders:
             partial(purchases.purchase_pages, graph), cache=False
         )
         self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchases.purchase_counts, graph))
+        self.customer_tracks: DataLoader[str, list[str]] = DataLoader(
+            partial(interactions.keys_by, graph, interactions.CUSTOMER_TRACKS))
+        self.album_track_keys: DataLoader[str, list[str]] = DataLoader(
+            partial(interactions.keys_by, graph, interactions.ALBUM_TRACK_KEYS))
+        self.track_sale = _rows(graph, interactions.TRACK_SALE_KEYS)
+        self.neighbours: DataLoader[str, list[Row]] = DataLoader(
+            partial(interactions.neighbours, graph, limit=NEIGHBOURS_PER_SEED))
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
         return await catalog.counts(self.graph, requests)

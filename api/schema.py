@@ -20,10 +20,11 @@ from api.types.discovery import DiscoveryQuery
 from api.types.genre import Genre
 from api.types.label import Label
 from api.types.purchase import Purchase
+from api.types.recommendation import RecommendQuery
 from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
 
-QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery, DiscoveryQuery)
+QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery, DiscoveryQuery, RecommendQuery)
 MUTATION_TYPES: tuple[type, ...] = (StoreMutation,)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 

@@ -131,6 +131,12 @@ class Album(Node):
     def available_in(self, info: Info, territory: str) -> bool:
         return on_sale(self.row, territory, info.context.today)
 
+    @strawberry.field(description="Customers who bought this also bought.")
+    async def also_bought(self, info: Info, first: int | None = None, territory: str | None = None) -> list[Album]:
+        from api.recommendations import album_also_bought
+
+        return [Album.from_row(r) for r in await album_also_bought(info, self.key, first, territory)]
+
 
 async def album_connection(
     info: Info, f: dict[str, Any], order: AlbumOrder | None, first: int | None, after: str | None

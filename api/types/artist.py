@@ -76,6 +76,12 @@ class Artist(Node):
         )
         return [Track.from_row(r) for r in page.rows]
 
+    @strawberry.field(description="Artists whose buyers also bought this artist.")
+    async def related(self, info: Info, first: int | None = None) -> list[Artist]:
+        from api.recommendations import related_artists
+
+        return [Artist.from_row(r) for r in await related_artists(info, self.key, first)]
+
 
 async def artist_connection(
     info: Info, f: dict[str, Any], order: ArtistOrder | None, first: int | None, after: str | None

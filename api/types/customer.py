@@ -13,6 +13,7 @@ from api.ids import to_global
 from api.pagination import Connection, connection, decode_cursor, page_size
 from api.types.node import Node, resolves
 from api.types.purchase import Purchase
+from api.types.recommendation import Recommendation
 from graph.catalog import Row
 from graph.purchases import PurchasePageRequest
 
@@ -43,6 +44,16 @@ class Customer(Node):
         page = await info.context.loaders.purchase_page.load(request)
         return connection(page, size, after, order, Purchase.from_row,
                           lambda: info.context.loaders.purchase_count.load(self.key))
+
+    @strawberry.field(description="Tracks this customer may like: never owned, on sale in `territory` "
+                      "(default: their country).")
+    async def recommendations(
+        self, info: Info, first: int | None = None, territory: str | None = None
+    ) -> list[Recommendation]:
+        from api.recommendations import for_customer
+
+        picks = await for_customer(info, self.key, self.country, first, territory)
+        return [Recommendation.of(p) for p in picks]
 
 
 async def customer_of(info: Info, key: str) -> Customer | None:

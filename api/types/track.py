@@ -126,6 +126,12 @@ class Track(Node):
     async def available_in(self, info: Info, territory: str) -> bool:
         return on_sale(await self._album_row(info), territory, info.context.today)
 
+    @strawberry.field(description="Customers who bought this also bought.")
+    async def also_bought(self, info: Info, first: int | None = None, territory: str | None = None) -> list[Track]:
+        from api.recommendations import track_also_bought
+
+        return [Track.from_row(r) for r in await track_also_bought(info, self.key, first, territory)]
+
 
 async def track_connection(
     info: Info, f: dict[str, Any], order: TrackOrder | None, first: int | None, after: str | None
