@@ -162,6 +162,7 @@ EXISTING_PURCHASES = Cypher(
     """,
 )
 
+# Lines in the same statement as their purchase: no second index seek per line to find it again.
 CREATE_PURCHASES = Cypher(
     "create_purchases",
     """
@@ -171,15 +172,9 @@ CREATE_PURCHASES = Cypher(
     CREATE (c)-[:MADE]->(x:Purchase {
       key: p.key, purchasedAt: p.purchasedAt, territory: p.territory, currency: p.currency,
       total: p.total, idempotencyKey: p.idempotencyKey, customerKey: p.customerKey})
-    """,
-)
-
-CREATE_PURCHASE_LINES = Cypher(
-    "create_purchase_lines",
-    """
-    CYPHER replan=skip
-    UNWIND $lines AS line
-    MATCH (x:Purchase {key: line.purchaseKey}) MATCH (t:Track {key: line.trackKey})
+    WITH x, p
+    UNWIND p.lines AS line
+    MATCH (t:Track {key: line.trackKey})
     CREATE (x)-[:LINE {position: line.position, format: line.format, price: line.price,
                        royaltyRate: line.royaltyRate, albumKey: line.albumKey}]->(t)
     """,
@@ -436,26 +431,23 @@ def unit_counts(purchases: Iterable[PurchaseRecord]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class PreparedPurchases:
-    """A batch of purchases as statement rows: purchases, their lines, units per track."""
+    """A batch of purchases as statement rows (each with its lines)."""
 
     purchases: list[dict[str, Any]]
-    lines: list[dict[str, Any]]
 
     @classmethod
     def of(cls, purchases: Iterable[PurchaseRecord]) -> PreparedPurchases:
         """The rows of a batch."""
-        params = [purchase_params(p) for p in purchases]
-        lines = [{**line, "purchaseKey": p["key"]} for p in params for line in p.pop("lines")]
-        return cls(params, lines)
+        return cls([purchase_params(p) for p in purchases])
 
     def without(self, stored: set[str]) -> PreparedPurchases:
         """The batch less the purchases already stored."""
-        if not stored:
-            return self
-        return PreparedPurchases(
-            [p for p in self.purchases if p["key"] not in stored],
-            [line for line in self.lines if line["purchaseKey"] not in stored],
-        )
+        return PreparedPurchases([p for p in self.purchases if p["key"] not in stored]) if stored else self
+
+    def units(self) -> list[dict[str, Any]]:
+        """Units sold per track, as ADD_POPULARITY takes them."""
+        units = Counter(line["trackKey"] for p in self.purchases for line in p["lines"])
+        return [{"key": k, "units": n} for k, n in units.items()]
 
 
 async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases) -> int:
@@ -465,10 +457,8 @@ async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases) -> int:
     if not fresh.purchases:
         return 0
     await tx.run(CREATE_PURCHASES, {"purchases": fresh.purchases})
-    if fresh.lines:
-        await tx.run(CREATE_PURCHASE_LINES, {"lines": fresh.lines})
-        units = Counter(line["trackKey"] for line in fresh.lines)
-        await tx.run(ADD_POPULARITY, {"counts": [{"key": k, "units": n} for k, n in units.items()]})
+    if units := fresh.units():
+        await tx.run(ADD_POPULARITY, {"counts": units})
     return len(fresh.purchases)
 
 
