@@ -125,8 +125,10 @@ async def test_album_query_costs_a_fixed_number_of_cypher_queries(gql: GraphQL) 
 @pytest.mark.parametrize(("first", "needle"), [(101, "may not exceed 100"), (-1, "must not be negative")])
 async def test_first_out_of_range_is_a_clear_error(gql: GraphQL, first: int, needle: str) -> None:
     body = await gql("query($n: Int) { albums(first: $n) { totalCount } }", {"n": first})
-    [error] = body["errors"]  # type: ignore[misc]
-    assert needle in error["message"] and "first" in error["message"]
+    errors: list[dict[str, Any]] = body["errors"]  # type: ignore[assignment]
+    [error] = errors
+    assert needle in error["message"]
+    assert "first" in error["message"]
     assert error["extensions"]["code"] == "BAD_REQUEST"
     assert body["data"] is None
 
