@@ -12,8 +12,9 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from api.context import Info
 from api.errors import bad_argument
-from graph.catalog import Page
+from graph.catalog import Page, PageRequest
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
@@ -113,3 +114,21 @@ def connection(
         end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, page_info=info, count=count)
+
+
+async def list_connection(
+    info: Info,
+    entity: str,
+    f: dict[str, Any],
+    field: str,
+    descending: bool,
+    first: int | None,
+    after: str | None,
+    make: Callable[[dict[str, Any]], NodeT],
+) -> Connection[NodeT]:
+    """A page of one of the catalog lists under a filter and an order, batched per request."""
+    label = f"{field}:{'DESC' if descending else 'ASC'}"
+    size = page_size(first)
+    request = PageRequest(entity, f, field, descending, decode_cursor(after, label), size + 1)
+    page = await info.context.loaders.page.load(request)
+    return connection(page, size, after, label, make, lambda: info.context.loaders.count.load((entity, f)))

@@ -10,10 +10,9 @@ import strawberry
 
 from api.context import Info
 from api.ids import key_of, to_global
-from api.pagination import Connection, SortDirection, connection, decode_cursor, page_size
+from api.pagination import Connection, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
-from graph.catalog import PageRequest
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -141,15 +140,10 @@ class Album(Node):
 async def album_connection(
     info: Info, f: dict[str, Any], order: AlbumOrder | None, first: int | None, after: str | None
 ) -> Connection[Album]:
-    """A page of albums under a filter and an order."""
+    """A page of albums under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    label = f"{field}:{'DESC' if desc else 'ASC'}"
-    size = page_size(first)
-    request = PageRequest("albums", f, field, desc, decode_cursor(after, label), size + 1)
-    page = await info.context.loaders.page.load(request)
-    return connection(page, size, after, label, Album.from_row,
-                      lambda: info.context.loaders.count.load(("albums", f)))
+    return await list_connection(info, "albums", f, field, desc, first, after, Album.from_row)
 
 
 @resolves("Album")

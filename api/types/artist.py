@@ -9,7 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import to_global
-from api.pagination import Connection, SortDirection, connection, decode_cursor, page_size
+from api.pagination import Connection, SortDirection, list_connection, page_size
 from api.types.node import Node, resolves
 from graph.catalog import PageRequest
 
@@ -86,15 +86,10 @@ class Artist(Node):
 async def artist_connection(
     info: Info, f: dict[str, Any], order: ArtistOrder | None, first: int | None, after: str | None
 ) -> Connection[Artist]:
-    """A page of artists under a filter and an order."""
+    """A page of artists under a filter and an order (name by default)."""
     field = order.field.value if order else "NAME"
     desc = bool(order and order.direction is SortDirection.DESC)
-    label = f"{field}:{'DESC' if desc else 'ASC'}"
-    size = page_size(first)
-    request = PageRequest("artists", f, field, desc, decode_cursor(after, label), size + 1)
-    page = await info.context.loaders.page.load(request)
-    return connection(page, size, after, label, Artist.from_row,
-                      lambda: info.context.loaders.count.load(("artists", f)))
+    return await list_connection(info, "artists", f, field, desc, first, after, Artist.from_row)
 
 
 @resolves("Artist")

@@ -9,10 +9,9 @@ import strawberry
 
 from api.context import Info
 from api.ids import key_of, to_global
-from api.pagination import Connection, SortDirection, connection, decode_cursor, page_size
+from api.pagination import Connection, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
-from graph.catalog import PageRequest
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -136,15 +135,10 @@ class Track(Node):
 async def track_connection(
     info: Info, f: dict[str, Any], order: TrackOrder | None, first: int | None, after: str | None
 ) -> Connection[Track]:
-    """A page of tracks under a filter and an order."""
+    """A page of tracks under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    label = f"{field}:{'DESC' if desc else 'ASC'}"
-    size = page_size(first)
-    request = PageRequest("tracks", f, field, desc, decode_cursor(after, label), size + 1)
-    page = await info.context.loaders.page.load(request)
-    return connection(page, size, after, label, Track.from_row,
-                      lambda: info.context.loaders.count.load(("tracks", f)))
+    return await list_connection(info, "tracks", f, field, desc, first, after, Track.from_row)
 
 
 @resolves("Track")
