@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from graph.driver import Cypher, Graph
 
+# Eventually consistent: a commit does not wait for Lucene, which halves bulk-import commits;
+# `await_search_refresh` makes what was just written searchable when a caller needs that.
+SEARCH_OPTIONS = (
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding', `fulltext.eventually_consistent`: true}}"
+)
+
 KEYED_LABELS = ("Artist", "Album", "Track", "Genre", "Label", "Customer", "Purchase")
 
 STATEMENTS: tuple[Cypher, ...] = (
@@ -19,6 +25,7 @@ STATEMENTS: tuple[Cypher, ...] = (
     Cypher("schema", "CREATE INDEX artist_popularity IF NOT EXISTS FOR (n:Artist) ON (n.popularity)"),
     Cypher("schema", "CREATE INDEX album_title IF NOT EXISTS FOR (n:Album) ON (n.title)"),
     Cypher("schema", "CREATE INDEX album_release_date IF NOT EXISTS FOR (n:Album) ON (n.releaseDate)"),
+    Cypher("schema", "CREATE INDEX album_release_date_sort IF NOT EXISTS FOR (n:Album) ON (n.releaseDateSort)"),
     Cypher("schema", "CREATE INDEX album_popularity IF NOT EXISTS FOR (n:Album) ON (n.popularity)"),
     Cypher("schema", "CREATE INDEX album_upc IF NOT EXISTS FOR (n:Album) ON (n.upc)"),
     Cypher("schema", "CREATE INDEX track_title IF NOT EXISTS FOR (n:Track) ON (n.title)"),
@@ -33,26 +40,36 @@ STATEMENTS: tuple[Cypher, ...] = (
     ),
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_artist IF NOT EXISTS FOR (n:Artist) ON EACH [n.name] "
-        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+        "CREATE FULLTEXT INDEX search_artist IF NOT EXISTS FOR (n:Artist) ON EACH [n.name] " + SEARCH_OPTIONS,
     ),
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_album IF NOT EXISTS FOR (n:Album) ON EACH [n.title] "
-        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+        "CREATE FULLTEXT INDEX search_album IF NOT EXISTS FOR (n:Album) ON EACH [n.title] " + SEARCH_OPTIONS,
     ),
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_track IF NOT EXISTS FOR (n:Track) ON EACH [n.title] "
-        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding'}}",
+        "CREATE FULLTEXT INDEX search_track IF NOT EXISTS FOR (n:Track) ON EACH [n.title] " + SEARCH_OPTIONS,
     ),
 )
 
 AWAIT_INDEXES = Cypher("schema_await", "CALL db.awaitIndexes(300)")
+# Albums written before releaseDateSort existed get it once (the release-date order sorts on it).
+BACKFILL = Cypher(
+    "schema_backfill",
+    "MATCH (a:Album) WHERE a.releaseDateSort IS NULL "
+    "SET a.releaseDateSort = coalesce(a.releaseDate, date('0001-01-01'))",
+)
+SEARCH_REFRESH = Cypher("search_refresh", "CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()")
 
 
 async def ensure_schema(graph: Graph) -> None:
     """Create every constraint and index that is missing, and wait until they are online."""
     for statement in STATEMENTS:
         await graph.write(statement)
+    await graph.write(BACKFILL)
     await graph.write(AWAIT_INDEXES)
+
+
+async def await_search_refresh(graph: Graph) -> None:
+    """Wait until everything committed so far is in the full-text indexes."""
+    await graph.write(SEARCH_REFRESH)

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from graph.driver import Graph
 from graph.release import CustomerRecord, PurchaseRecord, Release
+from graph.schema import await_search_refresh
 from graph.upsert import (
     PreparedPurchases,
     PreparedRelease,
@@ -74,6 +75,7 @@ async def write_releases(
         async for size, prepared in read_ahead(releases, _prepare_releases, RELEASE_BATCH):
             summary.add(await upsert_prepared(graph, prepared))
             bar.update(size)
+    await await_search_refresh(graph)
     return summary
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from graph.driver import Cypher, Graph
 from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
+from graph.schema import await_search_refresh
 from graph.slug import slugify
 from graph.upsert import upsert_releases
 
@@ -76,6 +77,7 @@ def genre_key(prefix: str, genre: str) -> str:
 async def write(graph: Graph, releases: Sequence[Release]) -> None:
     """Write test releases through the one write path."""
     await upsert_releases(graph, releases)
+    await await_search_refresh(graph)
 
 
 async def remove(graph: Graph, prefix: str) -> None:
