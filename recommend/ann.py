@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-HEAD_FRACTION = 0.01
+HEAD_FRACTION = 0.003
 _KMEANS_ITERATIONS = 10
 _SAMPLE_PER_LIST = 32
 _ASSIGN_CHUNK = 65_536

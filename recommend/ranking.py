@@ -26,17 +26,19 @@ def top_k(
     """
     if k <= 0 or len(candidates) == 0:
         return []
-    blocked = np.zeros(len(item_ids), dtype=bool)
-    blocked[excluded] = True
-    keep = ~blocked[candidates] & np.isfinite(scores)
-    candidates, scores = candidates[keep], scores[keep]
+    # at most len(excluded) of the best candidates are excluded, so skipping them while
+    # walking down the ranking is cheaper than masking every candidate
+    skip = set(excluded.tolist())
     chosen: list[tuple[int, float]] = []
-    for position in _descending(scores, k):
-        item = int(candidates[position])
-        if allowed is None or allowed(item_ids[item]):
-            chosen.append((item, float(scores[position])))
-            if len(chosen) == k:
-                break
+    for position in _descending(scores, k + len(skip)):
+        item, value = int(candidates[position]), float(scores[position])
+        if not value > -np.inf:
+            break
+        if item in skip or (allowed is not None and not allowed(item_ids[item])):
+            continue
+        chosen.append((item, value))
+        if len(chosen) == k:
+            break
     return chosen
 
 

@@ -17,7 +17,7 @@ from recommend.model import Model, contributions, fold_in
 from recommend.ranking import Allowed, top_k
 
 MAX_BECAUSE = 3
-PROBE_FRACTION = 0.02
+PROBE_FRACTION = 0.015
 MIN_PROBE = 8
 
 
