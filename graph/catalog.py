@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graph.driver import Cypher, Graph
@@ -90,142 +91,104 @@ async def all_genres(graph: Graph) -> list[Row]:
 
 
 # --- keyset-paged lists ------------------------------------------------------------------
-# A list query answers many requests at once (UNWIND $requests), so a connection nested in a
-# list (every artist's albums) is one query. Each request: f (filter map), after ({v, k} or
-# null) and limit. Sort keys are fixed fragments chosen by enum, never text from a client.
+# A page query's text is assembled from constant fragments chosen by WHICH filter keys are set
+# (never by their values), so its WHERE holds only real conditions and the planner can seek an
+# index and read it in order: ORDER BY the indexed property itself, LIMIT stopping early. A
+# lone request (every top-level list) is one plain query over `$f`/`$after`; many requests of
+# one shape (a connection nested in a list: every artist's albums) are one query over
+# `UNWIND $requests` whose subquery starts from each parent node. Sort keys are fixed fragments
+# chosen by enum, never text from a client.
 
 LICENSED = (
-    "(('*' IN a.territories OR {t} IN a.territories)"
-    " AND (a.rightsStart IS NULL OR a.rightsStart <= date())"
-    " AND (a.rightsEnd IS NULL OR date() < a.rightsEnd))"
+    "('*' IN {a}.territories OR $f.territory IN {a}.territories)"
+    " AND ({a}.rightsStart IS NULL OR {a}.rightsStart <= date())"
+    " AND ({a}.rightsEnd IS NULL OR date() < {a}.rightsEnd)"
 )
-NO_DATE = "date('0001-01-01')"
-
-ARTIST_WHERE = """
-  (req.f.name IS NULL OR n.name = req.f.name)
-  AND (req.f.nameContains IS NULL OR toLower(n.name) CONTAINS toLower(req.f.nameContains))
-"""
-ALBUM_WHERE = f"""
-  (req.f.title IS NULL OR a.title = req.f.title)
-  AND (req.f.titleContains IS NULL OR toLower(a.title) CONTAINS toLower(req.f.titleContains))
-  AND (req.f.artist IS NULL OR EXISTS {{ (a)-[:BY]->(:Artist {{key: req.f.artist}}) }})
-  AND (req.f.genre IS NULL OR EXISTS {{ (a)-[:IN_GENRE]->(:Genre {{key: req.f.genre}}) }})
-  AND (req.f.label IS NULL OR EXISTS {{ (a)-[:RELEASED_BY]->(:Label {{key: req.f.label}}) }})
-  AND (req.f.releasedAfter IS NULL OR a.releaseDate > req.f.releasedAfter)
-  AND (req.f.releasedBefore IS NULL OR a.releaseDate < req.f.releasedBefore)
-  AND (req.f.releasedSince IS NULL OR a.releaseDate >= req.f.releasedSince)
-  AND (req.f.releasedUntil IS NULL OR a.releaseDate <= req.f.releasedUntil)
-  AND (req.f.territory IS NULL OR {LICENSED.format(t="req.f.territory")})
-"""
-TRACK_WHERE = f"""
-  (req.f.title IS NULL OR t.title = req.f.title)
-  AND (req.f.titleContains IS NULL OR toLower(t.title) CONTAINS toLower(req.f.titleContains))
-  AND (req.f.artist IS NULL OR EXISTS {{ (t)-[:BY]->(:Artist {{key: req.f.artist}}) }})
-  AND (req.f.album IS NULL OR a.key = req.f.album)
-  AND (req.f.genre IS NULL OR EXISTS {{ (t)-[:IN_GENRE]->(:Genre {{key: req.f.genre}}) }})
-  AND (req.f.isrc IS NULL OR t.isrc = req.f.isrc)
-  AND (req.f.minDurationMs IS NULL OR t.durationMs >= req.f.minDurationMs)
-  AND (req.f.maxDurationMs IS NULL OR t.durationMs <= req.f.maxDurationMs)
-  AND (req.f.territory IS NULL OR {LICENSED.format(t="req.f.territory")})
-"""
+ARTIST_FILTERS = {
+    "name": "n.name = $f.name",
+    "nameContains": "toLower(n.name) CONTAINS toLower($f.nameContains)",
+}
+ALBUM_FILTERS = {
+    "title": "a.title = $f.title",
+    "titleContains": "toLower(a.title) CONTAINS toLower($f.titleContains)",
+    "artist": "EXISTS { (a)-[:BY]->(:Artist {key: $f.artist}) }",
+    "genre": "EXISTS { (a)-[:IN_GENRE]->(:Genre {key: $f.genre}) }",
+    "label": "EXISTS { (a)-[:RELEASED_BY]->(:Label {key: $f.label}) }",
+    "releasedAfter": "a.releaseDate > $f.releasedAfter",
+    "releasedBefore": "a.releaseDate < $f.releasedBefore",
+    "releasedSince": "a.releaseDate >= $f.releasedSince",
+    "releasedUntil": "a.releaseDate <= $f.releasedUntil",
+    "territory": LICENSED.format(a="a"),
+}
+TRACK_FILTERS = {
+    "title": "t.title = $f.title",
+    "titleContains": "toLower(t.title) CONTAINS toLower($f.titleContains)",
+    "artist": "EXISTS { (t)-[:BY]->(:Artist {key: $f.artist}) }",
+    "album": "EXISTS { (t)-[:ON_ALBUM]->(:Album {key: $f.album}) }",
+    "genre": "EXISTS { (t)-[:IN_GENRE]->(:Genre {key: $f.genre}) }",
+    "isrc": "t.isrc = $f.isrc",
+    "minDurationMs": "t.durationMs >= $f.minDurationMs",
+    "maxDurationMs": "t.durationMs <= $f.maxDurationMs",
+    "territory": f"EXISTS {{ (t)-[:ON_ALBUM]->(x:Album) WHERE {LICENSED.format(a='x')} }}",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """How one kind of node is listed: its match per scope, filter, map and sort keys."""
+    """How one kind of node is listed: its match per scope, filters, row map and sort keys."""
 
     name: str
-    scopes: Mapping[str, str]
-    where: str
     var: str
+    scopes: Mapping[str, str]
+    filters: Mapping[str, str]
     row_map: str
     sorts: Mapping[str, str]
+    # Binds what row_map needs beyond the node, after the LIMIT (a projection keeps the order).
+    finish: str = ""
 
 
 ARTIST = Entity(
     "artists",
-    {"all": "MATCH (n:Artist)"},
-    ARTIST_WHERE,
     "n",
+    {"all": "MATCH (n:Artist)"},
+    ARTIST_FILTERS,
     "n{.*}",
-    {"NAME": "n.name", "POPULARITY": "coalesce(n.popularity, 0)"},
+    {"NAME": "n.name", "POPULARITY": "n.popularity"},
 )
 ALBUM = Entity(
     "albums",
+    "a",
     {
         "all": "MATCH (a:Album)",
-        "artist": "MATCH (:Artist {key: req.f.artist})<-[:BY]-(a:Album)",
-        "genre": "MATCH (:Genre {key: req.f.genre})<-[:IN_GENRE]-(a:Album)",
-        "label": "MATCH (:Label {key: req.f.label})<-[:RELEASED_BY]-(a:Album)",
+        "artist": "MATCH (:Artist {key: $f.artist})<-[:BY]-(a:Album)",
+        "genre": "MATCH (:Genre {key: $f.genre})<-[:IN_GENRE]-(a:Album)",
+        "label": "MATCH (:Label {key: $f.label})<-[:RELEASED_BY]-(a:Album)",
     },
-    ALBUM_WHERE,
-    "a",
+    ALBUM_FILTERS,
     ALBUM_MAP,
-    {
-        "TITLE": "a.title",
-        "RELEASE_DATE": f"coalesce(a.releaseDate, {NO_DATE})",
-        "POPULARITY": "coalesce(a.popularity, 0)",
-    },
+    # Albums without a release date sort as 0001-01-01 (upsert keeps releaseDateSort so).
+    {"TITLE": "a.title", "RELEASE_DATE": "a.releaseDateSort", "POPULARITY": "a.popularity"},
 )
 TRACK = Entity(
     "tracks",
-    {
-        "all": "MATCH (t:Track)-[:ON_ALBUM]->(a:Album)",
-        "album": "MATCH (t:Track)-[:ON_ALBUM]->(a:Album {key: req.f.album})",
-        "artist": "MATCH (:Artist {key: req.f.artist})<-[:BY]-(t:Track)-[:ON_ALBUM]->(a:Album)",
-        "genre": "MATCH (:Genre {key: req.f.genre})<-[:IN_GENRE]-(t:Track)-[:ON_ALBUM]->(a:Album)",
-    },
-    TRACK_WHERE,
     "t",
+    {
+        "all": "MATCH (t:Track)",
+        "album": "MATCH (:Album {key: $f.album})<-[:ON_ALBUM]-(t:Track)",
+        "artist": "MATCH (:Artist {key: $f.artist})<-[:BY]-(t:Track)",
+        "genre": "MATCH (:Genre {key: $f.genre})<-[:IN_GENRE]-(t:Track)",
+    },
+    TRACK_FILTERS,
     TRACK_MAP,
-    {"TITLE": "t.title", "DURATION": "t.durationMs", "POPULARITY": "coalesce(t.popularity, 0)"},
+    {"TITLE": "t.title", "DURATION": "t.durationMs", "POPULARITY": "t.popularity"},
+    "WITH t, [(t)-[:ON_ALBUM]->(x:Album) | x][0] AS a",
 )
-
-
-def _page_query(entity: Entity, scope: str, sort: str, descending: bool) -> Cypher:
-    v = entity.var
-    after = "sortValue < req.after.v" if descending else "sortValue > req.after.v"
-    direction = "DESC" if descending else "ASC"
-    text = f"""
-    UNWIND $requests AS req
-    CALL (req) {{
-      {entity.scopes[scope]}
-      WHERE {entity.where}
-      WITH {"a, t" if entity is TRACK else v}, {entity.sorts[sort]} AS sortValue
-      WHERE req.after IS NULL OR {after}
-            OR (sortValue = req.after.v AND {v}.key > req.after.k)
-      WITH {"a, t" if entity is TRACK else v}, sortValue
-      ORDER BY sortValue {direction}, {v}.key ASC
-      LIMIT $limit
-      RETURN collect({{row: {entity.row_map}, v: sortValue}}) AS page
-    }}
-    RETURN req.id AS id, page
-    """
-    return Cypher(f"{entity.name}_page", text)
-
-
-def _count_query(entity: Entity, scope: str) -> Cypher:
-    text = f"""
-    UNWIND $requests AS req
-    CALL (req) {{
-      {entity.scopes[scope]}
-      WHERE {entity.where}
-      RETURN count(*) AS total
-    }}
-    RETURN req.id AS id, total
-    """
-    return Cypher(f"{entity.name}_count", text)
-
-
-PAGE_QUERIES = {
-    (e.name, scope, sort, desc): _page_query(e, scope, sort, desc)
-    for e in (ARTIST, ALBUM, TRACK)
-    for scope in e.scopes
-    for sort in e.sorts
-    for desc in (False, True)
-}
-COUNT_QUERIES = {(e.name, scope): _count_query(e, scope) for e in (ARTIST, ALBUM, TRACK) for scope in e.scopes}
 ENTITIES = {e.name: e for e in (ARTIST, ALBUM, TRACK)}
+
+
+def set_keys(entity: str, f: Mapping[str, Any]) -> frozenset[str]:
+    """The filter keys that take part in the query: known to the entity and not null."""
+    return frozenset(k for k, v in f.items() if v is not None and k in ENTITIES[entity].filters)
 
 
 def scope_of(entity: str, f: Mapping[str, Any]) -> str:
@@ -234,6 +197,48 @@ def scope_of(entity: str, f: Mapping[str, Any]) -> str:
         if scope != "all" and f.get(scope) is not None:
             return scope
     return "all"
+
+
+def _conditions(e: Entity, scope: str, keys: frozenset[str]) -> list[str]:
+    return [e.filters[k] for k in sorted(keys) if k != scope]
+
+
+def _batched(name: str, body: str, out: str) -> Cypher:
+    """The same body for each map of `$requests` (its f and after in place of `$f`, `$after`)."""
+    body = body.replace("$f.", "req.f.").replace("$after.", "req.after.")
+    text = f"UNWIND $requests AS req CALL (req) {{ {body} }} RETURN req.id AS id, {out}"
+    return Cypher(name, text)
+
+
+@lru_cache(maxsize=512)
+def page_query(
+    entity: str, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool, batched: bool
+) -> Cypher:
+    """The page query of one shape: which filters are set, the order, with or without a cursor."""
+    e = ENTITIES[entity]
+    value, v = e.sorts[sort], e.var
+    # A range seek from the cursor, then the ties at or before it dropped: `>= v` keeps the
+    # index seek and its order, where `> v OR (= v AND key > k)` would not.
+    seek = [f"{value} {'<=' if desc else '>='} $after.v", f"NOT ({value} = $after.v AND {v}.key <= $after.k)"]
+    where = (seek if after else [f"{value} IS NOT NULL"]) + _conditions(e, scope, keys)
+    body = f"""
+      {e.scopes[scope]}
+      WHERE {" AND ".join(where)}
+      WITH {v} ORDER BY {value} {"DESC" if desc else "ASC"}, {v}.key ASC LIMIT $limit
+      {e.finish}
+      RETURN collect({{row: {e.row_map}, v: {value}}}) AS page
+    """
+    return _batched(f"{entity}_page", body, "page") if batched else Cypher(f"{entity}_page", body)
+
+
+@lru_cache(maxsize=256)
+def count_query(entity: str, scope: str, keys: frozenset[str], batched: bool) -> Cypher:
+    """totalCount of one filter shape; unfiltered it is the label's count-store figure."""
+    e = ENTITIES[entity]
+    conditions = _conditions(e, scope, keys)
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    body = f"{e.scopes[scope]} {where} RETURN count({e.var}) AS total"
+    return _batched(f"{entity}_count", body, "total") if batched else Cypher(f"{entity}_count", body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,14 +252,26 @@ class PageRequest:
     after: tuple[Any, str] | None
     limit: int
 
-    def group(self) -> tuple[str, str, str, bool, int]:
+    def group(self) -> PageShape:
         """Requests of one group share a query text and a LIMIT (Cypher wants it constant)."""
-        return (self.entity, scope_of(self.entity, self.filter), self.sort, self.descending, self.limit)
+        keys = set_keys(self.entity, self.filter)
+        scope = scope_of(self.entity, self.filter)
+        return (self.entity, scope, keys, self.sort, self.descending, self.after is not None, self.limit)
+
+    def filter_params(self) -> dict[str, Any]:
+        """The set filters, by key."""
+        return {k: self.filter[k] for k in set_keys(self.entity, self.filter)}
+
+    def after_params(self) -> dict[str, Any] | None:
+        """The cursor as {v, k}."""
+        return {"v": self.after[0], "k": self.after[1]} if self.after else None
 
     def params(self, ident: int) -> dict[str, Any]:
         """This request as a map of the UNWIND list."""
-        after = {"v": self.after[0], "k": self.after[1]} if self.after else None
-        return {"id": ident, "f": dict(self.filter), "after": after}
+        return {"id": ident, "f": self.filter_params(), "after": self.after_params()}
+
+
+PageShape = tuple[str, str, frozenset[str], str, bool, bool, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,30 +282,43 @@ class Page:
     values: list[Any]
 
 
+def _page(record: Mapping[str, Any]) -> Page:
+    page = record["page"]
+    return Page([p["row"] for p in page], [p["v"] for p in page])
+
+
 async def pages(graph: Graph, requests: Sequence[PageRequest]) -> list[Page]:
-    """Answer many page requests with one query per distinct (entity, scope, order, size)."""
-    groups: dict[tuple[str, str, str, bool, int], list[int]] = {}
+    """Answer many page requests with one query per distinct shape (filters, order, cursor, size)."""
+    groups: dict[PageShape, list[int]] = {}
     for i, req in enumerate(requests):
         groups.setdefault(req.group(), []).append(i)
     out: list[Page] = [Page([], []) for _ in requests]
-    for (entity, scope, sort, desc, limit), indexes in groups.items():
-        params = [requests[i].params(i) for i in indexes]
-        query = PAGE_QUERIES[(entity, scope, sort, desc)]
-        rows = await graph.read(query, {"requests": params, "limit": limit})
-        for rec in rows:
-            page = rec["page"]
-            out[rec["id"]] = Page([p["row"] for p in page], [p["v"] for p in page])
+    for (entity, scope, keys, sort, desc, after, limit), indexes in groups.items():
+        query = page_query(entity, scope, keys, sort, desc, after, len(indexes) > 1)
+        if len(indexes) == 1:
+            req = requests[indexes[0]]
+            params = {"f": req.filter_params(), "after": req.after_params(), "limit": limit}
+            out[indexes[0]] = _page((await graph.read(query, params))[0])
+            continue
+        batch = [requests[i].params(i) for i in indexes]
+        for rec in await graph.read(query, {"requests": batch, "limit": limit}):
+            out[rec["id"]] = _page(rec)
     return out
 
 
 async def counts(graph: Graph, requests: Sequence[tuple[str, Mapping[str, Any]]]) -> list[int]:
-    """totalCount of many (entity, filter) lists, one query per distinct (entity, scope)."""
-    groups: dict[tuple[str, str], list[int]] = {}
+    """totalCount of many (entity, filter) lists, one query per distinct filter shape."""
+    groups: dict[tuple[str, str, frozenset[str]], list[int]] = {}
     for i, (entity, f) in enumerate(requests):
-        groups.setdefault((entity, scope_of(entity, f)), []).append(i)
+        groups.setdefault((entity, scope_of(entity, f), set_keys(entity, f)), []).append(i)
     out = [0] * len(requests)
-    for group, indexes in groups.items():
-        params = [{"id": i, "f": dict(requests[i][1])} for i in indexes]
-        for rec in await graph.read(COUNT_QUERIES[group], {"requests": params}):
+    for (entity, scope, keys), indexes in groups.items():
+        filters = [{k: requests[i][1][k] for k in keys} for i in indexes]
+        if len(indexes) == 1:
+            rows = await graph.read(count_query(entity, scope, keys, False), {"f": filters[0]})
+            out[indexes[0]] = int(rows[0]["total"])
+            continue
+        batch = [{"id": i, "f": f} for i, f in zip(indexes, filters, strict=True)]
+        for rec in await graph.read(count_query(entity, scope, keys, True), {"requests": batch}):
             out[rec["id"]] = int(rec["total"])
     return out

@@ -49,6 +49,7 @@ MERGE_ALBUMS = Cypher(
     MERGE (a:Album {key: r.key})
     ON CREATE SET a.popularity = 0
     SET a.title = r.title, a.upc = r.upc, a.type = r.type, a.releaseDate = r.releaseDate,
+        a.releaseDateSort = coalesce(r.releaseDate, date('0001-01-01')),
         a.currency = r.currency, a.territories = r.territories, a.rightsStart = r.rightsStart,
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
