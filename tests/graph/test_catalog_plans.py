@@ -1,0 +1,103 @@
+"""Catalog page and count queries: index-backed plans, per-filter text, batched = single answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from graph import catalog
+from graph.catalog import PageRequest
+from graph.driver import Cypher, Graph
+
+SORTED_LISTS = [(e.name, sort) for e in (catalog.ARTIST, catalog.ALBUM, catalog.TRACK) for sort in e.sorts]
+INDEX_OPERATORS = {"NodeIndexScan", "NodeIndexSeekByRange"}
+CURSOR_VALUE: dict[str, Any] = {"NAME": "M", "TITLE": "M", "RELEASE_DATE": date(2000, 1, 1), "POPULARITY": 0, "DURATION": 0}
+FULL_SORTS = {"Sort", "Top", "NodeByLabelScan"}
+MISSING_SORT_VALUE = {
+    "artists": "MATCH (n:Artist) WHERE n.name IS NULL OR n.popularity IS NULL RETURN count(n) AS n",
+    "albums": "MATCH (n:Album) WHERE n.title IS NULL OR n.releaseDateSort IS NULL OR n.popularity IS NULL "
+    "RETURN count(n) AS n",
+    "tracks": "MATCH (n:Track) WHERE n.title IS NULL OR n.durationMs IS NULL OR n.popularity IS NULL "
+    "RETURN count(n) AS n",
+}
+
+
+def operators(plan: Any) -> Iterator[str]:
+    """Every operator of a plan tree, without its runtime suffix."""
+    yield str(plan["operatorType"]).split("@")[0]
+    for child in plan.get("children", []):
+        yield from operators(child)
+
+
+async def plan_of(graph: Graph, query: Cypher, params: dict[str, Any]) -> set[str]:
+    """The operators Neo4j plans for a query (EXPLAIN: nothing runs)."""
+    async with graph.driver.session(database=graph.database) as session:
+        summary = await (await session.run("EXPLAIN " + query.text, params)).consume()
+    assert summary.plan is not None
+    return set(operators(summary.plan))
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["first", "after"])
+@pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
+@pytest.mark.parametrize(("entity", "sort"), SORTED_LISTS)
+async def test_unfiltered_pages_read_the_sort_index_in_order(
+    graph: Graph, entity: str, sort: str, desc: bool, after: bool
+) -> None:
+    query = catalog.page_query(entity, "all", frozenset(), sort, desc, after, False)
+    cursor = {"v": CURSOR_VALUE[sort], "k": "0"} if after else None
+    ops = await plan_of(graph, query, {"f": {}, "after": cursor, "limit": 21})
+    assert ops & INDEX_OPERATORS, ops
+    assert not ops & FULL_SORTS, ops
+
+
+@pytest.mark.parametrize("entity", list(catalog.ENTITIES))
+async def test_unfiltered_count_is_the_count_store(graph: Graph, entity: str) -> None:
+    ops = await plan_of(graph, catalog.count_query(entity, "all", frozenset(), False), {"f": {}})
+    assert "NodeCountFromCountStore" in ops, ops
+
+
+@pytest.mark.parametrize("entity", list(catalog.ENTITIES))
+async def test_every_listed_node_has_its_sort_values(graph: Graph, entity: str) -> None:
+    # The index-backed order skips nulls, so the write path must leave none.
+    assert (await graph.read(Cypher("t_missing_sort", MISSING_SORT_VALUE[entity])))[0]["n"] == 0
+
+
+def test_query_text_holds_only_the_set_filters() -> None:
+    keys = catalog.set_keys("albums", {"genre": "rock", "title": None, "territory": "DE", "nope": 1})
+    assert keys == frozenset({"genre", "territory"})
+    text = catalog.page_query("albums", "genre", keys, "TITLE", False, False, False).text
+    assert not re.search(r"\$f\.\w+ IS NULL", text)
+    assert "$f.territory" in text
+    assert "$f.title" not in text
+    assert "EXISTS { (a)-[:IN_GENRE]" not in text  # the scope's own filter is the MATCH
+
+
+async def test_batched_pages_equal_single_pages(graph: Graph) -> None:
+    artists = await graph.read(
+        Cypher("t_busy_artists", "MATCH (x:Artist)<-[:BY]-(:Album) WITH x, count(*) AS c "
+               "ORDER BY c DESC, x.key LIMIT 3 RETURN x.key AS key")
+    )
+    requests = [PageRequest("albums", {"artist": r["key"]}, "TITLE", False, None, 3) for r in artists]
+    together = await catalog.pages(graph, requests)
+    alone = [(await catalog.pages(graph, [r]))[0] for r in requests]
+    assert together == alone
+    assert all(page.rows for page in together)
+    totals = await catalog.counts(graph, [("albums", r.filter) for r in requests])
+    assert totals == [(await catalog.counts(graph, [("albums", r.filter)]))[0] for r in requests]
+    assert all(total >= len(page.rows) for total, page in zip(totals, together, strict=True))
+
+
+async def test_release_date_order_lists_undated_albums_as_year_one(graph: Graph) -> None:
+    undated = await graph.read(
+        Cypher("t_undated", "MATCH (a:Album) WHERE a.releaseDate IS NULL RETURN count(a) AS n, "
+               "all(x IN collect(a.releaseDateSort) WHERE x = date('0001-01-01')) AS year_one")
+    )
+    assert undated[0]["year_one"]
+    total = (await catalog.counts(graph, [("albums", {})]))[0]
+    page = (await catalog.pages(graph, [PageRequest("albums", {}, "RELEASE_DATE", True, None, total)]))[0]
+    assert len(page.rows) == total
+    assert sum(1 for row in page.rows if row.get("releaseDate") is None) == undated[0]["n"]
