@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from recommend import blas, store
 from recommend.matrix import Interactions, from_arrays, read_tsv
 from recommend.model import Model
-from recommend.serve import recommend_for_items
+from recommend.serve import recommend_for_items, similar_items
 from recommend.synthetic import random_model
 from recommend.train import TrainConfig, train, with_index
 
@@ -74,13 +74,22 @@ def _ms(seconds: list[float], percentile: int) -> float:
 
 
 def recall(model: Model, baskets: list[list[str]]) -> float:
-    """Share of the exact top-10 that the ANN path also returns."""
+    """Share of the exact personal top-10 that the ANN path also returns."""
     found = 0
     for basket in baskets:
         exact = {r.item_id for r in recommend_for_items(model, basket, 10, exact=True)}
         approximate = {r.item_id for r in recommend_for_items(model, basket, 10)}
         found += len(exact & approximate)
     return round(found / (10 * len(baskets)), 4)
+
+
+def similar_recall(model: Model, items: list[str]) -> float:
+    """Share of the exact similar-items top-10 that the ANN path also returns."""
+    found = 0
+    for item in items:
+        exact = {r.item_id for r in similar_items(model, item, 10, exact=True)}
+        found += len(exact & {r.item_id for r in similar_items(model, item, 10)})
+    return round(found / (10 * len(items)), 4)
 
 
 def baskets_of(data: Interactions | None, model: Model, count: int, seed: int) -> list[list[str]]:
@@ -103,6 +112,8 @@ def serve_report(name: str, model: Model, baskets: list[list[str]]) -> dict[str,
     report["exact"] = latency(model, baskets, exact=True)
     report["ann"] = latency(model, baskets, exact=False)
     report["ann_recall_at_10"] = recall(model, baskets[:100])
+    report["similar_items_ann_recall_at_10"] = similar_recall(
+        model, [basket[0] for basket in baskets[:100]])
     return report
 
 
@@ -142,7 +153,7 @@ def main() -> None:
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="save the trained model here; reuse the latest one if present")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
-    parser.add_argument("--interactions", type=Path, default=None,
+    parser.add_argument("--real", type=Path, default=None,
                         help="also: ANN recall on a model trained on this interactions TSV")
     args = parser.parse_args()
     blas.serve_single_threaded()  # as a server does (ModelHolder); training sets its own
@@ -153,10 +164,10 @@ def main() -> None:
         model = trained(data, args.model_dir, reports)
         reports.append(serve_report("trained", model, baskets_of(data, model, args.queries, 2)))
         del data, model
-    if args.interactions:
-        data = read_tsv(args.interactions)
+    if args.real:
+        data = read_tsv(args.real)
         model = train(data)
-        reports.append(serve_report(f"trained on {args.interactions.name}", model,
+        reports.append(serve_report(f"trained on {args.real.name}", model,
                                     baskets_of(data, model, min(args.queries, data.n_users), 5)))
     for items in (100_000, args.items):
         synthetic = random_model(items, n_users=10, factors=128, seed=3, topics=1000,

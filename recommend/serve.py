@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommend.ann import IvfIndex
 from recommend.model import Model, contributions, fold_in
 from recommend.ranking import Allowed, top_k
 
 MAX_BECAUSE = 3
 PROBE_FRACTION = 0.015
-MIN_PROBE = 8
+MIN_SCAN_ITEMS = 16_384
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,15 @@ def search(
     """Top-k (item index, score) by inner product (or cosine) with a query vector.
 
     Uses the ANN index when the model has one and `exact` is false, scanning `n_probe`
-    clusters (default: PROBE_FRACTION of them); item indices in `excluded` are skipped.
+    clusters (default: PROBE_FRACTION of them, at least MIN_SCAN_ITEMS items); item indices in
+    `excluded` are skipped.
     """
     if model.index is None or exact:
         scores = np.asarray(model.item_factors @ query)
         if cosine:
             scores = scores / np.maximum(model.item_norms, 1e-12)
         return top_k(np.arange(model.n_items), scores, k, model.item_ids, excluded, allowed)
-    n_probe = n_probe or max(MIN_PROBE, math.ceil(PROBE_FRACTION * model.index.n_lists))
+    n_probe = n_probe or _default_probe(model.index, model.n_items)
     while True:
         lists = model.index.best_lists(query, n_probe)
         candidates, scores = model.index.scan(model.item_factors, query, lists)
@@ -147,6 +149,12 @@ def search(
         if len(ranked) == k or n_probe >= model.index.n_lists:
             return ranked
         n_probe *= 4
+
+
+def _default_probe(index: IvfIndex, n_items: int) -> int:
+    # a fixed share of a large catalogue, but never fewer items than a scan costs nothing
+    per_list = max(n_items / index.n_lists, 1.0)
+    return max(math.ceil(PROBE_FRACTION * index.n_lists), math.ceil(MIN_SCAN_ITEMS / per_list))
 
 
 def _popular(
