@@ -48,8 +48,7 @@ def _descending(scores: np.ndarray, k: int) -> Iterator[int]:
     fetch = k * _FIRST_FETCH_FACTOR + _FIRST_FETCH_EXTRA
     while done < len(scores):
         fetch = min(fetch, len(scores))
-        top = np.argpartition(-scores, fetch - 1)[:fetch] if fetch < len(scores) else np.arange(
-            len(scores))
+        top = np.argpartition(-scores, fetch - 1)[:fetch]
         ordered = top[np.argsort(-scores[top], kind="stable")]
         yield from (int(p) for p in ordered[done:])
         done = fetch
