@@ -139,6 +139,9 @@ class Entity:
 
     name: str
     var: str
+    label: str
+    # Filters that can be the starting point: a parent node (label = the key titled), and the
+    # relationship from it to the listed node.
     scopes: Mapping[str, str]
     filters: Mapping[str, str]
     row_map: str
@@ -150,7 +153,8 @@ class Entity:
 ARTIST = Entity(
     "artists",
     "n",
-    {"all": "MATCH (n:Artist)"},
+    "Artist",
+    {},
     ARTIST_FILTERS,
     "n{.*}",
     {"NAME": "n.name", "POPULARITY": "n.popularity"},
@@ -158,12 +162,8 @@ ARTIST = Entity(
 ALBUM = Entity(
     "albums",
     "a",
-    {
-        "all": "MATCH (a:Album)",
-        "artist": "MATCH (:Artist {key: $f.artist})<-[:BY]-(a:Album)",
-        "genre": "MATCH (:Genre {key: $f.genre})<-[:IN_GENRE]-(a:Album)",
-        "label": "MATCH (:Label {key: $f.label})<-[:RELEASED_BY]-(a:Album)",
-    },
+    "Album",
+    {"artist": "<-[:BY]-", "genre": "<-[:IN_GENRE]-", "label": "<-[:RELEASED_BY]-"},
     ALBUM_FILTERS,
     ALBUM_MAP,
     # Albums without a release date sort as 0001-01-01 (upsert keeps releaseDateSort so).
@@ -172,12 +172,8 @@ ALBUM = Entity(
 TRACK = Entity(
     "tracks",
     "t",
-    {
-        "all": "MATCH (t:Track)",
-        "album": "MATCH (:Album {key: $f.album})<-[:ON_ALBUM]-(t:Track)",
-        "artist": "MATCH (:Artist {key: $f.artist})<-[:BY]-(t:Track)",
-        "genre": "MATCH (:Genre {key: $f.genre})<-[:IN_GENRE]-(t:Track)",
-    },
+    "Track",
+    {"album": "<-[:ON_ALBUM]-", "artist": "<-[:BY]-", "genre": "<-[:IN_GENRE]-"},
     TRACK_FILTERS,
     TRACK_MAP,
     {"TITLE": "t.title", "DURATION": "t.durationMs", "POPULARITY": "t.popularity"},
@@ -194,13 +190,25 @@ def set_keys(entity: str, f: Mapping[str, Any]) -> frozenset[str]:
 def scope_of(entity: str, f: Mapping[str, Any]) -> str:
     """The narrowest starting point the filter allows (a parent node beats a label scan)."""
     for scope in ENTITIES[entity].scopes:
-        if scope != "all" and f.get(scope) is not None:
+        if f.get(scope) is not None:
             return scope
     return "all"
 
 
 def _conditions(e: Entity, scope: str, keys: frozenset[str]) -> list[str]:
     return [e.filters[k] for k in sorted(keys) if k != scope]
+
+
+def _match(e: Entity, scope: str, batched: bool) -> str:
+    v = e.var
+    if scope == "all":
+        return f"MATCH ({v}:{e.label})"
+    parent, rel = f"(p:{scope.title()} {{key: $f.{scope}}})", e.scopes[scope]
+    if not batched:
+        return f"MATCH {parent}{rel}({v}:{e.label})"
+    # One plan serves every parent of a batch, small or huge, so it expands from each parent:
+    # the planner would scan the sort index, good for one huge parent, a full scan for a small one.
+    return f"MATCH {parent} UNWIND [(p){rel}(x:{e.label}) | x] AS {v} WITH {v}"
 
 
 def _batched(name: str, body: str, out: str) -> Cypher:
@@ -222,7 +230,7 @@ def page_query(
     seek = [f"{value} {'<=' if desc else '>='} $after.v", f"NOT ({value} = $after.v AND {v}.key <= $after.k)"]
     where = (seek if after else [f"{value} IS NOT NULL"]) + _conditions(e, scope, keys)
     body = f"""
-      {e.scopes[scope]}
+      {_match(e, scope, batched)}
       WHERE {" AND ".join(where)}
       WITH {v} ORDER BY {value} {"DESC" if desc else "ASC"}, {v}.key ASC LIMIT $limit
       {e.finish}
@@ -237,7 +245,7 @@ def count_query(entity: str, scope: str, keys: frozenset[str], batched: bool) ->
     e = ENTITIES[entity]
     conditions = _conditions(e, scope, keys)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    body = f"{e.scopes[scope]} {where} RETURN count({e.var}) AS total"
+    body = f"{_match(e, scope, batched)} {where} RETURN count({e.var}) AS total"
     return _batched(f"{entity}_count", body, "total") if batched else Cypher(f"{entity}_count", body)
 
 

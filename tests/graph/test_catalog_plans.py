@@ -101,3 +101,13 @@ async def test_release_date_order_lists_undated_albums_as_year_one(graph: Graph)
     page = (await catalog.pages(graph, [PageRequest("albums", {}, "RELEASE_DATE", True, None, total)]))[0]
     assert len(page.rows) == total
     assert sum(1 for row in page.rows if row.get("releaseDate") is None) == undated[0]["n"]
+
+
+@pytest.mark.parametrize(
+    ("entity", "scope"), [(e.name, scope) for e in (catalog.ALBUM, catalog.TRACK) for scope in e.scopes]
+)
+async def test_batched_pages_expand_from_each_parent(graph: Graph, entity: str, scope: str) -> None:
+    query = catalog.page_query(entity, scope, frozenset({scope}), "TITLE", False, False, True)
+    ops = await plan_of(graph, query, {"requests": [], "limit": 21})
+    assert "NodeUniqueIndexSeek" in ops, ops
+    assert not ops & {"NodeIndexScan", "NodeIndexSeekByRange", "NodeByLabelScan"}, ops
