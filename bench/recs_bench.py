@@ -131,9 +131,12 @@ def trained(data: Interactions, model_dir: Path | None, reports: list[dict[str, 
     saved = store.load_latest(model_dir) if model_dir else None
     if saved is not None:
         return saved
+    cpu_before = time.process_time()
     model, seconds = timed("train", lambda: train(data, TrainConfig()))
+    cpu_seconds = time.process_time() - cpu_before
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    reports.append({"train_seconds": round(seconds, 1), "peak_rss_gb": round(peak_gb, 2),
+    reports.append({"train_seconds": round(seconds, 1), "train_cpu_seconds": round(cpu_seconds, 1),
+                    "peak_rss_gb": round(peak_gb, 2),
                     "users": data.n_users, "items": data.n_items,
                     "interactions": int(data.matrix.nnz),
                     "ann_seconds": model.metadata.get("ann_seconds")})
