@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-bench \
+	TUNEGRAPH_NEO4J_HEAP=4g TUNEGRAPH_NEO4J_PAGECACHE=8g
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint check bench db-start db-stop clean chromium
+.PHONY: install run test lint bench bench-scale chromium clean
 
 install: $(STAMP)
 
@@ -38,7 +40,19 @@ chromium:
 bench: install
 	$(BIN)/tunegraph db start
 	$(BIN)/tunegraph import chinook --if-empty
+	$(BIN)/tunegraph recs train --if-missing
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.recs_bench --out bench/results/recs.json
+	$(BENCH_ENV) $(BIN)/tunegraph db start
+	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
+		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
+
+# The million-track store (about an hour here): ingest, then the storefront queries at that size.
+bench-scale: install
+	$(BENCH_ENV) $(BIN)/tunegraph db start
+	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 1000000 --feed-sizes 100000 && \
+		$(BENCH_ENV) $(BIN)/python -m bench; \
+		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:
 	-$(BIN)/tunegraph db stop
