@@ -12,7 +12,7 @@ ScoreRows = Callable[[np.ndarray], np.ndarray]
 
 _FIRST_FETCH_FACTOR = 4
 _FIRST_FETCH_EXTRA = 16
-_BATCH_ROWS = 1024
+_BATCH_CELLS = 1 << 25  # users x items scores held at once: 128 MB of float32
 
 
 def top_k(
@@ -64,8 +64,9 @@ def top_k_rows(
     """
     indices = np.full((len(rows), k), -1, dtype=np.int64)
     values = np.full((len(rows), k), -np.inf, dtype=np.float32)
-    for start in range(0, len(rows), _BATCH_ROWS):
-        batch = rows[start:start + _BATCH_ROWS]
+    step = max(1, _BATCH_CELLS // max(seen.shape[1], 1))
+    for start in range(0, len(rows), step):
+        batch = rows[start:start + step]
         scores = np.array(score_rows(batch), dtype=np.float32)
         owned = seen[batch].tocoo()
         scores[owned.row, owned.col] = -np.inf
