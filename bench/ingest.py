@@ -25,7 +25,8 @@ import httpx
 from api.ids import to_global
 from graph.driver import Graph
 from graph.importers import feed, synthetic
-from graph.importers.feed_validation import parse_feed_file, write_feed
+from graph.importers.feed_validation import parse_feed_file
+from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_data import generate
 from graph.release import WORLDWIDE, Release, Rights
 from graph.slug import slugify

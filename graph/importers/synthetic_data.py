@@ -170,7 +170,7 @@ class SyntheticStore(_CatalogueArrays):
 
     def write_feed(self, path: Path) -> int:
         """The catalog as a feed file; returns the number of releases."""
-        from graph.importers.feed_validation import write_feed
+        from graph.importers.feed_writer import write_feed
 
         return write_feed(self.iter_releases(), path)
 

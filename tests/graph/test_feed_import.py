@@ -20,7 +20,8 @@ import cli
 from api.ids import to_global
 from graph.driver import Cypher, Graph
 from graph.importers import feed
-from graph.importers.feed_validation import parse_feed_file, write_feed
+from graph.importers.feed_validation import parse_feed_file
+from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_catalogue import gtin13
 from graph.release import (
     CustomerRecord,

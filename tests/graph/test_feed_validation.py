@@ -14,17 +14,10 @@ from typing import Any
 
 import pytest
 
-from graph.importers.feed_validation import (
-    MAX_PROBLEMS_SHOWN,
-    FeedError,
-    Problem,
-    content_hash,
-    feed_line,
-    parse_feed,
-    parse_feed_file,
-    release_to_feed_dict,
-    write_feed,
-)
+from graph.importers.content_hash import content_hash
+from graph.importers.feed_problems import MAX_PROBLEMS_SHOWN, FeedError, Problem
+from graph.importers.feed_validation import parse_feed, parse_feed_file
+from graph.importers.feed_writer import feed_line, release_to_feed_dict, write_feed
 from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
 from graph.territories import CHINOOK_COUNTRY_CODES, ISO_3166_ALPHA2, chinook_country_code
 from settings import PROJECT_ROOT

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.importers.feed_validation import feed_line, parse_feed, parse_feed_file
+from graph.importers.feed_validation import parse_feed, parse_feed_file
+from graph.importers.feed_writer import feed_line
 from graph.importers.synthetic_data import SyntheticStore, generate
 from graph.release import CustomerRecord, PurchaseRecord, Release
 from graph.territories import ISO_3166_ALPHA2

@@ -1,0 +1,94 @@
+"""Feed writing: releases as feed lines and files (what `parse_feed` reads back as equal releases)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from graph.release import PartyRef, Release
+
+
+def _money(amount: Decimal) -> str:
+    return format(amount, "f")
+
+
+def _party(ref: PartyRef) -> dict[str, str]:
+    return {"key": ref.key, "name": ref.name}
+
+
+def release_to_feed_dict(release: Release) -> dict[str, Any]:
+    """The feed object of a release (what `parse_feed` reads back as an equal Release).
+
+    ValueError when the release cannot be written as a feed line: its tracks have different
+    offers (a feed has one track price list per release) or a track's genre is not the
+    release's first genre.
+    """
+    track_offers = release.tracks[0].offers if release.tracks else ()
+    first_genre = release.genres[0] if release.genres else None
+    tracks: list[dict[str, Any]] = []
+    for track in release.tracks:
+        if track.offers != track_offers:
+            raise ValueError(f"release {release.key}: tracks have different offers")
+        if track.genre != first_genre:
+            raise ValueError(f"release {release.key}: track {track.key} has another genre")
+        item: dict[str, Any] = {
+            "isrc": track.isrc or track.key,
+            "title": track.title,
+            "durationMs": track.duration_ms,
+            "discNumber": track.disc_number,
+            "trackNumber": track.track_number,
+        }
+        if track.composer is not None:
+            item["composer"] = track.composer
+        if track.artists != release.artists:
+            item["artists"] = [_party(a) for a in track.artists]
+        tracks.append(item)
+    prices: dict[str, Any] = {"currency": release.currency}
+    if release.album_offers:
+        prices["album"] = {o.format: _money(o.price) for o in release.album_offers}
+    if track_offers:
+        prices["track"] = {o.format: _money(o.price) for o in track_offers}
+    rights = release.rights
+    result: dict[str, Any] = {
+        "upc": release.upc or release.key,
+        "title": release.title,
+        "type": release.type,
+        "releaseDate": release.release_date.isoformat() if release.release_date else None,
+        "artists": [_party(a) for a in release.artists],
+    }
+    if release.label is not None:
+        result["label"] = _party(release.label)
+    result["genres"] = list(release.genres)
+    result["rights"] = {
+        "territories": list(rights.territories),
+        "royaltyRate": _money(rights.royalty_rate),
+        "start": rights.start.isoformat() if rights.start else None,
+        "end": rights.end.isoformat() if rights.end else None,
+    }
+    result["prices"] = prices
+    result["tracks"] = tracks
+    return result
+
+
+def feed_line(release: Release) -> str:
+    """One feed line (compact JSON, UTF-8 text, no newline)."""
+    return json.dumps(release_to_feed_dict(release), ensure_ascii=False, separators=(",", ":"))
+
+
+def iter_feed_lines(releases: Iterable[Release]) -> Iterator[str]:
+    """Feed lines, newline-terminated, ready to write."""
+    for release in releases:
+        yield feed_line(release) + "\n"
+
+
+def write_feed(releases: Iterable[Release], path: Path) -> int:
+    """Writes a feed file (UTF-8 JSON Lines); returns the number of releases written."""
+    count = 0
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        for line in iter_feed_lines(releases):
+            handle.write(line)
+            count += 1
+    return count
