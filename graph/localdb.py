@@ -23,36 +23,27 @@ Every failure raises `LocalDbError` whose message says what to do about it.
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
-import hashlib
-import json
 import os
 import re
 import shlex
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from graph.atomic_files import _write_atomic
+from graph.bolt_probe import _bolt_error, _check_port_free, _port_answers, _query_version
+from graph.launcher import _adopt_archive, _java, _Plan, _plan, fetch_jars
+from graph.localdb_error import LocalDbError
+from graph.localdb_layout import Layout, _locked, _log_size, _read_log, _tail
 from settings import Settings
 
-JVM_DIR = Path(__file__).resolve().parent / "jvm"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 120.0
-LOG_TAIL_LINES = 20
-MIN_JAVA = 17
 
-_MARKER_NAME = ".tunegraph-fetched"
 _READY_POLL = 0.25
 _SIZE = re.compile(r"^[1-9][0-9]*[kmgt]?$", re.IGNORECASE)
 _JVM_FLAGS = (
@@ -82,31 +73,8 @@ print(child.pid)
 """
 
 
-class LocalDbError(Exception):
-    """The local Neo4j could not be started, stopped or found; the message says what to do."""
-
-
 class _DiedError(LocalDbError):
     """The server process exited before it answered."""
-
-
-@dataclass(frozen=True, slots=True)
-class Layout:
-    """Where the local server of one data folder keeps its files."""
-
-    data_dir: Path
-    home: Path
-    log_file: Path
-    pid_file: Path
-    lock_file: Path
-    bolt: tuple[str, int]
-
-    @classmethod
-    def of(cls, settings: Settings) -> Layout:
-        """The files of ``settings.data_dir`` (made absolute) and the Bolt address of NEO4J_URI."""
-        data = Path(settings.data_dir).expanduser().resolve()
-        return cls(data, data / "neo4j", data / "neo4j.log", data / "neo4j.pid",
-                   data / "neo4j.lock", settings.local_bolt or ("127.0.0.1", 7687))
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,57 +219,6 @@ def is_running(settings: Settings) -> bool:
     return _running_server(Layout.of(settings), remove_stale=False) is not None
 
 
-def fetch_jars(jvm_dir: Path = JVM_DIR) -> bool:
-    """Fetch the Neo4j jars into ``jvm_dir/lib`` with Maven unless they are there; True if fetched.
-
-    The jars are complete when ``lib/.tunegraph-fetched`` lists them (name and size) for the
-    current ``pom.xml``. Maven copies into a fresh folder first; then new or changed jars are moved
-    into ``lib`` (a running server keeps the files it opened) and jars no longer listed are
-    removed. MAVEN_OPTS (e.g. ``-Dmaven.repo.local=...``) is honoured as Maven does.
-    """
-    lib = jvm_dir / "lib"
-    marker = lib / _MARKER_NAME
-    pom = jvm_dir / "pom.xml"
-    build = jvm_dir / "target"
-    build.mkdir(parents=True, exist_ok=True)
-    with _flock(build / ".jvm.lock"):
-        pom_sha = hashlib.sha256(pom.read_bytes()).hexdigest()
-        if _jars_complete(lib, marker, pom_sha):
-            return False
-        mvn = shutil.which("mvn")
-        if mvn is None:
-            raise LocalDbError(
-                f"the Neo4j jars are not in {lib} yet and Maven (`mvn`) is not installed to fetch"
-                " them: install Maven, e.g. apt-get install maven, and start again")
-        _note(f"fetching the Neo4j jars with Maven into {lib} (first start only; about 130 MB"
-              " unless ~/.m2 has them)...")
-        fresh = build / "lib.fetch"
-        shutil.rmtree(fresh, ignore_errors=True)
-        cmd = [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={fresh}",
-               "-DincludeScope=runtime"]
-        done = subprocess.run(cmd, cwd=jvm_dir, capture_output=True, text=True, check=False)
-        jars = sorted(p for p in fresh.iterdir() if p.is_file()) if fresh.is_dir() else []
-        if done.returncode != 0 or not jars:
-            output = (done.stdout + done.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
-            raise LocalDbError(
-                f"Maven could not fetch the Neo4j jars (exit {done.returncode} of"
-                f" `{shlex.join(cmd)}` in {jvm_dir}); the first start needs access to Maven"
-                " Central (or a mirror in ~/.m2/settings.xml)"
-                + "".join(f"\n  {line}" for line in output))
-        lib.mkdir(exist_ok=True)
-        wanted = {p.name: p.stat().st_size for p in jars}
-        for jar in jars:
-            target = lib / jar.name
-            if not target.is_file() or target.stat().st_size != wanted[jar.name]:
-                os.replace(jar, target)
-        for old in lib.iterdir():
-            if old.name not in wanted and old.name != _MARKER_NAME and old.is_file():
-                old.unlink()
-        _write_atomic(marker, json.dumps({"pom_sha256": pom_sha, "files": wanted}, indent=1))
-        shutil.rmtree(fresh, ignore_errors=True)
-        return True
-
-
 # ---------------------------------------------------------------- start
 
 
@@ -390,160 +307,11 @@ def _wait_ready(pid: int, host: str, port: int, layout: Layout, timeout: float,
         time.sleep(_READY_POLL)
 
 
-def _check_port_free(host: str, port: int) -> None:
-    taken = _port_answers(host, port)
-    if not taken:
-        with contextlib.suppress(OSError):
-            for family, kind, proto, _, address in socket.getaddrinfo(
-                    host, port, type=socket.SOCK_STREAM):
-                with socket.socket(family, kind, proto) as probe:
-                    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    try:
-                        probe.bind(address)
-                    except OSError as exc:
-                        if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                            taken = True
-    if taken:
-        raise LocalDbError(
-            f"port {port} is in use by another process; stop it or set NEO4J_URI to"
-            f" bolt://127.0.0.1:<free port>")
-
-
 def _size(value: str, variable: str) -> str:
     text = value.strip()
     if not _SIZE.match(text):
         raise LocalDbError(f"{variable} must be a size like 512m or 4g, got {value!r}")
     return text.lower()
-
-
-def _java() -> tuple[str, str]:
-    """The java executable (JAVA_HOME first, then PATH), checked to be Java 17 or newer, and
-    what its ``-version`` printed."""
-    java_home = os.environ.get("JAVA_HOME", "")
-    candidate = Path(java_home) / "bin" / "java" if java_home else None
-    java = str(candidate) if candidate and candidate.is_file() else shutil.which("java")
-    if java is None:
-        raise LocalDbError("Java not found (`java` is not on PATH): install a Java 17+ runtime,"
-                           " e.g. apt-get install openjdk-17-jre-headless")
-    try:
-        probe = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60,
-                               check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise LocalDbError(f"could not run {java} -version ({exc}): install a Java 17+ runtime,"
-                           " e.g. apt-get install openjdk-17-jre-headless") from exc
-    found = re.search(r'version "(\d+)(?:\.(\d+))?', probe.stderr + probe.stdout)
-    if found is None:
-        raise LocalDbError(f"cannot tell the version of {java} (`java -version` printed"
-                           f" {probe.stderr.strip()[:200]!r}); Neo4j needs Java 17 or newer")
-    major = int(found.group(1))
-    if major == 1 and found.group(2):  # 1.8 -> 8
-        major = int(found.group(2))
-    if major < MIN_JAVA:
-        raise LocalDbError(f"{java} is Java {major}, Neo4j 5 needs Java 17 or newer: install e.g."
-                           " openjdk-17-jre-headless and put it first on PATH or in JAVA_HOME")
-    return java, probe.stderr + probe.stdout
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    entry: list[str]  # -cp CLASSPATH MAIN
-    cds: list[str]  # class-data sharing flags
-    archive: Path | None  # the class-data archive used, if any
-
-
-def _plan(java: str, java_version: str) -> _Plan:
-    """How to run the Launcher: compiled into ``target/launcher.jar`` when ``javac`` is there.
-
-    With the jar, class-data sharing (AppCDS) cuts the CPU time of a start by about a third: the
-    first server run records the classes it loads into ``target/cds/neo4j-KEY.jsa.PART`` at exit
-    (that stop takes some seconds longer), `stop` checks and adopts it, and later starts map it.
-    KEY covers the jar, the Neo4j jars and the Java runtime, so any change records a new one.
-    """
-    lib = JVM_DIR / "lib"
-    jars = str(lib / "*")
-    source = JVM_DIR / "Launcher.java"
-    javac = Path(java).resolve().parent / "javac"
-    if not javac.is_file():  # a JRE: `java Launcher.java` compiles it in memory on every start
-        return _Plan(["-cp", jars, str(source)], [], None)
-    build = JVM_DIR / "target"
-    jar = build / "launcher.jar"
-    marker = (lib / _MARKER_NAME).read_bytes()
-    with _flock(build / ".jvm.lock"):
-        stamp_file = build / "launcher.sha256"
-        stamp = hashlib.sha256(source.read_bytes() + marker).hexdigest()
-        current = stamp_file.read_text().strip() if stamp_file.is_file() else ""
-        if current != stamp or not jar.is_file():
-            _compile(javac, jars, source, jar)
-            stamp_file.write_text(stamp + "\n")
-        entry = ["-cp", f"{jar}{os.pathsep}{jars}", "Launcher"]
-        key = hashlib.sha256(jar.read_bytes() + marker + str(Path(java).resolve()).encode()
-                             + java_version.encode()).hexdigest()[:16]
-        cds = build / "cds"
-        archive = cds / f"neo4j-{key}.jsa"
-        if archive.is_file():
-            return _Plan(entry, [f"-XX:SharedArchiveFile={archive}"], archive)
-        base = subprocess.run([java, "-Xshare:on", "-version"], capture_output=True, check=False)
-        if base.returncode != 0:  # no base archive in this runtime: no dynamic one either
-            return _Plan(entry, [], None)
-        cds.mkdir(exist_ok=True)
-        for orphan in cds.glob("*.part"):  # from servers that did not stop through `stop`
-            orphan.unlink(missing_ok=True)
-        part = cds / f"neo4j-{key}.{uuid.uuid4().hex[:12]}.part"
-        return _Plan(entry, [f"-XX:ArchiveClassesAtExit={part}", "-Xlog:cds=off"], None)
-
-
-def _compile(javac: Path, jars: str, source: Path, jar: Path) -> None:
-    with tempfile.TemporaryDirectory(dir=jar.parent) as scratch:
-        classes = Path(scratch)
-        done = subprocess.run(
-            [str(javac), "--release", str(MIN_JAVA), "-nowarn", "-cp", jars, "-d", str(classes),
-             str(source)], capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            lines = (done.stdout + done.stderr).strip().splitlines()[-LOG_TAIL_LINES:]
-            raise LocalDbError(f"javac could not compile {source}"
-                               + "".join(f"\n  {line}" for line in lines))
-        fresh = classes / "launcher.jar"
-        with zipfile.ZipFile(fresh, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n\n")
-            for compiled in sorted(classes.glob("*.class")):
-                archive.write(compiled, compiled.name)
-        os.replace(fresh, jar)
-
-
-def _adopt_archive(server: _Server, clean: bool) -> str:
-    """After a server recorded a class-data archive at exit: check it and keep it, or drop it."""
-    args = list(server.args)
-    flag = next((a for a in args if a.startswith("-XX:ArchiveClassesAtExit=")), None)
-    if flag is None or "-cp" not in args:
-        return ""
-    part = Path(flag.split("=", 1)[1])
-    final = part.with_name(part.name.split(".", 1)[0] + ".jsa")
-    with _flock(JVM_DIR / "target" / ".jvm.lock"):
-        if not part.is_file():
-            return ""
-        check = [args[0], "-Xshare:on", f"-XX:SharedArchiveFile={part}", "-cp",
-                 args[args.index("-cp") + 1], "-version"]
-        if clean and not final.exists() and subprocess.run(
-                check, capture_output=True, check=False, timeout=120).returncode == 0:
-            os.replace(part, final)
-            for old in final.parent.glob("*.jsa"):
-                if old != final:
-                    old.unlink(missing_ok=True)
-            return "; recorded a class-data archive for faster starts"
-        part.unlink(missing_ok=True)
-    return ""
-
-
-def _jars_complete(lib: Path, marker: Path, pom_sha: str) -> bool:
-    try:
-        recorded = json.loads(marker.read_text())
-        files = recorded["files"]
-        if recorded["pom_sha256"] != pom_sha or not isinstance(files, dict) or not files:
-            return False
-        return all((lib / name).is_file() and (lib / name).stat().st_size == size
-                   for name, size in files.items())
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
 
 
 # ---------------------------------------------------------------- processes and ports
@@ -591,44 +359,6 @@ def _is_server(pid: int, layout: Layout) -> _Server | None:
     return None
 
 
-def _port_answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-def _bolt_error(uri: str) -> str | None:
-    """None when ``RETURN 1`` works over Bolt at ``uri``, else what went wrong."""
-    import neo4j
-
-    try:
-        with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=3.0,
-                                        connection_acquisition_timeout=5.0) as driver, \
-                driver.session() as session:
-            record = session.run("RETURN 1 AS ok").single()
-            return None if record is not None and record["ok"] == 1 else "unexpected answer"
-    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as exc:
-        return f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-
-def _query_version(uri: str) -> str | None:
-    import neo4j
-
-    try:
-        with neo4j.GraphDatabase.driver(uri, auth=None, connection_timeout=3.0,
-                                        connection_acquisition_timeout=5.0) as driver, \
-                driver.session() as session:
-            record = session.run("CALL dbms.components() YIELD name, versions, edition"
-                                 " RETURN name, versions[0] AS version, edition").single()
-    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError):
-        return None
-    if record is None:
-        return None
-    return f"{record['name']} {record['version']} {record['edition']}"
-
-
 # ---------------------------------------------------------------- files
 
 
@@ -639,53 +369,3 @@ def _local_bolt(settings: Settings, action: str) -> tuple[str, int]:
             f"{settings.neo4j_uri} is not a Bolt address on this machine; unset NEO4J_URI or set"
             " it to bolt://127.0.0.1:7687 to use the local one")
     return settings.local_bolt
-
-
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _locked(layout: Layout) -> Iterator[None]:
-    layout.data_dir.mkdir(parents=True, exist_ok=True)
-    with _flock(layout.lock_file):
-        yield
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(text)
-    os.replace(partial, path)
-
-
-def _log_size(layout: Layout) -> int:
-    try:
-        return layout.log_file.stat().st_size
-    except OSError:
-        return 0
-
-
-def _read_log(layout: Layout, offset: int) -> str:
-    try:
-        with layout.log_file.open("rb") as log:
-            log.seek(offset)
-            return log.read().decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def _tail(layout: Layout, offset: int) -> str:
-    lines = _read_log(layout, offset).rstrip().splitlines()[-LOG_TAIL_LINES:]
-    if not lines:
-        return f" ({layout.log_file} has nothing new)"
-    return f"; last lines of {layout.log_file}:" + "".join(f"\n  {line}" for line in lines)
-
-
-def _note(message: str) -> None:
-    print(f"tunegraph: {message}", file=sys.stderr, flush=True)

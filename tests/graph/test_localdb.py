@@ -18,8 +18,8 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from graph import localdb
-from graph.localdb import LocalDbError
+from graph import launcher, localdb
+from graph.localdb_error import LocalDbError
 from settings import Settings
 
 START_TIMEOUT = 600.0  # a busy machine can be several times slower than an idle one
@@ -236,13 +236,13 @@ def test_java_older_than_17_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
 def test_jars_are_fetched_once(
     server: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert localdb.fetch_jars() is False  # the marker of the first start is there
+    assert launcher.fetch_jars() is False  # the marker of the first start is there
     jvm = tmp_path / "jvm"
     jvm.mkdir()
-    shutil.copy(localdb.JVM_DIR / "pom.xml", jvm / "pom.xml")
+    shutil.copy(launcher.JVM_DIR / "pom.xml", jvm / "pom.xml")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/sbin:/sbin")
     assert shutil.which("mvn") is None
     with pytest.raises(LocalDbError, match=r"Maven .*apt-get install maven"):
-        localdb.fetch_jars(jvm)
+        launcher.fetch_jars(jvm)
