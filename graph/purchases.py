@@ -1,7 +1,7 @@
 """Customers' purchases: buying (one idempotent write transaction each) and reading history.
 
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
-force at that moment, and stored through `graph.upsert.write_purchases` (which also counts the
+force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
 units into popularity). The idempotency key is claimed first, by MERGE on a uniquely constrained
 `(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
 transaction ends, then finds it and returns the first purchase instead of buying again.
@@ -21,9 +21,9 @@ from typing import Any
 
 from graph.catalog import Page, Row
 from graph.driver import Cypher, Graph, Tx
+from graph.purchase_writes import purchase_params, write_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
-from graph.upsert import purchase_params, write_purchases
 
 MAX_ITEMS = 100
 # Purchases contend for the same rows (popularity counters, the customer): past a few dozen

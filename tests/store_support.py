@@ -14,8 +14,9 @@ from typing import Any
 import jwt
 
 from graph.driver import Cypher, Graph
+from graph.purchase_writes import ADD_POPULARITY, upsert_customers
 from graph.release import CustomerRecord, Offer, PartyRef, Release, Rights, TrackRecord
-from graph.upsert import ADD_POPULARITY, upsert_customers, upsert_releases
+from graph.upsert import upsert_releases
 
 PURCHASED_UNITS = Cypher(
     "test_purchased_units",

@@ -14,17 +14,10 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from graph.driver import Graph
+from graph.purchase_writes import PreparedPurchases, insert_prepared_purchases, upsert_customers
 from graph.release import CustomerRecord, PurchaseRecord, Release
 from graph.schema import await_search_refresh
-from graph.upsert import (
-    PreparedPurchases,
-    PreparedRelease,
-    UpsertSummary,
-    insert_prepared_purchases,
-    prepare_release,
-    upsert_customers,
-    upsert_prepared,
-)
+from graph.upsert import PreparedRelease, UpsertSummary, prepare_release, upsert_prepared
 
 T = TypeVar("T")
 U = TypeVar("U")

@@ -18,8 +18,9 @@ from starlette.applications import Starlette
 
 from graph.driver import Graph
 from graph.interactions import purchase_triples
+from graph.purchase_writes import insert_purchases
 from graph.release import Offer, PartyRef, PurchaseLineRecord, PurchaseRecord, Release, Rights, TrackRecord
-from graph.upsert import insert_purchases, upsert_releases
+from graph.upsert import upsert_releases
 from recommend import store
 from recommend.matrix import from_triples
 from recommend.train import TrainConfig, train

@@ -23,6 +23,7 @@ from graph.importers import feed
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_catalogue import gtin13
+from graph.purchase_writes import insert_purchases, upsert_customers
 from graph.release import (
     CustomerRecord,
     Offer,
@@ -34,7 +35,6 @@ from graph.release import (
     TrackRecord,
 )
 from graph.rights import on_sale
-from graph.upsert import insert_purchases, upsert_customers
 from settings import PROJECT_ROOT, Settings
 
 SNAPSHOT = Cypher(

@@ -12,8 +12,9 @@ import pytest
 from neo4j.exceptions import Neo4jError
 
 from graph.driver import Cypher, Graph, queries_sent
+from graph.purchase_writes import insert_purchases
 from graph.release import PartyRef, PurchaseLineRecord, PurchaseRecord, Release
-from graph.upsert import insert_purchases, upsert_releases
+from graph.upsert import upsert_releases
 from tests.graph.test_feed_import import COMPLETENESS, FeedMaker
 
 LINKS = Cypher(

@@ -1,0 +1,159 @@
+"""Customer and purchase writes: customers upserted, purchases created once with their lines,
+and the units they sell added to popularity."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from graph.driver import Cypher, Graph, Tx
+from graph.release import CustomerRecord, PurchaseRecord
+from graph.upsert import _money
+
+UPSERT_CUSTOMERS = Cypher(
+    "upsert_customers",
+    """
+    CYPHER replan=skip
+    UNWIND $customers AS c
+    MERGE (x:Customer {key: c.key})
+    SET x.country = c.country, x.name = c.name, x.email = c.email
+    RETURN count(x) AS written
+    """,
+)
+
+EXISTING_PURCHASES = Cypher(
+    "existing_purchases",
+    """
+    CYPHER replan=skip
+    UNWIND $keys AS k
+    MATCH (p:Purchase {key: k})
+    RETURN p.key AS key
+    """,
+)
+
+# Lines in the same statement as their purchase: no second index seek per line to find it again.
+CREATE_PURCHASES = Cypher(
+    "create_purchases",
+    """
+    CYPHER replan=skip
+    UNWIND $purchases AS p
+    MATCH (c:Customer {key: p.customerKey})
+    CREATE (c)-[:MADE]->(x:Purchase {
+      key: p.key, purchasedAt: p.purchasedAt, territory: p.territory, currency: p.currency,
+      total: p.total, idempotencyKey: p.idempotencyKey, customerKey: p.customerKey})
+    WITH x, p
+    UNWIND p.lines AS line
+    MATCH (t:Track {key: line.trackKey})
+    CREATE (x)-[:LINE {position: line.position, format: line.format, price: line.price,
+                       royaltyRate: line.royaltyRate, albumKey: line.albumKey}]->(t)
+    """,
+)
+
+ADD_POPULARITY = Cypher(
+    "add_popularity",
+    """
+    CYPHER replan=skip
+    UNWIND $counts AS c
+    MATCH (t:Track {key: c.key})-[:ON_ALBUM]->(a:Album)
+    SET t.popularity = coalesce(t.popularity, 0) + c.units
+    WITH a, sum(c.units) AS units
+    SET a.popularity = coalesce(a.popularity, 0) + units
+    WITH a, units
+    MATCH (a)-[:BY]->(ar:Artist)
+    WITH ar, sum(units) AS units
+    SET ar.popularity = coalesce(ar.popularity, 0) + units
+    RETURN count(ar) AS artists
+    """,
+)
+
+async def upsert_customers(graph: Graph, customers: Sequence[CustomerRecord]) -> int:
+    """Create or update customers; returns how many were written."""
+    params = [{"key": c.key, "country": c.country, "name": c.name, "email": c.email} for c in customers]
+    rows = await graph.write(UPSERT_CUSTOMERS, {"customers": params})
+    return int(rows[0]["written"]) if rows else 0
+
+
+def purchase_params(purchase: PurchaseRecord) -> dict[str, Any]:
+    """The Cypher parameter map of one purchase, its total summed exactly."""
+    total = sum((line.price for line in purchase.lines), Decimal(0))
+    return {
+        "key": purchase.key,
+        "customerKey": purchase.customer_key,
+        "purchasedAt": purchase.purchased_at,
+        "territory": purchase.territory,
+        "currency": purchase.currency,
+        "total": _money(total),
+        "idempotencyKey": purchase.idempotency_key,
+        "lines": [
+            {
+                "position": i,
+                "trackKey": line.track_key,
+                "format": line.format,
+                "price": _money(line.price),
+                "royaltyRate": _money(line.royalty_rate),
+                "albumKey": line.album_key,
+            }
+            for i, line in enumerate(purchase.lines)
+        ],
+    }
+
+
+def unit_counts(purchases: Iterable[PurchaseRecord]) -> list[dict[str, Any]]:
+    """Units sold per track, as ADD_POPULARITY takes them."""
+    units = Counter(line.track_key for p in purchases for line in p.lines)
+    return [{"key": k, "units": n} for k, n in units.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPurchases:
+    """A batch of purchases as statement rows (each with its lines)."""
+
+    purchases: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, purchases: Iterable[PurchaseRecord]) -> PreparedPurchases:
+        """The rows of a batch."""
+        return cls([purchase_params(p) for p in purchases])
+
+    def without(self, stored: set[str]) -> PreparedPurchases:
+        """The batch less the purchases already stored."""
+        return PreparedPurchases([p for p in self.purchases if p["key"] not in stored]) if stored else self
+
+    def units(self) -> list[dict[str, Any]]:
+        """Units sold per track, as ADD_POPULARITY takes them."""
+        units = Counter(line["trackKey"] for p in self.purchases for line in p["lines"])
+        return [{"key": k, "units": n} for k, n in units.items()]
+
+
+async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases) -> int:
+    """Inside a transaction: create the purchases not yet stored and count their units."""
+    rows = await tx.run(EXISTING_PURCHASES, {"keys": [p["key"] for p in batch.purchases]})
+    fresh = batch.without({row["key"] for row in rows})
+    if not fresh.purchases:
+        return 0
+    await tx.run(CREATE_PURCHASES, {"purchases": fresh.purchases})
+    if units := fresh.units():
+        await tx.run(ADD_POPULARITY, {"counts": units})
+    return len(fresh.purchases)
+
+
+async def write_purchases(tx: Tx, purchases: Sequence[PurchaseRecord]) -> int:
+    """Inside a transaction: create the purchases not yet stored and count their units."""
+    return await write_prepared_purchases(tx, PreparedPurchases.of(purchases))
+
+
+async def insert_prepared_purchases(graph: Graph, batch: PreparedPurchases) -> int:
+    """Store one prepared batch of purchases in one transaction; ones already stored are skipped."""
+
+    async def work(tx: Tx) -> int:
+        return await write_prepared_purchases(tx, batch)
+
+    return await graph.transaction(work)
+
+
+async def insert_purchases(graph: Graph, purchases: Sequence[PurchaseRecord]) -> int:
+    """Store one batch of purchases in one transaction; ones already stored are skipped."""
+    return await insert_prepared_purchases(graph, PreparedPurchases.of(purchases))
