@@ -1,4 +1,4 @@
-"""The one write path for releases, customers and purchases (feed, Chinook, synthetic).
+"""The one write path for releases (feed, Chinook, synthetic); customers and purchases are in purchase_writes.
 
 A batch of releases is one transaction of several flat UNWIND statements, one per concern
 (old links, albums, parties, tracks, each kind of link, tracks no longer on an album), so that no

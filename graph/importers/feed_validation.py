@@ -1,4 +1,4 @@
-"""Catalog feed (JSON Lines, `catalog-feed.md`) -> validated `Release` records, and back.
+"""Catalog feed (JSON Lines, `catalog-feed.md`) -> validated `Release` records (writing one: feed_writer).
 
 `parse_feed` validates the whole feed before anything is written and reports every problem at
 once, each as `line N: field.path: message` (line numbers count blank lines too, from 1; list
