@@ -57,5 +57,10 @@ class Loaders:
         self.neighbours: DataLoader[str, list[Row]] = DataLoader(
             partial(interactions.neighbours, graph, limit=NEIGHBOURS_PER_SEED))
 
+    def remember(self, entity: str, rows: Sequence[Row]) -> None:
+        """Prime the per-key loader of `entity` with rows another query already read (same shape)."""
+        loader = {"artists": self.artist, "albums": self.album, "tracks": self.track}[entity]
+        loader.prime_many({row["key"]: row for row in rows})
+
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
         return await catalog.counts(self.graph, requests)

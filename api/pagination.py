@@ -131,4 +131,5 @@ async def list_connection(
     size = page_size(first)
     request = PageRequest(entity, f, field, descending, decode_cursor(after, label), size + 1)
     page = await info.context.loaders.page.load(request)
+    info.context.loaders.remember(entity, page.rows)
     return connection(page, size, after, label, make, lambda: info.context.loaders.count.load((entity, f)))

@@ -118,7 +118,9 @@ class Album(Node):
     async def tracks(self, info: Info) -> list[Annotated[Track, strawberry.lazy("api.types.track")]]:
         from api.types.track import Track
 
-        return [Track.from_row(r) for r in await info.context.loaders.album_tracks.load(self.key)]
+        rows = await info.context.loaders.album_tracks.load(self.key)
+        info.context.loaders.remember("tracks", rows)
+        return [Track.from_row(r) for r in rows]
 
     @strawberry.field(description="Empty where the album is not licensed in `territory`.")
     def offers(self, info: Info, territory: str | None = None) -> list[Offer]:

@@ -74,6 +74,7 @@ class Artist(Node):
         page = await info.context.loaders.page.load(
             PageRequest("tracks", f, "POPULARITY", True, None, size)
         )
+        info.context.loaders.remember("tracks", page.rows)
         return [Track.from_row(r) for r in page.rows]
 
     @strawberry.field(description="Artists whose buyers also bought this artist.")
