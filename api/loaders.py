@@ -8,7 +8,8 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import catalog, interactions, purchases
+from graph import album_page, catalog, interactions, purchases
+from graph.album_page import AlbumPage
 from graph.catalog import Page, PageRequest, Row
 from graph.driver import Cypher, Graph
 
@@ -38,6 +39,7 @@ class Loaders:
         self.album_artists = _children(graph, catalog.ALBUM_ARTISTS)
         self.track_artists = _children(graph, catalog.TRACK_ARTISTS)
         self.album_genres = _children(graph, catalog.ALBUM_GENRES)
+        self.album_page: DataLoader[str, AlbumPage | None] = DataLoader(self._album_pages)
         self.page: DataLoader[PageRequest, Page] = DataLoader(
             partial(catalog.pages, graph), cache=False
         )
@@ -61,6 +63,16 @@ class Loaders:
         """Prime the per-key loader of `entity` with rows another query already read (same shape)."""
         loader = {"artists": self.artist, "albums": self.album, "tracks": self.track}[entity]
         loader.prime_many({row["key"]: row for row in rows})
+
+    async def _album_pages(self, keys: Sequence[str]) -> list[AlbumPage | None]:
+        pages = await album_page.album_pages(self.graph, keys)
+        for key, page in zip(keys, pages, strict=True):
+            if page is not None:
+                self.album.prime(key, page.row)
+                self.album_artists.prime(key, page.artists)
+                self.album_tracks.prime(key, page.tracks)
+                self.remember("tracks", page.tracks)
+        return pages
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
         return await catalog.counts(self.graph, requests)

@@ -10,6 +10,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import key_of, to_global
+from api.lookahead import asked_fields
 from api.pagination import Connection, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
@@ -120,7 +121,7 @@ class Album(Node):
 
         rows = await info.context.loaders.album_tracks.load(self.key)
         info.context.loaders.remember("tracks", rows)
-        return [Track.from_row(r) for r in rows]
+        return [Track.from_row(r, album=self.row) for r in rows]
 
     @strawberry.field(description="Empty where the album is not licensed in `territory`.")
     def offers(self, info: Info, territory: str | None = None) -> list[Offer]:
@@ -148,7 +149,14 @@ async def album_connection(
     return await list_connection(info, "albums", f, field, desc, first, after, Album.from_row)
 
 
+PAGE_FIELDS = frozenset({"artist", "artists", "tracks"})
+"""Album fields whose rows the album page query brings along with the album's own."""
+
+
 @resolves("Album")
 async def _albums(info: Info, keys: list[str]) -> list[Any]:
+    if asked_fields(info, "Album") & PAGE_FIELDS:
+        pages = await info.context.loaders.album_page.load_many(keys)
+        return [Album.from_row(p.row) if p else None for p in pages]
     rows = await info.context.loaders.album.load_many(keys)
     return [Album.from_row(r) if r else None for r in rows]

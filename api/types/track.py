@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -73,10 +75,11 @@ class Track(Node):
     composer: str | None
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
+    album_row: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Track:
-        """A Track from its graph row."""
+    def from_row(cls, row: dict[str, Any], album: dict[str, Any] | None = None) -> Track:
+        """A Track from its graph row (and its album's, where the caller has it at hand)."""
         return cls(
             id=strawberry.ID(to_global("Track", row["key"])),
             title=row["title"],
@@ -87,6 +90,7 @@ class Track(Node):
             composer=row.get("composer"),
             key=row["key"],
             row=row,
+            album_row=album,
         )
 
     async def _album_row(self, info: Info) -> dict[str, Any]:
@@ -114,15 +118,23 @@ class Track(Node):
         row = await info.context.loaders.genre.load(key) if key else None
         return Genre.from_row(row) if row else None
 
-    @strawberry.field(description="Empty where the track is not licensed in `territory`.")
-    async def offers(self, info: Info, territory: str | None = None) -> list[Offer]:
-        album = await self._album_row(info)
-        if not on_sale(album, territory, info.context.today):
-            return []
-        return offers_of(self.row, album.get("currency") or "USD")
+    # Sync where the album row is at hand (an album's track list): most offers cost no coroutine then.
+    @strawberry.field(description="Empty where the track is not licensed in `territory`.", graphql_type=list[Offer])
+    def offers(self, info: Info, territory: str | None = None) -> list[Offer] | Awaitable[list[Offer]]:
+        if self.album_row is not None:
+            return _offers(self.row, self.album_row, territory, info.context.today)
+        return self._offers_later(info, territory)
 
-    @strawberry.field
-    async def available_in(self, info: Info, territory: str) -> bool:
+    async def _offers_later(self, info: Info, territory: str | None) -> list[Offer]:
+        return _offers(self.row, await self._album_row(info), territory, info.context.today)
+
+    @strawberry.field(graphql_type=bool)
+    def available_in(self, info: Info, territory: str) -> bool | Awaitable[bool]:
+        if self.album_row is not None:
+            return on_sale(self.album_row, territory, info.context.today)
+        return self._available_later(info, territory)
+
+    async def _available_later(self, info: Info, territory: str) -> bool:
         return on_sale(await self._album_row(info), territory, info.context.today)
 
     @strawberry.field(description="Customers who bought this also bought.")
@@ -130,6 +142,12 @@ class Track(Node):
         from api.recommendations import track_also_bought
 
         return [Track.from_row(r) for r in await track_also_bought(info, self.key, first, territory)]
+
+
+def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, today: date) -> list[Offer]:
+    if not on_sale(album, territory, today):
+        return []
+    return offers_of(row, album.get("currency") or "USD")
 
 
 async def track_connection(

@@ -114,3 +114,49 @@ async def test_cypher_count_is_bounded_by_depth(gql: GraphQL, name: str) -> None
     assert small == large, (name, small, large)
     assert small <= 8, (name, small)
     assert len(str(large_data)) > 5 * len(str(small_data))
+
+
+STOREFRONT_ALBUM = """
+query($id: ID!) {
+  node(id: $id) {
+    ... on Album {
+      id title releaseDate artist { id name }
+      tracks { id title durationMs trackNumber offers(territory: "US") { format price { amount currency } } }
+    }
+  }
+}
+"""
+
+
+def sent_by_name() -> dict[str, float]:
+    """tunegraph_cypher_queries_total per query name."""
+    from prometheus_client import REGISTRY
+
+    return {
+        s.labels["query"]: s.value
+        for metric in REGISTRY.collect() if metric.name == "tunegraph_cypher_queries"
+        for s in metric.samples if s.name.endswith("_total")
+    }
+
+
+async def test_storefront_album_page_is_one_cypher_query(gql: GraphQL) -> None:
+    before = sent_by_name()
+    cypher, data = await cost(gql, STOREFRONT_ALBUM, {"id": to_global("Album", "1")})
+    after = sent_by_name()
+    assert cypher == 1
+    assert after.get("album_pages_by_keys", 0) - before.get("album_pages_by_keys", 0) == 1
+    album = data["node"]
+    assert album["artist"]["name"] == "AC/DC"
+    assert [t["trackNumber"] for t in album["tracks"]] == list(range(1, 11))
+    assert all(t["offers"] and t["offers"][0]["price"]["currency"] == "USD" for t in album["tracks"])
+
+
+async def test_album_without_children_reads_only_its_own_row(gql: GraphQL) -> None:
+    before = sent_by_name()
+    cypher, data = await cost(gql, "query($id: ID!) { node(id: $id) { ... on Album { title } } }",
+                              {"id": to_global("Album", "1")})
+    after = sent_by_name()
+    assert cypher == 1
+    assert data["node"]["title"] == "For Those About To Rock We Salute You"
+    assert after.get("albums_by_keys", 0) - before.get("albums_by_keys", 0) == 1
+    assert after.get("album_pages_by_keys", 0) == before.get("album_pages_by_keys", 0)
