@@ -21,6 +21,7 @@ STATEMENTS: tuple[Cypher, ...] = (
     Cypher("schema", "CREATE CONSTRAINT customer_key IF NOT EXISTS FOR (n:Customer) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE CONSTRAINT purchase_key IF NOT EXISTS FOR (n:Purchase) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT catalog_version IF NOT EXISTS FOR (n:CatalogVersion) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE INDEX artist_name IF NOT EXISTS FOR (n:Artist) ON (n.name)"),
     Cypher("schema", "CREATE INDEX artist_popularity IF NOT EXISTS FOR (n:Artist) ON (n.popularity)"),
     Cypher("schema", "CREATE INDEX album_title IF NOT EXISTS FOR (n:Album) ON (n.title)"),

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, LiteralString
 
+from graph import catalog_version
 from graph.driver import Cypher, Graph, Tx
 from graph.release import Offer, PartyRef, Release
 from graph.slug import slugify
@@ -324,6 +325,8 @@ async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> 
         for query, params in rows.statements():
             if any(params.values()):
                 await tx.run(query, params)
+        if summary.created or summary.updated or summary.taken_down:
+            await tx.run(catalog_version.BUMP, {})
         return summary
 
     return await graph.transaction(work)
