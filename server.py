@@ -19,6 +19,7 @@ from api.graphiql import GraphQLWithGraphiQL, assets
 from api.ratelimit import RateLimiter
 from api.recommendations import ModelDerived
 from api.schema import build_schema
+from graph.album_cache import AlbumCache
 from graph.driver import Graph
 from graph.schema import ensure_schema
 from recommend.store import ModelHolder
@@ -40,6 +41,8 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
             await ensure_schema(graph)
         except Exception as exc:  # the API still starts; /readyz reports Neo4j until it is back
             log.warning("could not ensure the graph schema at start: %s", exc)
+        app.state.album_cache = AlbumCache(graph, settings.album_cache) if settings.album_cache > 0 else None
+        watcher = asyncio.create_task(app.state.album_cache.watch()) if app.state.album_cache else None
         app.state.models = await asyncio.to_thread(ModelHolder, settings.model_dir)
         app.state.derived = ModelDerived()
         poller = asyncio.create_task(
@@ -47,9 +50,11 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         try:
             yield
         finally:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+            for task in (poller, watcher):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await graph.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)

@@ -39,6 +39,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph")
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
+    album_cache: int = 20_000
+    workers: int = 1
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -66,4 +68,6 @@ class Settings:
             data_dir=data_dir,
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
+            album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
+            workers=_int(e, "TUNEGRAPH_WORKERS", 1),
         )

@@ -24,7 +24,7 @@ class GraphQLApp(GraphQL[Context, None]):
             request=request,
             response=response if isinstance(response, Response) else None,
             graph=state.graph,
-            loaders=Loaders(state.graph),
+            loaders=Loaders(state.graph, state.album_cache),
             services=state,
             viewer=viewer,
             token_error=token_error,

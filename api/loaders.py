@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 
 from graph import album_page, catalog, interactions, purchases
+from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
 from graph.catalog import Page, PageRequest, Row
 from graph.driver import Cypher, Graph
@@ -28,8 +29,9 @@ def _children(graph: Graph, query: Cypher) -> DataLoader[str, list[Row]]:
 class Loaders:
     """The loaders of one request, so nothing is cached across requests or viewers."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, album_cache: AlbumCache | None = None) -> None:
         self.graph = graph
+        self.album_cache = album_cache
         self.artist = _rows(graph, catalog.ARTISTS_BY_KEYS)
         self.album = _rows(graph, catalog.ALBUMS_BY_KEYS)
         self.track = _rows(graph, catalog.TRACKS_BY_KEYS)
@@ -65,7 +67,10 @@ class Loaders:
         loader.prime_many({row["key"]: row for row in rows})
 
     async def _album_pages(self, keys: Sequence[str]) -> list[AlbumPage | None]:
-        pages = await album_page.album_pages(self.graph, keys)
+        if self.album_cache is not None:
+            pages = await self.album_cache.album_pages(keys)
+        else:
+            pages = await album_page.album_pages(self.graph, keys)
         for key, page in zip(keys, pages, strict=True):
             if page is not None:
                 self.album.prime(key, page.row)
