@@ -91,11 +91,20 @@ async def _poll_models(models: ModelHolder, derived: ModelDerived, graph: Graph,
             log.exception("could not check for a new recommender model")
 
 
+def app_from_env() -> Starlette:
+    """The app of one uvicorn worker process: settings from the environment it inherits."""
+    return create_app(Settings.from_env())
+
+
 def serve(settings: Settings) -> None:
-    """Serve the API with uvicorn on TUNEGRAPH_HOST:TUNEGRAPH_PORT."""
+    """Serve the API with uvicorn on TUNEGRAPH_HOST:TUNEGRAPH_PORT, in TUNEGRAPH_WORKERS processes."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)
+    if settings.workers <= 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
+        return
+    ops.share_metrics(settings.data_dir / "metrics")
+    uvicorn.run("server:app_from_env", factory=True, workers=settings.workers, host=settings.host,
+                port=settings.port, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""`python server.py` with several worker processes: one port, metrics summed over the workers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from graph.schema import STATEMENTS
+from settings import PROJECT_ROOT
+
+REQUESTS = 40
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = _free_port()
+    env = {**os.environ, "TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_HOST": "127.0.0.1",
+           "TUNEGRAPH_DATA_DIR": str(tmp_path), "TUNEGRAPH_RATE_LIMIT": "0"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not _ready(base, proc):
+            assert proc.poll() is None, f"server.py exited with {proc.returncode}"
+            assert time.monotonic() < deadline, "two workers did not both start within 60 s"
+            time.sleep(0.2)
+        yield base, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _ready(base: str, proc: subprocess.Popen[bytes]) -> bool:
+    """Both workers have started: each ensures the graph schema once, and /metrics sums them."""
+    try:
+        return _counted(base, 'tunegraph_cypher_queries_total{query="schema"}') == 2 * len(STATEMENTS)
+    except (httpx.HTTPError, OSError):
+        return False
+
+
+def _counted(base: str, prefix: str) -> float:
+    text = httpx.get(base + "/metrics", timeout=5).text
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_two_workers_serve_one_port_and_sum_their_metrics(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, _ = two_workers
+    for _ in range(REQUESTS):  # a new connection each, so both workers take some
+        body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=10).json()
+        assert "errors" not in body
+        assert any(g["name"] == "Rock" for g in body["data"]["genres"])
+    assert _counted(base, "tunegraph_graphql_requests_total") == REQUESTS
