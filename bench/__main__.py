@@ -42,14 +42,22 @@ class Target:
 
 
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of a process, from /proc (None where unknown)."""
+    """User + system CPU time of a process and its live descendants (uvicorn's workers), from /proc."""
     if pid is None:
         return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+    except OSError:
+        return []
 
 
 def local_neo4j_pid(settings: Settings) -> int | None:
@@ -69,11 +77,11 @@ def local_neo4j_pid(settings: Settings) -> int | None:
 
 
 @contextmanager
-def api_server(settings: Settings) -> Iterator[Target]:
-    """The API in its own process (uvicorn, 1 worker), rate limiting off: the bench measures the API."""
+def api_server(settings: Settings, workers: int) -> Iterator[Target]:
+    """The API in its own process (uvicorn, `workers` processes), rate limiting off: the bench measures the API."""
     port = _free_port()
     env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "TUNEGRAPH_HOST": "127.0.0.1",
-           "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_RATE_LIMIT": "0"}
+           "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_RATE_LIMIT": "0", "TUNEGRAPH_WORKERS": str(workers)}
     proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -130,13 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario and concurrency")
     parser.add_argument("--clients", default="1,16", help="concurrency levels, comma-separated")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of unmeasured load per scenario")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load per scenario")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
     parser.add_argument("--url", help="bench an API already running at this base URL instead of starting one")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report and PNG chart go")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     settings = Settings.from_env()
-    with api_server(settings) if args.url is None else _existing(args.url) as target:
+    with api_server(settings, args.workers) if args.url is None else _existing(args.url) as target:
         rows: list[Figures] = []
         for scenario in scenarios(target.base):
             if args.warmup > 0 and not scenario.setup_error:
@@ -146,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bench: {scenario.name} @ {level}: {rows[-1].rps} req/s", file=sys.stderr)
     meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "duration_s": args.duration,
             "cpus": os.cpu_count(), "python": platform.python_version(), "neo4j_uri": settings.neo4j_uri,
-            "server": "uvicorn, 1 worker, rate limit off", "load_generator": "separate process (bench.load)",
+            "server": f"uvicorn, {args.workers} worker(s), rate limit off",
+            "load_generator": "separate process (bench.load)",
             "load_average_at_end": os.getloadavg()}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path, png_path = write(rows, meta, args.out, stamp)
