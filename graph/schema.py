@@ -36,6 +36,10 @@ STATEMENTS: tuple[Cypher, ...] = (
     Cypher("schema", "CREATE INDEX purchase_time IF NOT EXISTS FOR (n:Purchase) ON (n.purchasedAt)"),
     Cypher(
         "schema",
+        "CREATE INDEX purchase_territory_time IF NOT EXISTS FOR (n:Purchase) ON (n.territory, n.purchasedAt)",
+    ),
+    Cypher(
+        "schema",
         "CREATE INDEX purchase_idempotency IF NOT EXISTS FOR (n:Purchase) "
         "ON (n.customerKey, n.idempotencyKey)",
     ),
