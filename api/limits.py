@@ -28,6 +28,7 @@ from graphql import (
     SelectionSetNode,
     Source,
     TokenKind,
+    VariableNode,
     get_named_type,
     get_nullable_type,
 )
@@ -48,6 +49,10 @@ LIST_ESTIMATE = 30
 SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
 """Lists that hold a handful by nature: credits and genres."""
 
+SIZING_ARGUMENTS = frozenset({"first", "ids"})
+"""The only arguments a measure reads."""
+MEASURES_HELD = 1024
+
 _TOKENS_ERROR = re.compile(r"Document contains more than \d+ tokens")
 
 
@@ -67,6 +72,8 @@ class _Walker:
     fragments: Mapping[str, FragmentDefinitionNode]
     variables: dict[str, Any]
     measure: Measure = field(default_factory=Measure)
+    used: set[str] = field(default_factory=set)
+    """Variables the measure depends on: those given to `first` or `ids`."""
 
     def selections(self, node: SelectionSetNode, parent: GraphQLNamedType, scale: int, depth: int) -> None:
         for selection in node.selections:
@@ -106,7 +113,9 @@ class _Walker:
             self.selections(node.selection_set, target, scale * max(count, 1), depth)
 
     def arguments(self, node: FieldNode) -> dict[str, Any]:
-        return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in node.arguments or ()}
+        sized = [a for a in node.arguments or () if a.name.value in SIZING_ARGUMENTS]
+        self.used.update(a.value.name.value for a in sized if isinstance(a.value, VariableNode))
+        return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in sized}
 
     def first(self, node: FieldNode, arguments: Mapping[str, Any]) -> int | None:
         value = arguments.get("first")
@@ -156,9 +165,42 @@ def measure(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> Measure:
     """Depth, aliases and cost of the operation to run, `first` resolved through variables."""
+    return _walk(schema, document, operation_name, variables)[0]
+
+
+class MeasureCache:
+    """Measures of documents already seen, by query text and the values of the variables they depend on."""
+
+    def __init__(self, capacity: int = MEASURES_HELD) -> None:
+        self.capacity = capacity
+        self.depends: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self.measures: dict[tuple[Any, ...], Measure] = {}
+
+    def measure(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> Measure:
+        """What `measure` answers, walking the document only for a new query or new sizing values."""
+        names = self.depends.get((query, operation_name))
+        key = (query, operation_name, *(repr((variables or {}).get(n)) for n in names or ()))
+        if names is not None and (found := self.measures.get(key)) is not None:
+            return found
+        found, used = _walk(schema, document, operation_name, variables)
+        names = tuple(sorted(used))
+        if len(self.measures) >= self.capacity:
+            self.measures.clear()
+            self.depends.clear()
+        self.depends[(query, operation_name)] = names
+        self.measures[(query, operation_name, *(repr((variables or {}).get(n)) for n in names))] = found
+        return found
+
+
+def _walk(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> tuple[Measure, set[str]]:
     operation = _operation(document, operation_name)
     if operation is None:
-        return Measure()
+        return Measure(), set()
     values = {
         v.variable.name.value: value_from_ast_untyped(v.default_value)
         for v in operation.variable_definitions or ()
@@ -172,7 +214,7 @@ def measure(
     if root is not None:
         walker.selections(operation.selection_set, root, 1, 0)
     walker.measure.cost = max(walker.measure.cost, 1)
-    return walker.measure
+    return walker.measure, walker.used
 
 
 def too_complex(limit: str, measured: int, maximum: int, nodes: list[Node] | None = None) -> GraphQLError:
@@ -224,6 +266,9 @@ class ParseOnce(ParserCache):
         yield
 
 
+MEASURES = MeasureCache()
+
+
 class QueryLimits(SchemaExtension):
     """Refuse operations over the limits after validation, then charge their cost to the caller's budget."""
 
@@ -253,7 +298,10 @@ class QueryLimits(SchemaExtension):
     def check(self, document: DocumentNode) -> GraphQLError | None:
         """The limit this operation breaks, or the rate limit it runs into; None when it may run."""
         ctx = self.execution_context
-        found = measure(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
+        if ctx.query is None:
+            found = measure(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
+        else:
+            found = MEASURES.measure(ctx.schema._schema, ctx.query, document, ctx.operation_name, ctx.variables)
         error = judge(found, _operation(document, ctx.operation_name))
         if error is None:
             error = charge(ctx.context, found.cost)

@@ -32,6 +32,9 @@ class Offer:
     size_bytes: int | None
 
 
+FORMATS = {f.value: f for f in Format}
+
+
 def offers_of(row: Mapping[str, Any], currency: str) -> list[Offer]:
     """The offers stored on an album or track row (parallel lists)."""
     formats = row.get("offerFormats") or []
@@ -39,7 +42,7 @@ def offers_of(row: Mapping[str, Any], currency: str) -> list[Offer]:
     sizes = row.get("offerSizes") or [-1] * len(formats)
     return [
         Offer(
-            format=Format(f),
+            format=FORMATS[f],
             price=Money(amount=Decimal(p), currency=currency),
             size_bytes=s if s is not None and s >= 0 else None,
         )

@@ -173,3 +173,27 @@ def test_credits_and_genres_count_as_short_lists() -> None:
     credits = limits.SHORT_LISTS[("Track", "artists")]
     tracks = 10 * limits.LIST_ESTIMATE
     assert limits.measure(schema, parse(query), None, None).cost == 1 + 10 + 10 * short + tracks + tracks * credits
+
+
+def test_measures_are_reused_unless_a_sizing_variable_changes() -> None:
+    schema = build_schema()._schema
+    query = ("query($id: ID!, $n: Int, $ids: [ID!]!) { node(id: $id) { id } nodes(ids: $ids) { id } "
+             "artists(first: $n) { edges { node { name } } } }")
+    document = parse(query)
+    cache = limits.MeasureCache()
+
+    def cost(variables: dict[str, Any]) -> int:
+        found = cache.measure(schema, query, document, None, variables)
+        assert found == limits.measure(schema, document, None, variables)
+        return found.cost
+
+    assert cost({"id": "a", "n": 5, "ids": ["x"]}) == 1 + 1 + 1 + 5
+    assert cost({"id": "b", "n": 5, "ids": ["x"]}) == 1 + 1 + 1 + 5
+    assert len(cache.measures) == 1  # `id` does not size anything
+    assert cost({"id": "b", "n": 5, "ids": ["y"]}) == 1 + 1 + 1 + 5
+    assert len(cache.measures) == 2  # `ids` does: its length prices `nodes`
+    assert cost({"id": "b", "n": 7, "ids": ["y"]}) == 1 + 1 + 1 + 7
+    assert cost({"id": "b", "n": 7, "ids": ["y", "z"]}) == 1 + 2 + 1 + 7
+    bad = cache.measure(schema, query, document, None, {"id": "b", "n": 101, "ids": []})
+    assert bad.bad_first is not None
+    assert cache.depends[(query, None)] == ("ids", "n")
