@@ -218,23 +218,87 @@ def _batched(name: str, body: str, out: str) -> Cypher:
     return Cypher(name, text)
 
 
+# The lowest value of each sort key's type: a range seek from it reads the whole index in order.
+FLOORS = {
+    "NAME": "''",
+    "TITLE": "''",
+    "RELEASE_DATE": "date('-999999999-01-01')",
+    "POPULARITY": "-9223372036854775808",
+    "DURATION": "-9223372036854775808",
+}
+# A lone page under one parent either expands the parent (cost: its degree) or walks the sort
+# index checking each node for the parent (cost: about limit x population / the parent's share).
+# Expand while degree^2 <= WALK_FACTOR x limit x population; the factor was calibrated on the
+# 1.2M-track store, where genres cross over between 8k and 20k relationships.
+WALK_FACTOR = 25
+
+
+def _seek(e: Entity, sort: str, desc: bool, after: bool, gate: str | None) -> list[str]:
+    """The sort key's range: from the cursor, or all of it; gated, it is empty unless `gate` holds."""
+    value, v = e.sorts[sort], e.var
+    # A range seek from the cursor, then the ties at or before it dropped: `>= v` keeps the
+    # index seek and its order, where `> v OR (= v AND key > k)` would not.
+    if after:
+        bound = "$after.v" if gate is None else f"CASE WHEN {gate} THEN $after.v END"
+        return [f"{value} {'<=' if desc else '>='} {bound}", f"NOT ({value} = $after.v AND {v}.key <= $after.k)"]
+    if gate is None:
+        return [f"{value} IS NOT NULL"]
+    # A null bound makes the seek read nothing, so the branch not chosen costs nothing.
+    return [f"{value} >= CASE WHEN {gate} THEN {FLOORS[sort]} END"]
+
+
+def _order(e: Entity, sort: str, desc: bool) -> str:
+    return f"{e.sorts[sort]} {'DESC' if desc else 'ASC'}, {e.var}.key ASC"
+
+
+def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool) -> str:
+    """Rows of one page under one parent, by whichever of expand and index walk is cheaper for it.
+
+    The planner picks one plan whatever the parent's size (by the average degree: an index walk
+    for genres, which reads most of the index for a small one), so both are in the query and the
+    parent's degree, O(1) for a dense node, chooses at run time.
+    """
+    v, rel, order = e.var, e.scopes[scope], _order(e, sort, desc)
+    prop = e.sorts[sort].split(".", 1)[1]
+    conditions = _conditions(e, scope, keys)
+    expand = " AND ".join(_seek(e, sort, desc, after, None) + conditions)
+    walk = " AND ".join(_seek(e, sort, desc, after, "walk") + conditions)
+    return f"""
+      MATCH (p:{scope.title()} {{key: $f.{scope}}})
+      CALL () {{ MATCH (x:{e.label}) RETURN count(x) AS population }}
+      WITH p, COUNT {{ (p){rel}() }} ^ 2 > $limit * population * {WALK_FACTOR} AS walk
+      CALL (p, walk) {{
+        WITH p WHERE NOT walk
+        UNWIND [(p){rel}(x:{e.label}) | x] AS {v}
+        WITH {v} WHERE {expand}
+        RETURN {v} ORDER BY {order} LIMIT $limit
+        UNION ALL
+        MATCH (p){rel}({v}:{e.label}) USING INDEX {v}:{e.label}({prop})
+        WHERE {walk}
+        RETURN {v} ORDER BY {order} LIMIT $limit
+      }}
+      WITH {v} ORDER BY {order}
+    """
+
+
 @lru_cache(maxsize=512)
 def page_query(
     entity: str, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool, batched: bool
 ) -> Cypher:
     """The page query of one shape: which filters are set, the order, with or without a cursor."""
     e = ENTITIES[entity]
-    value, v = e.sorts[sort], e.var
-    # A range seek from the cursor, then the ties at or before it dropped: `>= v` keeps the
-    # index seek and its order, where `> v OR (= v AND key > k)` would not.
-    seek = [f"{value} {'<=' if desc else '>='} $after.v", f"NOT ({value} = $after.v AND {v}.key <= $after.k)"]
-    where = (seek if after else [f"{value} IS NOT NULL"]) + _conditions(e, scope, keys)
-    body = f"""
-      {_match(e, scope, batched)}
-      WHERE {" AND ".join(where)}
-      WITH {v} ORDER BY {value} {"DESC" if desc else "ASC"}, {v}.key ASC LIMIT $limit
+    if scope != "all" and not batched:
+        rows = _one_parent(e, scope, keys, sort, desc, after)
+    else:
+        where = _seek(e, sort, desc, after, None) + _conditions(e, scope, keys)
+        rows = f"""
+          {_match(e, scope, batched)}
+          WHERE {" AND ".join(where)}
+          WITH {e.var} ORDER BY {_order(e, sort, desc)} LIMIT $limit
+        """
+    body = f"""{rows}
       {e.finish}
-      RETURN collect({{row: {e.row_map}, v: {value}}}) AS page
+      RETURN collect({{row: {e.row_map}, v: {e.sorts[sort]}}}) AS page
     """
     return _batched(f"{entity}_page", body, "page") if batched else Cypher(f"{entity}_page", body)
 

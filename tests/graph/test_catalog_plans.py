@@ -111,3 +111,79 @@ async def test_batched_pages_expand_from_each_parent(graph: Graph, entity: str, 
     ops = await plan_of(graph, query, {"requests": [], "limit": 21})
     assert "NodeUniqueIndexSeek" in ops, ops
     assert not ops & {"NodeIndexScan", "NodeIndexSeekByRange", "NodeByLabelScan"}, ops
+
+
+ONE_PARENT = [(e.name, scope, sort) for e in (catalog.ALBUM, catalog.TRACK) for scope in e.scopes for sort in e.sorts]
+PARENTS = {
+    "genre": "MATCH (p:Genre) RETURN p.key AS key",
+    "label": "MATCH (p:Label) RETURN p.key AS key",
+    "artist": "MATCH (p:Artist)<-[:BY]-() WITH p, count(*) AS n ORDER BY n DESC, p.key RETURN p.key AS key LIMIT 4",
+    "album": "MATCH (p:Album) RETURN p.key AS key ORDER BY p.key LIMIT 4",
+}
+
+
+async def parent_keys(graph: Graph, scope: str) -> list[str]:
+    """Every genre and label, the busiest artists and a few albums."""
+    return [r["key"] for r in await graph.read(Cypher("t_parents", PARENTS[scope]))]
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["first", "after"])
+@pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
+@pytest.mark.parametrize(("entity", "scope", "sort"), ONE_PARENT)
+async def test_one_parent_pages_seek_the_sort_index_or_expand(
+    graph: Graph, entity: str, scope: str, sort: str, desc: bool, after: bool
+) -> None:
+    query = catalog.page_query(entity, scope, frozenset({scope}), sort, desc, after, False)
+    cursor = {"v": CURSOR_VALUE[sort], "k": "0"} if after else None
+    ops = await plan_of(graph, query, {"f": {scope: "x"}, "after": cursor, "limit": 21})
+    assert "NodeIndexSeekByRange" in ops, ops
+    assert "Expand(All)" in ops, ops
+    assert not ops & {"NodeIndexScan", "NodeByLabelScan", "AllNodesScan"}, ops
+
+
+@pytest.mark.parametrize(("entity", "scope", "sort"), ONE_PARENT)
+async def test_one_parent_pages_equal_batched_pages(graph: Graph, entity: str, scope: str, sort: str) -> None:
+    # Batched pages always expand; a lone page may walk the index instead, with the same rows.
+    for key in await parent_keys(graph, scope):
+        for desc in (False, True):
+            alone = PageRequest(entity, {scope: key}, sort, desc, None, 5)
+            other = PageRequest(entity, {scope: key + "-none"}, sort, desc, None, 5)
+            first = (await catalog.pages(graph, [alone]))[0]
+            assert first == (await catalog.pages(graph, [alone, other]))[0], (key, desc)
+            if len(first.rows) < 5:
+                continue
+            cursor = (first.values[-1], first.rows[-1]["key"])
+            later = PageRequest(entity, {scope: key}, sort, desc, cursor, 5)
+            page = (await catalog.pages(graph, [later]))[0]
+            assert page == (await catalog.pages(graph, [later, PageRequest(
+                entity, {scope: key + "-none"}, sort, desc, cursor, 5)]))[0], (key, desc, "after")
+            assert not {r["key"] for r in page.rows} & {r["key"] for r in first.rows}
+
+
+async def seek_rows(graph: Graph, query: Cypher, params: dict[str, Any]) -> int:
+    """Rows the sort-index seek of a lone page produced (PROFILE)."""
+    async with graph.driver.session(database=graph.database) as session:
+        summary = await (await session.run("PROFILE " + query.text, params)).consume()
+    assert summary.profile is not None
+    seeks = [op for op in _plans(summary.profile) if str(op["operatorType"]).startswith("NodeIndexSeekByRange")]
+    assert len(seeks) == 1
+    return int(seeks[0]["rows"])
+
+
+def _plans(plan: Any) -> Iterator[Any]:
+    yield plan
+    for child in plan.get("children", []):
+        yield from _plans(child)
+
+
+async def test_a_lone_page_expands_a_small_genre_and_walks_a_big_one(graph: Graph) -> None:
+    degrees = await graph.read(Cypher(
+        "t_genre_degrees", "MATCH (g:Genre) RETURN g.key AS key, COUNT { (g)<-[:IN_GENRE]-() } AS d ORDER BY d, key"))
+    smallest, biggest = degrees[0], degrees[-1]
+    population = (await catalog.counts(graph, [("albums", {})]))[0]
+    limit = 21
+    walks = [d["d"] ** 2 > limit * population * catalog.WALK_FACTOR for d in (smallest, biggest)]
+    assert walks == [False, True], (smallest, biggest, population)
+    query = catalog.page_query("albums", "genre", frozenset({"genre"}), "TITLE", False, False, False)
+    assert await seek_rows(graph, query, {"f": {"genre": smallest["key"]}, "after": None, "limit": limit}) == 0
+    assert await seek_rows(graph, query, {"f": {"genre": biggest["key"]}, "after": None, "limit": limit}) > 0
