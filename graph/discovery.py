@@ -7,10 +7,11 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from graph.catalog import ALBUM_MAP, TRACK_MAP, Row
+from graph.catalog import ALBUM_MAP, TRACK_MAP, WALK_FACTOR, Row
 from graph.driver import Cypher, Graph
 
 SEARCH_TYPES = ("ARTIST", "ALBUM", "TRACK")
@@ -19,7 +20,8 @@ FUZZY_MIN_LENGTH = 4
 LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 WORD = re.compile(r"\w+")
 
-# One branch per searchable type; `kind` orders equal scores (artists, then albums, then tracks).
+# One branch per searchable type; `kind` orders equal scores (artists, then albums, then tracks),
+# then the element id, which needs no property read (a prefix can match tens of thousands).
 # An artist named like the query is what people look for most, so artist scores weigh more.
 _BRANCHES = {
     "ARTIST": """
@@ -55,7 +57,7 @@ def _search_query(types: tuple[str, ...]) -> Cypher:
     text = f"""
     CALL () {{{union}
     }}
-    WITH kind, node, score ORDER BY score DESC, kind, node.key
+    WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
     WITH collect({{kind: kind, node: node, score: score}}) AS hits
     WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
     CALL (page) {{
@@ -76,22 +78,73 @@ SEARCH_QUERIES = {
     for subset in combinations(SEARCH_TYPES, n)
 }
 
-BESTSELLERS = Cypher(
-    "bestsellers",
-    f"""
-    MATCH (p:Purchase)-[l:LINE]->(t:Track)
-    WHERE ($since IS NULL OR p.purchasedAt >= $since)
-      AND ($until IS NULL OR p.purchasedAt < $until)
-      AND ($territory IS NULL OR p.territory = $territory)
-      AND ($genre IS NULL OR EXISTS {{ (t)-[:IN_GENRE]->(:Genre {{key: $genre}}) }})
-    WITH t, count(l) AS units
-    ORDER BY units DESC, t.title, t.key
-    LIMIT $limit
+# --- charts ----------------------------------------------------------------------------------
+# A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
+# window are set (never by their values), so each shape gets its own plan and index.
+_CHART_FINISH = f"""
     MATCH (t)-[:ON_ALBUM]->(a:Album)
     RETURN units, {TRACK_MAP} AS row
     ORDER BY units DESC, t.title, t.key
-    """,
-)
+"""
+# All time, everywhere: units sold are kept in Track.popularity (the purchase write path adds
+# every line to it), so the popularity index gives the top without reading any purchase. The
+# limit-th best sets the floor; every track at or above it competes on title for the ties.
+_ALL_TIME = """
+    MATCH (t:Track) WHERE t.popularity >= 1
+    WITH t ORDER BY t.popularity DESC LIMIT $limit
+    WITH min(t.popularity) AS floor
+    MATCH (t:Track) WHERE t.popularity >= floor
+    WITH t, t.popularity AS units ORDER BY units DESC, t.title, t.key LIMIT $limit
+"""
+# Within a genre: expand a small one, walk the popularity index for a big one (as catalog
+# pages under one parent choose; the branch not chosen has a null seek bound and reads nothing).
+_ALL_TIME_GENRE = f"""
+    MATCH (g:Genre {{key: $genre}})
+    CALL () {{ MATCH (x:Track) RETURN count(x) AS population }}
+    WITH g, COUNT {{ (g)<-[:IN_GENRE]-() }} ^ 2 > $limit * population * {WALK_FACTOR} AS walk
+    CALL (g, walk) {{
+      WITH g WHERE NOT walk
+      UNWIND [(g)<-[:IN_GENRE]-(x:Track) WHERE x.popularity >= 1 | x] AS t
+      RETURN t ORDER BY t.popularity DESC, t.title, t.key LIMIT $limit
+      UNION ALL
+      MATCH (g)<-[:IN_GENRE]-(t:Track) USING INDEX t:Track(popularity)
+      WHERE t.popularity >= CASE WHEN walk THEN 1 END
+      RETURN t ORDER BY t.popularity DESC, t.title, t.key LIMIT $limit
+    }}
+    WITH t, t.popularity AS units ORDER BY units DESC, t.title, t.key
+"""
+_PURCHASE_CONDITIONS = {
+    "territory": "p.territory = $territory",
+    "since": "p.purchasedAt >= $since",
+    "until": "p.purchasedAt < $until",
+}
+# Lines counted per track, ranked on units alone; titles are read only for the tracks tied at
+# or above the limit-th best, not for every track sold.
+_FROM_LINES = """
+    MATCH (p:Purchase) WHERE {conditions}
+    MATCH (p)-[:LINE]->(t)
+    WITH t, count(*) AS units
+    {genre}
+    WITH t, units ORDER BY units DESC
+    WITH collect({{t: t, units: units}}) AS ranked
+    UNWIND [r IN ranked WHERE r.units >= coalesce(ranked[$limit - 1].units, 0)] AS r
+    WITH r.t AS t, r.units AS units ORDER BY units DESC, t.title, t.key LIMIT $limit
+"""
+_GENRE_CONDITION = "WHERE EXISTS { (t)-[:IN_GENRE]->(:Genre {key: $genre}) }"
+
+
+@lru_cache(maxsize=16)
+def chart_query(territory: bool, genre: bool, since: bool, until: bool) -> Cypher:
+    """The bestsellers query of one shape: which of territory, genre, since and until are set."""
+    if not (territory or since or until):
+        return Cypher("bestsellers", (_ALL_TIME_GENRE if genre else _ALL_TIME) + _CHART_FINISH)
+    chosen = {"territory": territory, "since": since, "until": until}
+    conditions = [_PURCHASE_CONDITIONS[k] for k, on in chosen.items() if on]
+    if not (since or until):
+        # Every purchase has its time: saying so lets the (territory, purchasedAt) index serve.
+        conditions.append("p.purchasedAt IS NOT NULL")
+    lines = _FROM_LINES.format(conditions=" AND ".join(conditions), genre=_GENRE_CONDITION if genre else "")
+    return Cypher("bestsellers", lines + _CHART_FINISH)
 
 
 def fold(text: str) -> str:
@@ -178,4 +231,5 @@ async def bestsellers(
     params: dict[str, Any] = {
         "territory": territory, "genre": genre, "since": since, "until": until, "limit": limit,
     }
-    return [ChartRow(int(r["units"]), r["row"]) for r in await graph.read(BESTSELLERS, params)]
+    query = chart_query(territory is not None, genre is not None, since is not None, until is not None)
+    return [ChartRow(int(r["units"]), r["row"]) for r in await graph.read(query, params)]

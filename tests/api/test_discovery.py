@@ -155,6 +155,9 @@ def chinook_chart(
         ("ca", "rock", None, None, 30),
         (None, "jazz", "2022-06-15T12:00:00+02:00", None, 50),
         ("FR", None, None, "2023-03-01T00:00:00", 100),
+        (None, "rock", None, None, 20),
+        (None, "latin", None, None, 100),
+        ("US", None, None, None, 25),
     ],
 )
 async def test_bestsellers_match_the_invoices(

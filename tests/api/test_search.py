@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from graph.discovery import lucene_query, words
+from graph.discovery import SEARCH_QUERIES, SEARCH_TYPES, lucene_query, words
 from graph.driver import Graph
 from tests.api import releases
 from tests.conftest import GraphQL
@@ -137,3 +137,19 @@ async def test_search_is_one_query(gql: GraphQL) -> None:
     small = gql.last_cypher
     await search(gql, "love", first=100)
     assert small == gql.last_cypher == 1
+
+
+async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> None:
+    # A typed prefix can match tens of thousands of titles: only the page's rows are read.
+    params = {"lucene": lucene_query("a"), "offset": 0, "limit": 5}
+    async with graph.driver.session(database=graph.database) as session:
+        result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
+        total = (await result.single(strict=True))["total"]
+        summary = await result.consume()
+    assert summary.profile is not None
+
+    def hits(plan: Any) -> int:
+        return int(plan.get("dbHits", 0)) + sum(hits(c) for c in plan.get("children", []))
+
+    assert total > 100
+    assert hits(summary.profile) < 100
