@@ -41,7 +41,7 @@ bench: install
 	$(BIN)/tunegraph db start
 	$(BIN)/tunegraph import chinook --if-empty
 	$(BIN)/tunegraph recs train --if-missing
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --store chinook
 	$(BIN)/python -m bench.recs_bench --out bench/results/recs.json
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
@@ -51,7 +51,7 @@ bench: install
 bench-scale: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 1000000 --feed-sizes 100000 && \
-		$(BENCH_ENV) $(BIN)/python -m bench; \
+		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:

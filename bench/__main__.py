@@ -18,7 +18,9 @@ from pathlib import Path
 
 import httpx
 
-from bench.queries import Scenario, scenarios
+from bench.compare import newest, read
+from bench.compare import write as write_beside
+from bench.queries import Scenario, catalog_size, scenarios
 from bench.report import Figures, failed, figures, table, write
 from settings import PROJECT_ROOT, Settings
 
@@ -142,18 +144,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="uvicorn worker processes")
     parser.add_argument("--url", help="bench an API already running at this base URL instead of starting one")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report and PNG chart go")
+    parser.add_argument("--store", help="the store's name in the report and chart (chinook, 1m-tracks, ...)")
+    parser.add_argument("--beside", metavar="STORE", help="also put this run beside the newest report of STORE")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     settings = Settings.from_env()
     with api_server(settings, args.workers) if args.url is None else _existing(args.url) as target:
         rows: list[Figures] = []
-        for scenario in scenarios(target.base):
+        size = catalog_size(target.base)
+        started = time.perf_counter()
+        chosen = scenarios(target.base)
+        setup_s = round(time.perf_counter() - started, 2)
+        for scenario in chosen:
             if args.warmup > 0 and not scenario.setup_error:
                 load(target.base, scenario, 4, args.warmup)
             for level in levels:
                 rows.append(measure(target, scenario, level, args.duration))
                 print(f"bench: {scenario.name} @ {level}: {rows[-1].rps} req/s", file=sys.stderr)
-    meta = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "duration_s": args.duration,
+    meta = {"store": args.store, "catalog": size, "setup_s": setup_s,
+            "when": datetime.now(UTC).isoformat(timespec="seconds"), "duration_s": args.duration,
             "cpus": os.cpu_count(), "python": platform.python_version(), "neo4j_uri": settings.neo4j_uri,
             "server": f"uvicorn, {args.workers} worker(s), rate limit off",
             "load_generator": "separate process (bench.load)",
@@ -162,7 +171,18 @@ def main(argv: list[str] | None = None) -> int:
     json_path, png_path = write(rows, meta, args.out, stamp)
     print(table(rows))
     print(f"\nreport: {json_path}\nchart:  {png_path}")
+    if args.beside:
+        _beside(args.out, args.beside, json_path)
     return 0
+
+
+def _beside(out: Path, store: str, json_path: Path) -> None:
+    other = newest(out, store, besides=json_path)
+    if other is None:
+        print(f"bench: no report of the {store} store in {out} to put this run beside", file=sys.stderr)
+        return
+    md, png = write_beside([other, read(json_path)], out, f"{json_path.stem}-beside-{store}")
+    print(f"\nbeside {store} ({other.path.name}):\n{md.read_text()}\ntable: {md}\nchart: {png}")
 
 
 @contextmanager

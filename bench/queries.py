@@ -53,7 +53,9 @@ def _data(client: httpx.Client, query: str, variables: dict[str, Any] | None = N
 
 
 def _ids(client: httpx.Client, root: str) -> list[str]:
-    data = _data(client, f"{{ {root}(first: 100) {{ edges {{ node {{ id }} }} }} }}")
+    # The best sellers: where a storefront's traffic goes, spread over the catalog, index-ordered.
+    order = "{field: POPULARITY, direction: DESC}"
+    data = _data(client, f"{{ {root}(first: 100, orderBy: {order}) {{ edges {{ node {{ id }} }} }} }}")
     ids = [e["node"]["id"] for e in data[root]["edges"]]
     if not ids:
         raise SetupError(f"the catalog has no {root}")
@@ -61,25 +63,39 @@ def _ids(client: httpx.Client, root: str) -> list[str]:
 
 
 def _prefixes(client: httpx.Client) -> list[dict[str, Any]]:
-    data = _data(client, "{ tracks(first: 100) { edges { node { title } } } }")
-    words = [w for e in data["tracks"]["edges"] for w in e["node"]["title"].split() if len(w) >= 6 and w.isalpha()]
+    query = "{ tracks(first: 100, orderBy: {field: POPULARITY, direction: DESC}) { edges { node { title } } } }"
+    data = _data(client, query)
+    titles = [e["node"]["title"] for e in data["tracks"]["edges"]]
+    words = list(dict.fromkeys(w.lower() for t in titles for w in t.split() if len(w) >= 6 and w.isalpha()))
     if not words:
         raise SetupError("no track titles to type")
     # what a user types: 3 letters, then 6 letters of the same word
-    return [{"q": p} for w in words[:50] for p in (w[:3].lower(), w[:6].lower())]
+    return [{"q": p} for w in words[:50] for p in (w[:3], w[:6])]
+
+
+GENRE_PAGE_SIZE = 20
+GENRES_PAGED = 4
 
 
 def _page_three(client: httpx.Client) -> list[dict[str, Any]]:
-    genres = _data(client, "{ genres { id albums(first: 1) { totalCount } } }")["genres"]
+    """Page 3 of the first genres (by name) that have one: pages 1 and 2 walked, no counts."""
+    genres = _data(client, "{ genres { id } }")["genres"]
     if not genres:
         raise SetupError("the catalog has no genres")
-    genre = max(genres, key=lambda g: g["albums"]["totalCount"])
-    first = max(1, min(20, genre["albums"]["totalCount"] // 3))
-    after = None
-    for _ in range(2):
-        page = _data(client, GENRE_PAGE, {"id": genre["id"], "first": first, "after": after})
-        after = page["node"]["albums"]["pageInfo"]["endCursor"]
-    return [{"id": genre["id"], "first": first, "after": after}]
+    chosen: list[dict[str, Any]] = []
+    for genre in genres:
+        after = None
+        for _ in range(2):
+            page = _data(client, GENRE_PAGE, {"id": genre["id"], "first": GENRE_PAGE_SIZE, "after": after})
+            albums = page["node"]["albums"]
+            after = albums["pageInfo"]["endCursor"]
+        if albums["pageInfo"]["hasNextPage"]:
+            chosen.append({"id": genre["id"], "first": GENRE_PAGE_SIZE, "after": after})
+        if len(chosen) == GENRES_PAGED:
+            break
+    if not chosen:
+        raise SetupError(f"no genre has more than {2 * GENRE_PAGE_SIZE} albums")
+    return chosen
 
 
 def _scenario(name: str, query: str, sample: Any) -> Scenario:
@@ -99,3 +115,14 @@ def scenarios(base_url: str) -> list[Scenario]:
             _scenario("genre page 3", GENRE_PAGE, lambda: _page_three(client)),
             _scenario("bestsellers", BESTSELLERS, lambda: [{"territory": t} for t in ("US", "GB", "DE", "FR")]),
         ]
+
+
+def catalog_size(base_url: str) -> dict[str, int]:
+    """How many artists, albums and tracks the API lists (count-store figures, cheap at any size)."""
+    query = "{ artists(first: 0) { totalCount } albums(first: 0) { totalCount } tracks(first: 0) { totalCount } }"
+    try:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            data = _data(client, query)
+    except (SetupError, httpx.HTTPError, KeyError, TypeError):
+        return {}
+    return {name: int(data[name]["totalCount"]) for name in ("artists", "albums", "tracks")}

@@ -111,7 +111,8 @@ def chart(rows: list[Figures], path: Path, meta: dict[str, Any]) -> None:
     bottom.set_ylabel("p99 latency (ms)")
     bottom.set_xticks(x + width * (len(levels) - 1) / 2, scenarios, rotation=15)
     top.legend()
-    top.set_title(f"tunegraph bench, {meta.get('duration_s')} s per run, {meta.get('cpus')} CPUs")
+    store = f"{meta['store']} store, " if meta.get("store") else ""
+    top.set_title(f"tunegraph bench, {store}{meta.get('duration_s')} s per run, {meta.get('cpus')} CPUs")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
