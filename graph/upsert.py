@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, LiteralString
 
 from graph import catalog_version
+from graph.bulk_rows import Rows
 from graph.driver import Cypher, Graph, Tx
 from graph.release import Offer, PartyRef, Release
 from graph.slug import slugify
@@ -100,16 +101,10 @@ LINK_ALBUM_LABELS = Cypher(
     CREATE (a)-[:RELEASED_BY]->(x)
     """,
 )
-_TRACK_NODE: LiteralString = """
-    CYPHER replan=skip
-    UNWIND $rows AS r
-    MATCH (a:Album {key: r.album})
-    MERGE (t:Track {key: r.key})
-    ON CREATE SET t.popularity = 0
-    SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
-        t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
-        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes
-"""
+EXISTING_TRACKS = Cypher(
+    "existing_tracks",
+    "CYPHER replan=skip UNWIND $keys AS k MATCH (t:Track {key: k}) RETURN t.key AS key",
+)
 _TRACK_LINKS: LiteralString = """
     WITH t, r
     CALL (t, r) {
@@ -122,12 +117,36 @@ _TRACK_LINKS: LiteralString = """
     MATCH (x:Artist {key: credit.key})
     CREATE (t)-[:BY {position: credit.position}]->(x)
 """
-# A new album has no tracks yet; a re-delivered one may already hold the track.
-WRITE_TRACKS_OF_NEW_ALBUMS = Cypher(
-    "write_tracks_of_new_albums", _TRACK_NODE + "CREATE (t)-[:ON_ALBUM]->(a)" + _TRACK_LINKS
+# Tracks the batch's existence check did not find: created outright, no index probe per MERGE.
+CREATE_TRACKS = Cypher(
+    "create_tracks",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.album})
+    CREATE (t:Track {key: r.key, popularity: 0, title: r.title, isrc: r.isrc, durationMs: r.durationMs,
+                     discNumber: r.discNumber, trackNumber: r.trackNumber, composer: r.composer,
+                     offerFormats: r.offerFormats, offerPrices: r.offerPrices, offerSizes: r.offerSizes})
+    CREATE (t)-[:ON_ALBUM]->(a)
+    """
+    + _TRACK_LINKS,
 )
-WRITE_TRACKS_OF_OLD_ALBUMS = Cypher(
-    "write_tracks_of_old_albums", _TRACK_NODE + "MERGE (t)-[:ON_ALBUM]->(a)" + _TRACK_LINKS
+# Tracks already stored (re-delivered, or an ISRC on another release too): their links were just
+# deleted, and the album link may already be there.
+UPDATE_TRACKS = Cypher(
+    "update_tracks",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MATCH (a:Album {key: r.album})
+    MERGE (t:Track {key: r.key})
+    ON CREATE SET t.popularity = 0
+    SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
+        t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
+        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes
+    MERGE (t)-[:ON_ALBUM]->(a)
+    """
+    + _TRACK_LINKS,
 )
 # A track dropped from a re-delivered album stays (past purchases point at it) but is off sale.
 RETIRE_DROPPED_TRACKS = Cypher(
@@ -256,6 +275,7 @@ class ReleaseRows:
     new_tracks: list[dict[str, Any]] = field(default_factory=list)
     old_tracks: list[dict[str, Any]] = field(default_factory=list)
     track_lists: list[dict[str, Any]] = field(default_factory=list)
+    stored_tracks: frozenset[str] = frozenset()
 
     def add(self, release: PreparedRelease, exists: bool) -> None:
         """Add one release; `exists` when its album is already in the graph."""
@@ -268,7 +288,8 @@ class ReleaseRows:
         if album["label"] is not None:
             self.labels[album["label"]["key"]] = album["label"]["name"]
             self.album_labels.append({"from": key, "to": album["label"]["key"]})
-        (self.old_tracks if exists else self.new_tracks).extend(release.tracks)
+        for track in release.tracks:
+            (self.old_tracks if track["key"] in self.stored_tracks else self.new_tracks).append(track)
         if exists:
             self.old_albums.append(key)
             self.track_lists.append({"key": key, "tracks": [t["key"] for t in release.tracks]})
@@ -276,23 +297,22 @@ class ReleaseRows:
     def statements(self) -> list[tuple[Cypher, dict[str, Any]]]:
         """Every statement of the batch with its parameters, in the order they must run."""
 
-        def named(parties: dict[str, str]) -> list[dict[str, str]]:
-            return [{"key": k, "name": v} for k, v in parties.items()]
+        def named(parties: dict[str, str]) -> Rows:
+            return Rows({"key": k, "name": v} for k, v in parties.items())
 
-        every_track = [t["key"] for t in self.old_tracks] + [t["key"] for t in self.new_tracks]
         return [
-            (UNLINK_ALBUMS, {"keys": self.old_albums}),
-            (UNLINK_TRACKS, {"keys": every_track}),
-            (MERGE_ALBUMS, {"rows": self.albums}),
+            (UNLINK_ALBUMS, {"keys": Rows(self.old_albums)}),
+            (UNLINK_TRACKS, {"keys": Rows(t["key"] for t in self.old_tracks)}),
+            (MERGE_ALBUMS, {"rows": Rows(self.albums)}),
             (MERGE_ARTISTS, {"rows": named(self.artists)}),
             (MERGE_GENRES, {"rows": named(self.genres)}),
             (MERGE_LABELS, {"rows": named(self.labels)}),
-            (LINK_ALBUM_ARTISTS, {"rows": self.album_artists}),
-            (LINK_ALBUM_GENRES, {"rows": self.album_genres}),
-            (LINK_ALBUM_LABELS, {"rows": self.album_labels}),
-            (WRITE_TRACKS_OF_NEW_ALBUMS, {"rows": self.new_tracks}),
-            (WRITE_TRACKS_OF_OLD_ALBUMS, {"rows": self.old_tracks}),
-            (RETIRE_DROPPED_TRACKS, {"rows": self.track_lists}),
+            (LINK_ALBUM_ARTISTS, {"rows": Rows(self.album_artists)}),
+            (LINK_ALBUM_GENRES, {"rows": Rows(self.album_genres)}),
+            (LINK_ALBUM_LABELS, {"rows": Rows(self.album_labels)}),
+            (CREATE_TRACKS, {"rows": Rows(self.new_tracks)}),
+            (UPDATE_TRACKS, {"rows": Rows(self.old_tracks)}),
+            (RETIRE_DROPPED_TRACKS, {"rows": Rows(self.track_lists)}),
         ]
 
 
@@ -314,14 +334,15 @@ async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> 
     """Write one batch of prepared releases in one transaction: each whole, or none of them."""
 
     async def work(tx: Tx) -> UpsertSummary:
-        found = await tx.run(EXISTING_ALBUMS, {"keys": [r.key for r in releases]})
+        found = await tx.run(EXISTING_ALBUMS, {"keys": Rows(r.key for r in releases)})
         known = {row["key"]: row for row in found}
         summary = UpsertSummary()
-        rows = ReleaseRows()
-        for release in releases:
-            stored = known.get(release.key)
-            if _classify(release, stored, summary):
-                rows.add(release, exists=stored is not None)
+        changed = [(r, known.get(r.key)) for r in releases if _classify(r, known.get(r.key), summary)]
+        track_keys = Rows(t["key"] for r, _ in changed for t in r.tracks)
+        stored = await tx.run(EXISTING_TRACKS, {"keys": track_keys}) if track_keys else []
+        rows = ReleaseRows(stored_tracks=frozenset(row["key"] for row in stored))
+        for release, album in changed:
+            rows.add(release, exists=album is not None)
         for query, params in rows.statements():
             if any(params.values()):
                 await tx.run(query, params)

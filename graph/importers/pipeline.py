@@ -14,6 +14,7 @@ from typing import TypeVar
 from tqdm import tqdm
 
 from graph.driver import Graph
+from graph.popularity import recount_popularity
 from graph.purchase_writes import PreparedPurchases, insert_prepared_purchases, upsert_customers
 from graph.release import CustomerRecord, PurchaseRecord, Release
 from graph.schema import await_search_refresh
@@ -87,10 +88,22 @@ async def write_customers(
 async def write_purchase_history(
     graph: Graph, purchases: Iterable[PurchaseRecord], total: int | None = None, quiet: bool = False
 ) -> int:
-    """Store past purchases in batches; ones already stored are skipped."""
+    """Store past purchases in batches (ones already stored are skipped), then recount popularity.
+
+    The recount covers every track the history sells, stored now or before, so a re-run after a
+    killed import also repairs what the killed one left uncounted.
+    """
     created = 0
+    sold: set[str] = set()
+
+    def prepare(chunk: list[PurchaseRecord]) -> PreparedPurchases:
+        batch = PreparedPurchases.of(chunk)
+        sold.update(batch.track_keys())
+        return batch
+
     with _bar(total, "purchases", "purchase", quiet) as bar:
-        async for size, prepared in read_ahead(purchases, PreparedPurchases.of, PURCHASE_BATCH):
-            created += await insert_prepared_purchases(graph, prepared)
+        async for size, prepared in read_ahead(purchases, prepare, PURCHASE_BATCH):
+            created += await insert_prepared_purchases(graph, prepared, count_units=False)
             bar.update(size)
+    await recount_popularity(graph, sold)
     return created
