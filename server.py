@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -91,16 +92,30 @@ async def _poll_models(models: ModelHolder, derived: ModelDerived, graph: Graph,
             log.exception("could not check for a new recommender model")
 
 
+GC_THRESHOLDS = (20_000, 20, 50)
+"""A request allocates thousands of short-lived objects; collecting every 700 costs ~10% of its CPU."""
+
+
+def tune_gc() -> None:
+    """Collect garbage less often, and never scan what was loaded at start (modules, schema)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+    gc.freeze()
+
+
 def app_from_env() -> Starlette:
     """The app of one uvicorn worker process: settings from the environment it inherits."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_gc()
+    return app
 
 
 def serve(settings: Settings) -> None:
     """Serve the API with uvicorn on TUNEGRAPH_HOST:TUNEGRAPH_PORT, in TUNEGRAPH_WORKERS processes."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings.workers <= 1:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False)
+        app = create_app(settings)
+        tune_gc()
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
         return
     ops.share_metrics(settings.data_dir / "metrics")
     uvicorn.run("server:app_from_env", factory=True, workers=settings.workers, host=settings.host,

@@ -67,3 +67,19 @@ def test_two_workers_serve_one_port_and_sum_their_metrics(two_workers: tuple[str
         assert "errors" not in body
         assert any(g["name"] == "Rock" for g in body["data"]["genres"])
     assert _counted(base, "tunegraph_graphql_requests_total") == REQUESTS
+
+
+def test_serving_processes_collect_garbage_less_often() -> None:
+    import gc
+
+    import server
+
+    before = gc.get_threshold()
+    try:
+        server.tune_gc()
+        assert gc.get_threshold() == server.GC_THRESHOLDS
+        assert gc.get_threshold()[0] > before[0]
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
