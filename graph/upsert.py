@@ -1,9 +1,11 @@
 """The one write path for releases (feed, Chinook, synthetic); customers and purchases are in purchase_writes.
 
-A batch of releases is one transaction of several flat UNWIND statements, one per concern
-(old links, albums, parties, tracks, each kind of link, tracks no longer on an album), so that no
-statement reads what an earlier part of itself wrote: no Eager operators, no per-row subqueries,
-MERGE only on uniquely indexed keys, and CREATE for links whose old versions were just deleted.
+A batch of releases is one transaction: an existence check for its albums and their tracks, then
+one UNWIND statement per concern (old links, parties, albums with their links, new tracks, stored
+tracks, tracks no longer on an album). Parties come first, so albums and tracks only look them up;
+new tracks are CREATEd, nested per album so that the album, its genres and its artists are looked
+up once per album rather than per track; MERGE is kept for keys that may exist, on uniquely
+indexed keys only. The album and track statements plan no Eager operator.
 Bulk statements say `CYPHER replan=skip`: their plans (unique-index seeks) never depend on
 statistics, and a bulk load changes statistics so fast that Neo4j would otherwise re-plan them
 every few seconds (planning the track statement costs more than writing 1,000 tracks).
@@ -41,8 +43,34 @@ UNLINK_TRACKS = Cypher(
     "unlink_tracks",
     "CYPHER replan=skip UNWIND $keys AS k MATCH (:Track {key: k})-[old:BY|IN_GENRE]->() DELETE old",
 )
-MERGE_ALBUMS = Cypher(
-    "merge_albums",
+MERGE_ARTISTS = Cypher(
+    "merge_artists",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MERGE (x:Artist {key: r.key})
+    ON CREATE SET x.popularity = 0
+    WITH x, r WHERE x.name IS NULL OR x.name <> r.name
+    SET x.name = r.name
+    """,
+)
+MERGE_GENRES = Cypher(
+    "merge_genres",
+    "CYPHER replan=skip UNWIND $rows AS r MERGE (x:Genre {key: r.key}) ON CREATE SET x.name = r.name",
+)
+MERGE_LABELS = Cypher(
+    "merge_labels",
+    """
+    CYPHER replan=skip
+    UNWIND $rows AS r
+    MERGE (x:Label {key: r.key})
+    WITH x, r WHERE x.name IS NULL OR x.name <> r.name
+    SET x.name = r.name
+    """,
+)
+# After the parties: each album with its credits, genres and label (old links were deleted first).
+WRITE_ALBUMS = Cypher(
+    "write_albums",
     """
     CYPHER replan=skip
     UNWIND $rows AS r
@@ -54,51 +82,22 @@ MERGE_ALBUMS = Cypher(
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
         a.contentHash = r.contentHash
-    """,
-)
-MERGE_ARTISTS = Cypher(
-    "merge_artists",
-    """
-    CYPHER replan=skip
-    UNWIND $rows AS r
-    MERGE (x:Artist {key: r.key})
-    ON CREATE SET x.popularity = 0
-    SET x.name = r.name
-    """,
-)
-MERGE_GENRES = Cypher(
-    "merge_genres",
-    "CYPHER replan=skip UNWIND $rows AS r MERGE (x:Genre {key: r.key}) ON CREATE SET x.name = r.name",
-)
-MERGE_LABELS = Cypher(
-    "merge_labels",
-    "CYPHER replan=skip UNWIND $rows AS r MERGE (x:Label {key: r.key}) SET x.name = r.name",
-)
-LINK_ALBUM_ARTISTS = Cypher(
-    "link_album_artists",
-    """
-    CYPHER replan=skip
-    UNWIND $rows AS r
-    MATCH (a:Album {key: r.from}) MATCH (x:Artist {key: r.key})
-    CREATE (a)-[:BY {position: r.position}]->(x)
-    """,
-)
-LINK_ALBUM_GENRES = Cypher(
-    "link_album_genres",
-    """
-    CYPHER replan=skip
-    UNWIND $rows AS r
-    MATCH (a:Album {key: r.from}) MATCH (x:Genre {key: r.to})
-    CREATE (a)-[:IN_GENRE {position: r.position}]->(x)
-    """,
-)
-LINK_ALBUM_LABELS = Cypher(
-    "link_album_labels",
-    """
-    CYPHER replan=skip
-    UNWIND $rows AS r
-    MATCH (a:Album {key: r.from}) MATCH (x:Label {key: r.to})
-    CREATE (a)-[:RELEASED_BY]->(x)
+    WITH a, r
+    CALL (a, r) {
+      UNWIND r.artists AS credit
+      MATCH (x:Artist {key: credit.key})
+      CREATE (a)-[:BY {position: credit.position}]->(x)
+    }
+    CALL (a, r) {
+      UNWIND r.genres AS genre
+      MATCH (g:Genre {key: genre.key})
+      CREATE (a)-[:IN_GENRE {position: genre.position}]->(g)
+    }
+    CALL (a, r) {
+      UNWIND CASE WHEN r.label IS NULL THEN [] ELSE [r.label.key] END AS label
+      MATCH (x:Label {key: label})
+      CREATE (a)-[:RELEASED_BY]->(x)
+    }
     """,
 )
 EXISTING_TRACKS = Cypher(
@@ -117,19 +116,27 @@ _TRACK_LINKS: LiteralString = """
     MATCH (x:Artist {key: credit.key})
     CREATE (t)-[:BY {position: credit.position}]->(x)
 """
-# Tracks the batch's existence check did not find: created outright, no index probe per MERGE.
+# Tracks the batch's existence check did not find, created outright (no MERGE probe), nested per
+# album: the album, and the genres and artists its tracks name, are looked up once per album, and
+# each track refers to them by position in those lists (FOREACH: with nodes taken from a list,
+# UNWIND + CREATE plans an Eager).
 CREATE_TRACKS = Cypher(
     "create_tracks",
     """
     CYPHER replan=skip
     UNWIND $rows AS r
     MATCH (a:Album {key: r.album})
-    CREATE (t:Track {key: r.key, popularity: 0, title: r.title, isrc: r.isrc, durationMs: r.durationMs,
-                     discNumber: r.discNumber, trackNumber: r.trackNumber, composer: r.composer,
-                     offerFormats: r.offerFormats, offerPrices: r.offerPrices, offerSizes: r.offerSizes})
+    CALL (r) { UNWIND r.genres AS k MATCH (g:Genre {key: k}) RETURN collect(g) AS genres }
+    CALL (r) { UNWIND r.artists AS k MATCH (x:Artist {key: k}) RETURN collect(x) AS artists }
+    UNWIND r.tracks AS tr
+    CREATE (t:Track {key: tr.key, popularity: 0, title: tr.title, isrc: tr.isrc, durationMs: tr.durationMs,
+                     discNumber: tr.discNumber, trackNumber: tr.trackNumber, composer: tr.composer,
+                     offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes})
     CREATE (t)-[:ON_ALBUM]->(a)
-    """
-    + _TRACK_LINKS,
+    FOREACH (g IN [i IN tr.genreAt | genres[i]] | CREATE (t)-[:IN_GENRE]->(g))
+    FOREACH (credit IN tr.artistAt |
+      FOREACH (x IN [artists[credit[0]]] | CREATE (t)-[:BY {position: credit[1]}]->(x)))
+    """,
 )
 # Tracks already stored (re-delivered, or an ISRC on another release too): their links were just
 # deleted, and the album link may already be there.
@@ -260,22 +267,32 @@ def release_hash(release: Release) -> str:
     return prepare_release(release).digest
 
 
+def _nested_tracks(album_key: str, tracks: list[dict[str, Any]]) -> dict[str, Any]:
+    """One album's new tracks as CREATE_TRACKS takes them: genres and artists by position."""
+    genres: dict[str, int] = {}
+    artists: dict[str, int] = {}
+    rows = []
+    for t in tracks:
+        row = {k: v for k, v in t.items() if k not in ("album", "genres", "artists")}
+        row["genreAt"] = [genres.setdefault(g, len(genres)) for g in t["genres"]]
+        row["artistAt"] = [[artists.setdefault(c["key"], len(artists)), c["position"]] for c in t["artists"]]
+        rows.append(row)
+    return {"album": album_key, "genres": list(genres), "artists": list(artists), "tracks": rows}
+
+
 @dataclass(slots=True)
 class ReleaseRows:
-    """The flat parameter lists of one batch of changed releases, one list per statement."""
+    """The parameter lists of one batch of changed releases, one list per statement."""
 
+    stored_tracks: frozenset[str] = frozenset()
     old_albums: list[str] = field(default_factory=list)
     albums: list[dict[str, Any]] = field(default_factory=list)
     artists: dict[str, str] = field(default_factory=dict)
     genres: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
-    album_artists: list[dict[str, Any]] = field(default_factory=list)
-    album_genres: list[dict[str, Any]] = field(default_factory=list)
-    album_labels: list[dict[str, Any]] = field(default_factory=list)
     new_tracks: list[dict[str, Any]] = field(default_factory=list)
     old_tracks: list[dict[str, Any]] = field(default_factory=list)
     track_lists: list[dict[str, Any]] = field(default_factory=list)
-    stored_tracks: frozenset[str] = frozenset()
 
     def add(self, release: PreparedRelease, exists: bool) -> None:
         """Add one release; `exists` when its album is already in the graph."""
@@ -283,13 +300,12 @@ class ReleaseRows:
         self.albums.append(album)
         self.artists.update(release.artists)
         self.genres.update(release.genres)
-        self.album_artists.extend({"from": key, **credit} for credit in album["artists"])
-        self.album_genres.extend({"from": key, "to": g["key"], "position": g["position"]} for g in album["genres"])
         if album["label"] is not None:
             self.labels[album["label"]["key"]] = album["label"]["name"]
-            self.album_labels.append({"from": key, "to": album["label"]["key"]})
-        for track in release.tracks:
-            (self.old_tracks if track["key"] in self.stored_tracks else self.new_tracks).append(track)
+        fresh = [t for t in release.tracks if t["key"] not in self.stored_tracks]
+        if fresh:
+            self.new_tracks.append(_nested_tracks(key, fresh))
+        self.old_tracks.extend(t for t in release.tracks if t["key"] in self.stored_tracks)
         if exists:
             self.old_albums.append(key)
             self.track_lists.append({"key": key, "tracks": [t["key"] for t in release.tracks]})
@@ -298,18 +314,16 @@ class ReleaseRows:
         """Every statement of the batch with its parameters, in the order they must run."""
 
         def named(parties: dict[str, str]) -> Rows:
-            return Rows({"key": k, "name": v} for k, v in parties.items())
+            # In key order: concurrent batches then take the parties' locks in the same order.
+            return Rows({"key": k, "name": parties[k]} for k in sorted(parties))
 
         return [
             (UNLINK_ALBUMS, {"keys": Rows(self.old_albums)}),
             (UNLINK_TRACKS, {"keys": Rows(t["key"] for t in self.old_tracks)}),
-            (MERGE_ALBUMS, {"rows": Rows(self.albums)}),
             (MERGE_ARTISTS, {"rows": named(self.artists)}),
             (MERGE_GENRES, {"rows": named(self.genres)}),
             (MERGE_LABELS, {"rows": named(self.labels)}),
-            (LINK_ALBUM_ARTISTS, {"rows": Rows(self.album_artists)}),
-            (LINK_ALBUM_GENRES, {"rows": Rows(self.album_genres)}),
-            (LINK_ALBUM_LABELS, {"rows": Rows(self.album_labels)}),
+            (WRITE_ALBUMS, {"rows": Rows(self.albums)}),
             (CREATE_TRACKS, {"rows": Rows(self.new_tracks)}),
             (UPDATE_TRACKS, {"rows": Rows(self.old_tracks)}),
             (RETIRE_DROPPED_TRACKS, {"rows": Rows(self.track_lists)}),
