@@ -25,13 +25,13 @@ WORD = re.compile(r"\w+")
 # An artist named like the query is what people look for most, so artist scores weigh more.
 _BRANCHES = {
     "ARTIST": """
-      CALL db.index.fulltext.queryNodes('search_artist', $lucene) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_artist', $lucene{options}) YIELD node, score
       RETURN 0 AS kind, node, score * 1.5 AS score""",
     "ALBUM": """
-      CALL db.index.fulltext.queryNodes('search_album', $lucene) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_album', $lucene{options}) YIELD node, score
       RETURN 1 AS kind, node, score * 1.2 AS score""",
     "TRACK": """
-      CALL db.index.fulltext.queryNodes('search_track', $lucene) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_track', $lucene{options}) YIELD node, score
       RETURN 2 AS kind, node, score""",
 }
 # Rows of a page in the same shapes the catalog loaders return, so nested fields reuse them.
@@ -52,14 +52,7 @@ _PROJECT = f"""
 """
 
 
-def _search_query(types: tuple[str, ...]) -> Cypher:
-    union = "\n      UNION ALL".join(_BRANCHES[t] for t in types)
-    text = f"""
-    CALL () {{{union}
-    }}
-    WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
-    WITH collect({{kind: kind, node: node, score: score}}) AS hits
-    WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
+_PAGE = f"""
     CALL (page) {{
       UNWIND range(0, size(page) - 1) AS i
       WITH i, page[i].kind AS kind, page[i].node AS n, page[i].score AS score
@@ -67,16 +60,72 @@ def _search_query(types: tuple[str, ...]) -> Cypher:
       WITH i, kind, row, score ORDER BY i
       RETURN collect({{kind: kind, row: row, score: score}}) AS rows
     }}
+"""
+
+
+def _union(types: tuple[str, ...], options: str = "", guard: str = "") -> str:
+    branches = (
+        guard.format(kind=SEARCH_TYPES.index(t)) + _BRANCHES[t].replace("{options}", options) for t in types
+    )
+    return "\n      UNION ALL".join(branches)
+
+
+def _search_query(types: tuple[str, ...]) -> Cypher:
+    text = f"""
+    CALL () {{{_union(types)}
+    }}
+    WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
+    WITH collect({{kind: kind, node: node, score: score}}) AS hits
+    WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
+    {_PAGE}
     RETURN total, rows
     """
     return Cypher("search", text)
 
 
-SEARCH_QUERIES = {
-    subset: _search_query(subset)
-    for n in range(1, len(SEARCH_TYPES) + 1)
-    for subset in combinations(SEARCH_TYPES, n)
-}
+def _window_query(types: tuple[str, ...]) -> Cypher:
+    # The page and the row after it ($window rows) come from each index's best $window + 1 hits,
+    # unless Lucene left out hits scoring as the window's last row: it orders equal scores its own
+    # way, not by element id. Hits left out score at most as a branch's last; a branch whose last
+    # reaches the window's last row is read again whole, in this same query (repeated doubling
+    # took up to 9 round trips at 1M tracks, where prefixes tie by the thousand on a constant score).
+    kinds = [SEARCH_TYPES.index(t) for t in types]
+    text = f"""
+    CALL () {{{_union(types, options=", {limit: $window + 1}")}
+    }}
+    WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
+    WITH collect({{kind: kind, node: node, score: score}}) AS hits
+    WITH hits, hits[$window - 1].score AS boundary
+    WITH hits, [k IN {kinds} WHERE boundary IS NOT NULL
+      AND size([h IN hits WHERE h.kind = k]) = $window + 1
+      AND last([h IN hits WHERE h.kind = k]).score >= boundary] AS grow
+    CALL (grow) {{
+      CALL (grow) {{{_union(types, guard=_GROWN)}
+      }}
+      RETURN collect({{kind: kind, node: node, score: score}}) AS whole
+    }}
+    UNWIND [h IN hits WHERE NOT h.kind IN grow] + whole AS h
+    WITH h ORDER BY h.score DESC, h.kind, elementId(h.node)
+    WITH collect(h) AS hits
+    WITH size(hits) > $offset + $limit AS more, hits[$offset..$offset + $limit] AS page
+    {_PAGE}
+    RETURN more, rows
+    """
+    return Cypher("search_window", text)
+
+
+_GROWN = """
+      WITH grow WHERE {kind} IN grow"""
+
+
+def _subsets() -> list[tuple[str, ...]]:
+    return [subset for n in range(1, len(SEARCH_TYPES) + 1) for subset in combinations(SEARCH_TYPES, n)]
+
+
+SEARCH_QUERIES = {subset: _search_query(subset) for subset in _subsets()}
+"""Every hit ranked, to count them all: for clients that ask for totalCount."""
+WINDOW_QUERIES = {subset: _window_query(subset) for subset in _subsets()}
+"""Only the hits up to the page's end (and one more) from each index: the page without a total."""
 
 # --- charts ----------------------------------------------------------------------------------
 # A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
@@ -193,22 +242,33 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """A page of ranked hits and how many hits the search has in all."""
+    """A page of ranked hits, whether more follow, and how many there are in all (when counted)."""
 
     hits: list[Hit]
-    total: int
+    more: bool
+    total: int | None = None
 
 
-async def search(graph: Graph, text: str, types: Collection[str], offset: int, limit: int) -> SearchPage:
-    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks."""
+async def search(
+    graph: Graph, text: str, types: Collection[str], offset: int, limit: int, *, count: bool = False
+) -> SearchPage:
+    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked)."""
     lucene = lucene_query(text)
     chosen = tuple(t for t in SEARCH_TYPES if t in types)
     if lucene is None or not chosen:
-        return SearchPage([], 0)
-    params = {"lucene": lucene, "offset": offset, "limit": limit}
-    result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
-    hits = [Hit(SEARCH_TYPES[r["kind"]], r["row"], float(r["score"])) for r in result["rows"]]
-    return SearchPage(hits, int(result["total"]))
+        return SearchPage([], more=False, total=0 if count else None)
+    params: dict[str, Any] = {"lucene": lucene, "offset": offset, "limit": limit}
+    if count:
+        result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
+        total = int(result["total"])
+        return SearchPage(_hits(result["rows"]), more=offset + len(result["rows"]) < total, total=total)
+    window = offset + limit + 1
+    result = (await graph.read(WINDOW_QUERIES[chosen], {**params, "window": window}))[0]
+    return SearchPage(_hits(result["rows"]), more=bool(result["more"]))
+
+
+def _hits(rows: list[dict[str, Any]]) -> list[Hit]:
+    return [Hit(SEARCH_TYPES[r["kind"]], r["row"], float(r["score"])) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import strawberry
 from api.context import Info
 from api.errors import bad_argument
 from api.ids import key_of
+from api.lookahead import asked_fields
 from api.pagination import Connection, PageInfo, SortDirection, decode_cursor, encode_cursor, page_size
 from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
 from api.types.artist import Artist
@@ -91,19 +92,22 @@ async def search_connection(
     size = page_size(first)
     offset = _search_offset(after)
     chosen = [t.value for t in types] if types is not None else list(discovery.SEARCH_TYPES)
-    found = await discovery.search(info.context.graph, query, chosen, offset, size)
+    count = "totalCount" in asked_fields(info, "SearchConnection")
+    found = await discovery.search(info.context.graph, query, chosen, offset, size, count=count)
     edges = [
         SearchEdge(cursor=encode_cursor(SEARCH_ORDER, hit.score, str(offset + i)), node=_node(hit),
                    score=hit.score)
         for i, hit in enumerate(found.hits)
     ]
     page_info = PageInfo(
-        has_next_page=offset + len(edges) < found.total,
+        has_next_page=found.more,
         has_previous_page=offset > 0,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
-    return SearchConnection(edges=edges, page_info=page_info, total_count=found.total)
+    # Not asked for, totalCount is never resolved: the -1 is never seen.
+    total = found.total if found.total is not None else -1
+    return SearchConnection(edges=edges, page_info=page_info, total_count=total)
 
 
 @strawberry.type

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from graph.discovery import SEARCH_QUERIES, SEARCH_TYPES, lucene_query, words
-from graph.driver import Graph
+from graph import discovery
+from graph.discovery import SEARCH_QUERIES, SEARCH_TYPES, WINDOW_QUERIES, lucene_query, words
+from graph.driver import CYPHER_QUERIES, Graph
+from graph.release import PartyRef, Release
 from tests.api import releases
 from tests.conftest import GraphQL
 
@@ -49,6 +55,38 @@ async def beyonce(graph: Graph) -> AsyncIterator[str]:
     prefix = releases.new_prefix("search")
     await releases.write(graph, [releases.release(prefix, "lemonade", artist="Beyoncé")])
     yield prefix
+    await releases.remove(graph, prefix)
+
+
+TIE_WORD = "qz" + uuid.uuid4().hex[:6]
+"""A word no other title has: the tie fixture's hits are all its hits."""
+
+
+def _tied(prefix: str, n: int, titles: list[str], artist: str) -> Release:
+    base = releases.release(prefix, f"tie{n}", tracks=len(titles))
+    by = (PartyRef(f"{prefix}artist-tie{n}", artist),)
+    tracks = tuple(replace(t, title=title, artists=by) for t, title in zip(base.tracks, titles, strict=True))
+    return replace(base, title=titles[0], artists=by, tracks=tracks)
+
+
+def _tie_releases(prefix: str, draft: bool) -> list[Release]:
+    # Mostly the bare word (equal scores in every index), some longer titles (lower, equal among themselves).
+    word = TIE_WORD.capitalize()
+    out = []
+    for n in range(6):
+        titles = [word] * 7 + [f"{word} Song", f"Some {word} Song Here"]
+        artist = word if n < 4 else f"{word} Band"
+        out.append(_tied(prefix, n, [f"Draft {n} {i}" for i in range(len(titles))] if draft else titles, artist))
+    return out
+
+
+@pytest.fixture(scope="module")
+async def ties(graph: Graph) -> AsyncIterator[str]:
+    prefix = releases.new_prefix("ties")
+    await releases.write(graph, _tie_releases(prefix, draft=True))
+    # Retitled last-created first: Lucene's own order of equal scores then differs from element ids.
+    await releases.write(graph, _tie_releases(prefix, draft=False)[::-1])
+    yield TIE_WORD
     await releases.remove(graph, prefix)
 
 
@@ -132,11 +170,112 @@ async def test_bad_cursor_and_first_are_client_errors(gql: GraphQL) -> None:
         assert errors[0]["extensions"]["code"] == "BAD_REQUEST"
 
 
-async def test_search_is_one_query(gql: GraphQL) -> None:
-    await search(gql, "love", first=1)
-    small = gql.last_cypher
-    await search(gql, "love", first=100)
-    assert small == gql.last_cypher == 1
+def sent(name: str) -> float:
+    """How many queries of this name the process has sent."""
+    return float(CYPHER_QUERIES.labels(name)._value.get())
+
+
+PAGE = """
+query($q: String!, $first: Int, $after: String) {
+  search(query: $q, first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { cursor score node { __typename ... on Artist { id } ... on Album { id } ... on Track { id } } }
+  }
+}
+"""
+
+
+async def test_search_is_one_query(gql: GraphQL, ties: str) -> None:
+    for q in ("love", ties, ties[:3]):
+        for first in (1, 100):
+            windowed = sent("search_window")
+            await search(gql, q, first=first)  # asks totalCount: every hit ranked
+            assert gql.last_cypher == 1
+            body = await gql(PAGE, {"q": q, "first": first})
+            assert "errors" not in body, body
+            assert gql.last_cypher == 1
+            assert sent("search_window") == windowed + 1
+
+
+async def walk(gql: GraphQL, q: str, first: int, query: str) -> list[tuple[str, float]]:
+    """(id, score) of every hit, page by page."""
+    seen: list[tuple[str, float]] = []
+    after = None
+    while True:
+        body = await gql(query, {"q": q, "first": first, "after": after})
+        assert "errors" not in body, body
+        page = body["data"]["search"]  # type: ignore[index]
+        seen += [(e["node"]["id"], e["score"]) for e in page["edges"]]
+        assert len(page["edges"]) == first or not page["pageInfo"]["hasNextPage"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("first", [1, 3, 7, 9])
+async def test_pages_without_a_count_walk_the_counted_order(gql: GraphQL, ties: str, first: int) -> None:
+    for q in (ties, f"{ties} song", "lov"):
+        counted = await walk(gql, q, first, SEARCH)
+        windowed = await walk(gql, q, first, PAGE)
+        assert len(counted) > 3 * first
+        assert windowed == counted, q
+        assert len({i for i, _ in windowed}) == len(windowed)
+
+
+async def test_the_last_page_has_no_next(gql: GraphQL, ties: str) -> None:
+    total = (await search(gql, ties))["totalCount"]
+    assert total == 6 * 9 + 6 + 4 + 2  # tracks, albums, the word's artists (4 share one name) and the bands
+    for first in (total - 1, total, total + 1):
+        body = await gql(PAGE, {"q": ties, "first": first})
+        page = body["data"]["search"]  # type: ignore[index]
+        assert len(page["edges"]) == min(first, total)
+        assert page["pageInfo"]["hasNextPage"] == (first < total)
+
+
+TYPE_SETS = [tuple(t for t in SEARCH_TYPES if t in chosen) for chosen in WINDOW_QUERIES]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    which=st.sampled_from(["word", "prefix", "two words", "rock", "a", "lov"]),
+    types=st.sampled_from(TYPE_SETS),
+    offset=st.integers(0, 80),
+    limit=st.integers(0, 12),
+)
+async def test_windowed_pages_equal_the_whole_ranking(
+    graph: Graph, ties: str, which: str, types: tuple[str, ...], offset: int, limit: int
+) -> None:
+    q = {"word": ties, "prefix": ties[:4], "two words": f"{ties} band"}.get(which, which)
+    whole = await discovery.search(graph, q, types, 0, 10_000, count=True)
+    assert whole.total == len(whole.hits)
+    page = await discovery.search(graph, q, types, offset, limit)
+    assert page.total is None
+    assert page.hits == whole.hits[offset: offset + limit]
+    assert page.more == (offset + limit < len(whole.hits))
+
+
+async def test_a_window_reads_only_its_rows_unless_ties_reach_its_end(graph: Graph, ties: str) -> None:
+    # A branch is read past the window only when its last hit scores as the window's last row.
+    async def rows_sorted(q: str, window: int) -> list[int]:
+        params = {"lucene": lucene_query(q), "offset": 0, "limit": window - 1, "window": window}
+        async with graph.driver.session(database=graph.database) as session:
+            result = await session.run("PROFILE " + WINDOW_QUERIES[SEARCH_TYPES].text, params)
+            await result.consume()
+            summary = await result.consume()
+        assert summary.profile is not None
+        return [op["rows"] for op in operators(summary.profile) if str(op["operatorType"]).startswith("Sort")]
+
+    hits = len((await discovery.search(graph, "love", SEARCH_TYPES, 0, 10_000, count=True)).hits)
+    assert hits > 100
+    assert max(await rows_sorted("love", 4)) <= 3 * 5  # the 4th and 5th best of "love" differ
+    assert max(await rows_sorted("love", 5)) > 100  # the 5th ties with 35 more: tracks read whole
+    # The word's hits tie by the dozen in every index: the window's end is in a tie.
+    assert max(await rows_sorted(ties, 2)) > 3 * 3
+
+
+def operators(plan: Any) -> list[Any]:
+    """Every operator of a plan tree."""
+    return [plan] + [op for child in plan.get("children", []) for op in operators(child)]
 
 
 async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> None:
