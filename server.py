@@ -21,6 +21,8 @@ from api.ratelimit import RateLimiter
 from api.recommendations import ModelDerived
 from api.schema import build_schema
 from graph.album_cache import AlbumCache
+from graph.catalog_watch import CatalogWatch
+from graph.chart_cache import ChartCache
 from graph.driver import Graph
 from graph.schema import ensure_schema
 from recommend.store import ModelHolder
@@ -43,7 +45,11 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         except Exception as exc:  # the API still starts; /readyz reports Neo4j until it is back
             log.warning("could not ensure the graph schema at start: %s", exc)
         app.state.album_cache = AlbumCache(graph, settings.album_cache) if settings.album_cache > 0 else None
-        watcher = asyncio.create_task(app.state.album_cache.watch()) if app.state.album_cache else None
+        # One poll of the catalog version serves both copies: the album cache's, or a bare watch.
+        versions = app.state.album_cache or (CatalogWatch(graph) if settings.chart_seconds > 0 else None)
+        watcher = asyncio.create_task(versions.watch()) if versions else None
+        charts = ChartCache(graph, settings.chart_seconds, versions) if versions and settings.chart_seconds else None
+        app.state.chart_cache = charts
         app.state.models = await asyncio.to_thread(ModelHolder, settings.model_dir)
         app.state.derived = ModelDerived()
         poller = asyncio.create_task(
@@ -56,6 +62,8 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            if charts is not None:
+                await charts.close()
             await graph.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)

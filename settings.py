@@ -40,6 +40,7 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
+    chart_seconds: int = 60
     workers: int = 1
 
     @property
@@ -69,5 +70,6 @@ class Settings:
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
+            chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
         )

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Sequence
 
-from graph import catalog_version
 from graph.album_page import AlbumPage, album_pages
+from graph.catalog_watch import POLL_SECONDS as POLL_SECONDS
+from graph.catalog_watch import CatalogWatch
 from graph.driver import Graph
 
-log = logging.getLogger("tunegraph")
-POLL_SECONDS = 1.0
-"""How long a catalog write may go unseen: the version is read this often."""
 
-
-class AlbumCache:
-    """Album pages by key, at most `capacity`, valid for one catalog version."""
+class AlbumCache(CatalogWatch):
+    """Album pages by key, at most `capacity`, valid for one catalog version (whose watch it is)."""
 
     def __init__(self, graph: Graph, capacity: int) -> None:
-        self.graph = graph
+        super().__init__(graph)
         self.capacity = capacity
-        self.version: int | None = None
         self.pages: dict[str, AlbumPage] = {}
 
     async def album_pages(self, keys: Sequence[str]) -> list[AlbumPage | None]:
@@ -44,20 +38,6 @@ class AlbumCache:
                 del self.pages[next(iter(self.pages))]
             self.pages[key] = page
 
-    async def refresh(self) -> None:
-        """Read the catalog version; drop every page if it moved."""
-        version = await catalog_version.current(self.graph)
-        if version != self.version:
-            self.pages.clear()
-            self.version = version
-
-    async def watch(self, every: float = POLL_SECONDS) -> None:
-        """Refresh forever (a failed read keeps polling; the copy is dropped until the graph answers)."""
-        while True:
-            try:
-                await self.refresh()
-            except Exception as exc:
-                self.pages.clear()
-                self.version = None
-                log.warning("could not read the catalog version: %s", exc)
-            await asyncio.sleep(every)
+    def moved(self) -> None:
+        """Drop every page: they belong to the version that was current."""
+        self.pages.clear()

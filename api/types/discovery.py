@@ -17,6 +17,7 @@ from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
 from api.types.artist import Artist
 from api.types.track import Track
 from graph import discovery
+from graph.chart_cache import ChartCache
 
 SEARCH_ORDER = "SEARCH"
 
@@ -164,7 +165,10 @@ class DiscoveryQuery:
         start, end = _instant(since), _instant(until)
         if start is not None and end is not None and end <= start:
             raise bad_argument("until", "must be later than since")
-        rows = await discovery.bestsellers(
-            info.context.graph, _territory(territory), _genre(genre), start, end, size
-        )
+        key = (_territory(territory), _genre(genre), start, end)
+        charts: ChartCache | None = getattr(info.context.services, "chart_cache", None)
+        if charts is not None:
+            rows = (await charts.chart(key))[:size]
+        else:
+            rows = await discovery.bestsellers(info.context.graph, *key, size)
         return [ChartEntry(rank=i + 1, units=r.units, track=Track.from_row(r.row)) for i, r in enumerate(rows)]
