@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report and PNG chart go")
     parser.add_argument("--store", help="the store's name in the report and chart (chinook, 1m-tracks, ...)")
     parser.add_argument("--beside", metavar="STORE", help="also put this run beside the newest report of STORE")
+    parser.add_argument("--only", help="run only the scenarios whose name contains one of these (comma-separated)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     settings = Settings.from_env()
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[Figures] = []
         size = catalog_size(target.base)
         started = time.perf_counter()
-        chosen = scenarios(target.base)
+        chosen = [s for s in scenarios(target.base) if _wanted(s.name, args.only)]
         setup_s = round(time.perf_counter() - started, 2)
         for scenario in chosen:
             if args.warmup > 0 and not scenario.setup_error:
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "python": platform.python_version(), "neo4j_uri": settings.neo4j_uri,
             "server": f"uvicorn, {args.workers} worker(s), rate limit off",
             "load_generator": "separate process (bench.load)",
-            "load_average_at_end": os.getloadavg()}
+            "load_average_at_end": os.getloadavg(), "only": args.only}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path, png_path = write(rows, meta, args.out, stamp)
     print(table(rows))
@@ -174,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.beside:
         _beside(args.out, args.beside, json_path)
     return 0
+
+
+def _wanted(name: str, only: str | None) -> bool:
+    """Whether --only (comma-separated parts of names) selects this scenario; all without it."""
+    return not only or any(part.strip() and part.strip() in name for part in only.split(","))
 
 
 def _beside(out: Path, store: str, json_path: Path) -> None:
