@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, LiteralString
 
 from graph import catalog_version
@@ -197,6 +198,9 @@ class UpsertSummary:
 
 
 def _money(value: Any) -> str:
+    """A Decimal as plain digits ("0.99"); str() is the same whenever it has no exponent, and 4x cheaper."""
+    if type(value) is Decimal and "E" not in (text := str(value)):
+        return text
     return format(value, "f")
 
 
@@ -212,6 +216,32 @@ def _credits(artists: Sequence[PartyRef], names: dict[str, str]) -> list[dict[st
     for artist in artists:
         names[artist.key] = artist.name
     return [{"key": a.key, "position": i} for i, a in enumerate(artists)]
+
+
+class _Shared:
+    """Rows for the offers and credits of one release's tracks, made once per distinct tuple.
+
+    Tracks of a release usually share them (the same tuple objects); the rows are only read.
+    """
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.offers: dict[int, dict[str, list[Any]]] = {}
+        self.credits: dict[int, list[dict[str, Any]]] = {}
+
+    def offer_rows(self, offers: Sequence[Offer]) -> dict[str, list[Any]]:
+        """`_offers(offers)`, made once per tuple."""
+        found = self.offers.get(id(offers))
+        if found is None:
+            found = self.offers[id(offers)] = _offers(offers)
+        return found
+
+    def credit_rows(self, artists: Sequence[PartyRef]) -> list[dict[str, Any]]:
+        """`_credits(artists)`, made once per tuple."""
+        found = self.credits.get(id(artists))
+        if found is None:
+            found = self.credits[id(artists)] = _credits(artists, self.names)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +276,7 @@ def prepare_release(release: Release) -> PreparedRelease:
         "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
     }
     tracks = []
+    shared = _Shared(artists)
     for t in release.tracks:
         genre_key = None
         if t.genre:
@@ -254,8 +285,8 @@ def prepare_release(release: Release) -> PreparedRelease:
         tracks.append({
             "key": t.key, "album": release.key, "title": t.title, "isrc": t.isrc,
             "durationMs": t.duration_ms, "discNumber": t.disc_number, "trackNumber": t.track_number,
-            "composer": t.composer, **_offers(t.offers), "genres": [genre_key] if genre_key else [],
-            "artists": _credits(t.artists, artists),
+            "composer": t.composer, **shared.offer_rows(t.offers), "genres": [genre_key] if genre_key else [],
+            "artists": shared.credit_rows(t.artists),
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
     album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()

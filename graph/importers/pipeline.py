@@ -1,13 +1,17 @@
 """Batched loading of any source's records through the one write path, with progress bars.
 
-Records are turned into statement rows (hashing, flattening) in a worker thread one batch ahead,
-so that Python's share of an import overlaps with Neo4j's instead of adding to it.
+Records are turned into statement rows (hashing, flattening) in a worker thread ahead of the
+writers, and WRITERS batches are written at once, each in its own transaction: while Neo4j runs
+or commits one, the client packs and sends the next, and a second Neo4j worker thread can use the
+second core. Batches of one import share no release, track or purchase (feed files reject
+duplicate UPCs and ISRCs), so concurrent batches only meet on artists, genres, labels and
+customers, whose locks every batch takes in key order or at commit.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TypeVar
 
@@ -22,7 +26,9 @@ from graph.upsert import PreparedRelease, UpsertSummary, prepare_release, upsert
 
 T = TypeVar("T")
 U = TypeVar("U")
+R = TypeVar("R")
 
+WRITERS = 2
 RELEASE_BATCH = 1_000
 CUSTOMER_BATCH = 5_000
 PURCHASE_BATCH = 2_000
@@ -52,6 +58,32 @@ async def read_ahead(items: Iterable[T], work: Callable[[list[T]], U], size: int
         pending.cancel()
 
 
+async def write_batches(
+    items: Iterable[T],
+    prepare: Callable[[list[T]], U],
+    write: Callable[[U], Awaitable[R]],
+    done: Callable[[int, R], None],
+    size: int,
+) -> None:
+    """Prepare batches of `size` in a thread and write them WRITERS at a time; `done(batch size, result)` each."""
+    ready: asyncio.Queue[tuple[int, U] | None] = asyncio.Queue(maxsize=WRITERS)
+
+    async def produce() -> None:
+        async for batch in read_ahead(items, prepare, size):
+            await ready.put(batch)
+        for _ in range(WRITERS):
+            await ready.put(None)
+
+    async def consume() -> None:
+        while (batch := await ready.get()) is not None:
+            done(batch[0], await write(batch[1]))
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(produce())
+        for _ in range(WRITERS):
+            group.create_task(consume())
+
+
 def _bar(total: int | None, desc: str, unit: str, quiet: bool) -> tqdm:
     return tqdm(total=total, desc=desc, unit=unit, disable=quiet, leave=False, dynamic_ncols=True)
 
@@ -66,9 +98,15 @@ async def write_releases(
     """Upsert releases in batches, each batch one transaction."""
     summary = UpsertSummary()
     with _bar(total, "releases", "release", quiet) as bar:
-        async for size, prepared in read_ahead(releases, _prepare_releases, RELEASE_BATCH):
-            summary.add(await upsert_prepared(graph, prepared))
+
+        def done(size: int, written: UpsertSummary) -> None:
+            summary.add(written)
             bar.update(size)
+
+        async def write(prepared: list[PreparedRelease]) -> UpsertSummary:
+            return await upsert_prepared(graph, prepared)
+
+        await write_batches(releases, _prepare_releases, write, done, RELEASE_BATCH)
     await await_search_refresh(graph)
     return summary
 
@@ -102,8 +140,15 @@ async def write_purchase_history(
         return batch
 
     with _bar(total, "purchases", "purchase", quiet) as bar:
-        async for size, prepared in read_ahead(purchases, prepare, PURCHASE_BATCH):
-            created += await insert_prepared_purchases(graph, prepared, count_units=False)
+
+        def done(size: int, stored: int) -> None:
+            nonlocal created
+            created += stored
             bar.update(size)
+
+        async def write(prepared: PreparedPurchases) -> int:
+            return await insert_prepared_purchases(graph, prepared, count_units=False)
+
+        await write_batches(purchases, prepare, write, done, PURCHASE_BATCH)
     await recount_popularity(graph, sold)
     return created
