@@ -87,8 +87,9 @@ def _window_query(types: tuple[str, ...]) -> Cypher:
     # The page and the row after it ($window rows) come from each index's best $window + 1 hits,
     # unless Lucene left out hits scoring as the window's last row: it orders equal scores its own
     # way, not by element id. Hits left out score at most as a branch's last; a branch whose last
-    # reaches the window's last row is read again whole, in this same query (repeated doubling
-    # took up to 9 round trips at 1M tracks, where prefixes tie by the thousand on a constant score).
+    # reaches the window's last row is read again whole in this same query, keeping only hits that
+    # reach that row (repeated doubling took up to 9 round trips at 1M tracks, where prefixes tie
+    # by the thousand on a constant score).
     kinds = [SEARCH_TYPES.index(t) for t in types]
     text = f"""
     CALL () {{{_union(types, options=", {limit: $window + 1}")}
@@ -96,16 +97,17 @@ def _window_query(types: tuple[str, ...]) -> Cypher:
     WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
     WITH collect({{kind: kind, node: node, score: score}}) AS hits
     WITH hits, hits[$window - 1].score AS boundary
-    WITH hits, [k IN {kinds} WHERE boundary IS NOT NULL
+    WITH hits, boundary, [k IN {kinds} WHERE boundary IS NOT NULL
       AND size([h IN hits WHERE h.kind = k]) = $window + 1
       AND last([h IN hits WHERE h.kind = k]).score >= boundary] AS grow
-    CALL (grow) {{
+    CALL (grow, boundary) {{
       CALL (grow) {{{_union(types, guard=_GROWN)}
       }}
-      RETURN collect({{kind: kind, node: node, score: score}}) AS whole
+      WITH kind, node, score WHERE score >= boundary
+      RETURN collect({{kind: kind, node: node, score: score}}) AS tied
     }}
-    UNWIND [h IN hits WHERE NOT h.kind IN grow] + whole AS h
-    WITH h ORDER BY h.score DESC, h.kind, elementId(h.node)
+    UNWIND [h IN hits WHERE NOT h.kind IN grow] + tied AS h
+    WITH h ORDER BY h.score DESC, h.kind, elementId(h.node) LIMIT $window
     WITH collect(h) AS hits
     WITH size(hits) > $offset + $limit AS more, hits[$offset..$offset + $limit] AS page
     {_PAGE}
