@@ -25,6 +25,7 @@ class Figures:
     server_cpu_ms_per_request: float | None
     neo4j_cpu_ms_per_request: float | None
     error_samples: list[str]
+    client_cpu_ms_per_request: float | None = None
 
 
 def figures(
@@ -47,6 +48,7 @@ def figures(
         server_cpu_ms_per_request=_per_request_ms(server_cpu, requests),
         neo4j_cpu_ms_per_request=_per_request_ms(neo4j_cpu, requests),
         error_samples=list(outcome["error_samples"]),
+        client_cpu_ms_per_request=_per_request_ms(outcome.get("cpu_seconds"), requests),
     )
 
 
@@ -62,12 +64,13 @@ def failed(scenario: str, concurrency: int, reason: str) -> Figures:
 def table(rows: list[Figures]) -> str:
     """The figures as a Markdown table."""
     lines = ["| scenario | clients | req/s | p50 ms | p99 ms | Cypher/req | API CPU ms/req | Neo4j CPU ms/req "
-             "| requests | errors |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| client CPU ms/req | requests | errors |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r.scenario} | {r.concurrency} | {r.rps} | {_cell(r.p50_ms)} | {_cell(r.p99_ms)} | "
                      f"{_cell(r.cypher_per_request)} | {_cell(r.server_cpu_ms_per_request)} | "
-                     f"{_cell(r.neo4j_cpu_ms_per_request)} | {r.requests} | {r.errors} |")
+                     f"{_cell(r.neo4j_cpu_ms_per_request)} | {_cell(r.client_cpu_ms_per_request)} | "
+                     f"{r.requests} | {r.errors} |")
     notes = [f"- {r.scenario} @ {r.concurrency}: {s}" for r in rows for s in r.error_samples]
     return "\n".join(lines + (["", *notes] if notes else []))
 

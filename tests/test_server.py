@@ -83,3 +83,22 @@ def test_serving_processes_collect_garbage_less_often() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_the_bench_load_generator_counts_what_the_server_answered(
+    two_workers: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    import json
+
+    base, _ = two_workers
+    before = _counted(base, "tunegraph_graphql_requests_total")
+    job = {"url": base + "/graphql", "query": "query($n: Int) { artists(first: $n) { edges { node { name } } } }",
+           "variables": [{"n": 1}, {"n": 2}], "concurrency": 4, "duration": 1.0}
+    done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(job), capture_output=True,
+                          text=True, cwd=PROJECT_ROOT, check=True)
+    outcome = json.loads(done.stdout)
+    assert outcome["requests"] > 10
+    assert outcome["errors"] == 0
+    assert len(outcome["latencies_ms"]) == outcome["requests"]
+    assert 0 < outcome["cpu_seconds"] < 30
+    assert _counted(base, "tunegraph_graphql_requests_total") - before == outcome["requests"]
