@@ -28,6 +28,7 @@ from graph.importers import feed, synthetic
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_data import generate
+from graph.localdb_layout import Layout
 from graph.release import WORLDWIDE, Release, Rights
 from graph.slug import slugify
 from server import create_app
@@ -45,9 +46,35 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _neo4j_cpu(settings: Settings) -> float | None:
+    """CPU seconds of the local Neo4j so far (its pid file under the data folder), if it runs here."""
+    try:
+        pid = int(Layout.of(settings).pid_file.read_text().split()[0])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU seconds spent by this process and by the local Neo4j since it was made."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client = time.process_time()
+        self.neo4j = _neo4j_cpu(settings)
+
+    def spent(self) -> dict[str, float | None]:
+        """{"clientCpuSeconds", "neo4jCpuSeconds"} so far (Neo4j's None when it is not local)."""
+        now = _neo4j_cpu(self.settings)
+        neo4j = None if now is None or self.neo4j is None else round(now - self.neo4j, 1)
+        return {"clientCpuSeconds": round(time.process_time() - self.client, 1), "neo4jCpuSeconds": neo4j}
+
+
 async def synthetic_run(settings: Settings, tracks: int, seed: int) -> dict[str, Any]:
     """Import a generated store of `tracks` tracks; its throughput figures."""
     started = time.perf_counter()
+    cpu = _Cpu(settings)
     store = generate(tracks, seed)
     generated = time.perf_counter() - started
     graph = Graph.connect(settings)
@@ -64,7 +91,7 @@ async def synthetic_run(settings: Settings, tracks: int, seed: int) -> dict[str,
         "tracksPerSecond": round(tracks / report.catalog_seconds),
         "purchasesPerSecond": round(report.purchases / report.purchase_seconds),
         "purchasedTracksPerSecond": round(report.lines / report.purchase_seconds),
-        "totalSeconds": round(time.perf_counter() - started, 1), "loadAverage": _load(),
+        "totalSeconds": round(time.perf_counter() - started, 1), **cpu.spent(), "loadAverage": _load(),
     }
 
 
@@ -73,6 +100,7 @@ async def feed_run(settings: Settings, tracks: int, seed: int, folder: Path) -> 
     path = folder / f"feed-{tracks}.jsonl"
     releases = generate(tracks, seed, customers=1, lines=0).write_feed(path)
     started = time.perf_counter()
+    cpu = _Cpu(settings)
     parsed = parse_feed_file(path)
     parse_seconds = time.perf_counter() - started
     graph = Graph.connect(settings)
@@ -84,7 +112,7 @@ async def feed_run(settings: Settings, tracks: int, seed: int, folder: Path) -> 
     return {
         "tracks": tracks, "seed": seed, "releases": releases, "summary": str(summary),
         "parseSeconds": round(parse_seconds, 1), "seconds": round(seconds, 1),
-        "tracksPerSecond": round(tracks / seconds), "loadAverage": _load(),
+        "tracksPerSecond": round(tracks / seconds), **cpu.spent(), "loadAverage": _load(),
     }
 
 

@@ -78,10 +78,13 @@ async def write_batches(
         while (batch := await ready.get()) is not None:
             done(batch[0], await write(batch[1]))
 
-    async with asyncio.TaskGroup() as group:
-        group.create_task(produce())
-        for _ in range(WRITERS):
-            group.create_task(consume())
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(WRITERS):
+                group.create_task(consume())
+    except ExceptionGroup as failed:  # the other writers were cancelled: report the failure itself
+        raise failed.exceptions[0] from None
 
 
 def _bar(total: int | None, desc: str, unit: str, quiet: bool) -> tqdm:
