@@ -54,6 +54,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         app.state.derived = ModelDerived()
         poller = asyncio.create_task(
             _poll_models(app.state.models, app.state.derived, graph, model_poll_seconds))
+        ops.WORKER_STARTS.inc()
         try:
             yield
         finally:

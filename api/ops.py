@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 GRAPHQL_REQUESTS = Counter(
     "tunegraph_graphql_requests", "GraphQL requests answered", ["method", "status"]
 )
+WORKER_STARTS = Counter("tunegraph_worker_starts", "Serving processes that have finished starting")
 REQUEST_LATENCY = Histogram(
     "tunegraph_request_latency_seconds",
     "Latency of GraphQL requests",

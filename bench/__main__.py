@@ -88,14 +88,15 @@ def api_server(settings: Settings, workers: int) -> Iterator[Target]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(600):  # every worker started: a request must not wait on another's start-up
             if proc.poll() is not None:
                 raise SystemExit(f"bench: the API server exited with {proc.returncode}")
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                if _metric(base, "tunegraph_worker_starts_total") >= workers:
                     break
             except httpx.HTTPError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         yield Target(base, proc.pid, local_neo4j_pid(settings))
     finally:
         proc.terminate()
@@ -104,9 +105,12 @@ def api_server(settings: Settings, workers: int) -> Iterator[Target]:
 
 def cypher_sent(base: str) -> float:
     """tunegraph_cypher_queries_total summed over its labels, from /metrics."""
+    return _metric(base, "tunegraph_cypher_queries_total")
+
+
+def _metric(base: str, name: str) -> float:
     text = httpx.get(base + "/metrics", timeout=10).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("tunegraph_cypher_queries_total"))
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
 
 def load(base: str, scenario: Scenario, concurrency: int, duration: float) -> dict[str, object]:

@@ -48,9 +48,9 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]
 
 
 def _ready(base: str, proc: subprocess.Popen[bytes]) -> bool:
-    """Both workers have started: each ensures the graph schema once, and /metrics sums them."""
+    """Both workers have started, as /metrics, summed over them, says."""
     try:
-        return _counted(base, 'tunegraph_cypher_queries_total{query="schema"}') == 2 * len(STATEMENTS)
+        return _counted(base, "tunegraph_worker_starts_total") == 2
     except (httpx.HTTPError, OSError):
         return False
 
@@ -62,6 +62,7 @@ def _counted(base: str, prefix: str) -> float:
 
 def test_two_workers_serve_one_port_and_sum_their_metrics(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
     base, _ = two_workers
+    assert _counted(base, 'tunegraph_cypher_queries_total{query="schema"}') == 2 * len(STATEMENTS)
     for _ in range(REQUESTS):  # a new connection each, so both workers take some
         body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=10).json()
         assert "errors" not in body
