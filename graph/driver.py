@@ -15,6 +15,8 @@ from settings import Settings
 
 T = TypeVar("T")
 
+RETRY_SECONDS = 15.0
+"""How long a write transaction is retried through transient failures (a restart, a deadlock)."""
 CYPHER_QUERIES = Counter(
     "tunegraph_cypher_queries", "Cypher queries sent to Neo4j", ["query"]
 )
@@ -71,7 +73,7 @@ class Graph:
             max_connection_pool_size=64,
             connection_acquisition_timeout=10.0,
             connection_timeout=5.0,
-            max_transaction_retry_time=15.0,
+            max_transaction_retry_time=RETRY_SECONDS,
             notifications_min_severity="OFF",
         )
         return cls(driver, settings.neo4j_database)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.driver import Cypher, Graph
+from graph.driver import RETRY_SECONDS, Cypher, Graph
 from graph.purchases import Bought, Item, Order, Rejection, buy, split_price
 from graph.schema import ensure_schema
 from settings import PROJECT_ROOT, Settings
@@ -134,7 +134,7 @@ async def test_no_acknowledged_purchase_is_lost_when_neo4j_stops(spare: SpareNeo
         customer = await made.customer("GB")
         orders = [
             Order(customer, "GB", f"burst-{i}", (Item("Track", release.tracks[i % 3].key, "MP3_320", "x"),))
-            for i in range(100)
+            for i in range(600)
         ]
         acknowledged: dict[str, Bought] = {}
         failed: list[Order] = []
@@ -156,6 +156,8 @@ async def test_no_acknowledged_purchase_is_lost_when_neo4j_stops(spare: SpareNeo
         async def outage() -> None:
             await enough.wait()
             await spare.stop()
+            # Down for longer than the driver retries, so purchases in flight must fail, not just wait.
+            await asyncio.sleep(RETRY_SECONDS + 2)
             await spare.start()
 
         await asyncio.gather(outage(), *(worker(orders[i::4]) for i in range(4)))
