@@ -182,8 +182,7 @@ class MeasureCache:
     ) -> Measure:
         """What `measure` answers, walking the document only for a new query or new sizing values."""
         names = self.depends.get((query, operation_name))
-        key = (query, operation_name, *(repr((variables or {}).get(n)) for n in names or ()))
-        if names is not None and (found := self.measures.get(key)) is not None:
+        if names is not None and (found := self.measures.get(_key(query, operation_name, names, variables))):
             return found
         found, used = _walk(schema, document, operation_name, variables)
         names = tuple(sorted(used))
@@ -191,8 +190,14 @@ class MeasureCache:
             self.measures.clear()
             self.depends.clear()
         self.depends[(query, operation_name)] = names
-        self.measures[(query, operation_name, *(repr((variables or {}).get(n)) for n in names))] = found
+        self.measures[_key(query, operation_name, names, variables)] = found
         return found
+
+
+def _key(
+    query: str, operation_name: str | None, names: tuple[str, ...], variables: Mapping[str, Any] | None
+) -> tuple[Any, ...]:
+    return (query, operation_name, *(repr((variables or {}).get(n)) for n in names))
 
 
 def _walk(
