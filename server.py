@@ -17,7 +17,7 @@ from starlette.routing import Route
 from api import ops
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets
-from api.ratelimit import RateLimiter
+from api.ratelimit import rate_limiter
 from api.recommendations import ModelDerived
 from api.schema import build_schema
 from graph.album_cache import AlbumCache
@@ -65,6 +65,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
                         await task
             if charts is not None:
                 await charts.close()
+            await app.state.rate_limiter.close()
             await graph.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
@@ -77,7 +78,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    app.state.rate_limiter = rate_limiter(settings)
     return app
 
 

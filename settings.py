@@ -36,6 +36,8 @@ class Settings:
     jwt_secret: str = "dev-secret-change-me"
     model_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "models")
     rate_limit: int = 50_000
+    rate_limit_max: int | None = None  # None: 10 x rate_limit
+    redis_url: str | None = None
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph")
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
@@ -66,6 +68,8 @@ class Settings:
             jwt_secret=e.get("TUNEGRAPH_JWT_SECRET") or "dev-secret-change-me",
             model_dir=Path(e.get("TUNEGRAPH_MODEL_DIR") or data_dir / "models"),
             rate_limit=_int(e, "TUNEGRAPH_RATE_LIMIT", 50_000),
+            rate_limit_max=_int(e, "TUNEGRAPH_RATE_LIMIT_MAX", 0) or None,
+            redis_url=e.get("TUNEGRAPH_REDIS_URL") or None,
             data_dir=data_dir,
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",

@@ -2,7 +2,8 @@
 
 A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
 customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
-honoured when present (a token without `exp` does not expire). The token is parsed once per
+honoured when present (a token without `exp` does not expire); `rateLimit` (query cost per minute)
+sets the caller's budget, capped by TUNEGRAPH_RATE_LIMIT_MAX. The token is parsed once per
 request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
 """
 
@@ -36,6 +37,7 @@ class Viewer:
     subject: str
     scopes: frozenset[str]
     customer_key: str | None
+    rate_limit: int | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -80,10 +82,12 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
         raise _unauthenticated(f"the token has no {exc.claim!r} claim") from None
     except jwt.InvalidTokenError as exc:
         raise _unauthenticated(f"malformed token ({exc})") from None
-    subject, scope = claims["sub"], claims.get("scope", "")
+    subject, scope, rate_limit = claims["sub"], claims.get("scope", ""), claims.get("rateLimit")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject))
+    if rate_limit is not None and (type(rate_limit) is not int or rate_limit <= 0):
+        raise _unauthenticated("`rateLimit` must be a positive whole number (query cost per minute)")
+    return Viewer(subject, frozenset(scope.split()), _customer_key(subject), rate_limit)
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:

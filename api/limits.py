@@ -309,5 +309,5 @@ class QueryLimits(SchemaExtension):
             found = MEASURES.measure(ctx.schema._schema, ctx.query, document, ctx.operation_name, ctx.variables)
         error = judge(found, _operation(document, ctx.operation_name))
         if error is None:
-            error = charge(ctx.context, found.cost)
+            charge(ctx.context, found.cost)
         return error

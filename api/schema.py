@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from api.auth import TokenGate
 from api.errors import ErrorPolicy
 from api.limits import ParseOnce, QueryLimits
+from api.ratelimit import RateLimit
 from api.types.album import Album
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
@@ -44,6 +45,7 @@ def build_schema() -> strawberry.Schema:
         mutation=merge_types("Mutation", MUTATION_TYPES),
         types=list(EXTRA_TYPES),
         extensions=[
-            ErrorPolicy, TokenGate, lambda: ParseOnce(maxsize=1024), lambda: ValidationCache(maxsize=1024), QueryLimits
+            ErrorPolicy, TokenGate, lambda: ParseOnce(maxsize=1024), lambda: ValidationCache(maxsize=1024), QueryLimits,
+            RateLimit,  # after QueryLimits: it charges the cost QueryLimits measured
         ],
     )
