@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 
@@ -145,7 +144,7 @@ async def test_a_redis_that_never_answers_costs_a_request_at_most_its_timeout(
     with socket.socket() as silent:  # the kernel accepts connections; nobody reads them
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
-        url = "redis://127.0.0.1:{}/0".format(silent.getsockname()[1])
+        url = f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
         async with (
             app_with_limit(dataclasses.replace(settings, redis_url=url), 10 * cost_of(QUERY)) as app,
             client_for(app, "10.10.0.1") as client,
