@@ -17,7 +17,7 @@ from starlette.routing import Route
 from api import ops
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets
-from api.ratelimit import rate_limiter
+from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
 from api.schema import build_schema
 from graph.album_cache import AlbumCache
@@ -128,6 +128,7 @@ def serve(settings: Settings) -> None:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
         return
     ops.share_metrics(settings.data_dir / "metrics")
+    share_buckets(settings)
     uvicorn.run("server:app_from_env", factory=True, workers=settings.workers, host=settings.host,
                 port=settings.port, log_level="info", access_log=False)
 

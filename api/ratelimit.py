@@ -111,6 +111,11 @@ class RateLimiter:
                     what, type(exc).__name__, exc, RETRY_SECONDS)
 
 
+def share_buckets(settings: Settings) -> None:
+    """Start the host's shared buckets afresh: called once by `serve`, before its workers start."""
+    SqliteBuckets.remove(settings.data_dir / SHARED_FILE)
+
+
 def rate_limiter(settings: Settings) -> RateLimiter:
     """The limiter `settings` ask for: Redis-backed, shared by the host's workers, or this process's."""
     if settings.rate_limit <= 0:

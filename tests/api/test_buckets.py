@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.buckets import WINDOW_SECONDS, MemoryBuckets, Quota, SqliteBuckets
-from api.ratelimit import RateLimiter, rate_limiter
+from api.ratelimit import RateLimiter, rate_limiter, share_buckets
 from settings import PROJECT_ROOT, Settings
 
 NOW = 1_000_000.0
@@ -142,3 +142,13 @@ def test_the_limiter_settings_choose(tmp_path: Path) -> None:
     assert (limiter.limit_for(None), limiter.limit_for(5), limiter.limit_for(20), limiter.limit_for(99)) == (10, 5, 20, 25)
     assert rate_limiter(Settings(rate_limit=10, data_dir=tmp_path)).limit_for(10**9) == 100  # 10 x by default
     assert not rate_limiter(Settings(rate_limit=0, workers=4, data_dir=tmp_path)).enabled
+
+
+def test_each_serve_starts_the_shared_buckets_afresh(tmp_path: Path) -> None:
+    settings = Settings(rate_limit=10, workers=2, data_dir=tmp_path)
+    before = rate_limiter(settings)
+    assert before.take("a", 10) == 0.0
+    assert before.take("a", 10) > 0.0
+    share_buckets(settings)
+    assert not list(tmp_path.glob("ratelimit.sqlite3*"))
+    assert rate_limiter(settings).take("a", 10) == 0.0
