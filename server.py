@@ -119,6 +119,11 @@ def app_from_env() -> Starlette:
     return app
 
 
+WORKER_PING_SECONDS = 30
+"""uvicorn kills a worker that answers its supervisor's ping later than this; its default, 5 s, kills
+workers still starting (imports, model) on a busy host over and over."""
+
+
 def serve(settings: Settings) -> None:
     """Serve the API with uvicorn on TUNEGRAPH_HOST:TUNEGRAPH_PORT, in TUNEGRAPH_WORKERS processes."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -130,7 +135,8 @@ def serve(settings: Settings) -> None:
     ops.share_metrics(settings.data_dir / "metrics")
     share_buckets(settings)
     uvicorn.run("server:app_from_env", factory=True, workers=settings.workers, host=settings.host,
-                port=settings.port, log_level="info", access_log=False)
+                port=settings.port, log_level="info", access_log=False,
+                timeout_worker_healthcheck=WORKER_PING_SECONDS)
 
 
 if __name__ == "__main__":
