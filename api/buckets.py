@@ -1,4 +1,4 @@
-"""Token buckets of query cost on this host: in one process's memory, or in a SQLite file its workers share.
+"""Token buckets of query cost on this host: in one process's memory, or in a file its workers share.
 
 A bucket holds up to `limit` tokens and refills at `limit` per minute; a bucket idle for a whole
 window is full, so forgetting it loses nothing: that is how both stores stay bounded.
@@ -6,17 +6,20 @@ window is full, so forgetting it loses nothing: that is how both stores stay bou
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
+import fcntl
+import hashlib
+import math
+import mmap
+import os
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 WINDOW_SECONDS = 60.0
 MAX_CALLERS = 100_000
 """Buckets kept at once; idle (full) ones are dropped first when there are more."""
-BUSY_SECONDS = 0.25
-"""How long a charge waits for another worker's write before the caller falls back to its own process."""
-SWEEP_EVERY = 1024
-"""Charges between two sweeps of idle buckets out of the shared file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,66 +84,86 @@ class MemoryBuckets:
             del self.buckets[key]
 
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS bucket (key TEXT PRIMARY KEY, tokens REAL NOT NULL, stamp REAL NOT NULL,"
-    " granted INTEGER NOT NULL) WITHOUT ROWID",
-    "CREATE INDEX IF NOT EXISTS bucket_stamp ON bucket (stamp)",
-)
-# One statement, so one atomic write; SET expressions all read the row as it was before it, so the
-# refilled amount, min(:limit, tokens + elapsed * :limit / :window), is written out in each.
-_TAKE = """
-INSERT INTO bucket (key, tokens, stamp, granted) VALUES (:key, :fresh, :now, :cost <= :limit)
-ON CONFLICT (key) DO UPDATE SET
-  granted = min(:limit, tokens + max(0.0, :now - stamp) * :limit / :window) >= :cost,
-  tokens = min(:limit, tokens + max(0.0, :now - stamp) * :limit / :window)
-    - (min(:limit, tokens + max(0.0, :now - stamp) * :limit / :window) >= :cost) * :cost,
-  stamp = :now
-RETURNING granted, tokens
-"""
-_FORGET_IDLE = "DELETE FROM bucket WHERE stamp < :idle_since"
-_FORGET_OLDEST = "DELETE FROM bucket WHERE stamp <= (SELECT stamp FROM bucket ORDER BY stamp DESC LIMIT 1 OFFSET :keep)"
+_HEADER = struct.Struct("<8sQ")  # magic, slot count
+_SLOT = struct.Struct("<16sdd")  # caller digest (zeros: empty), tokens, stamp
+_MAGIC = b"TGBUCKT1"
+SLOTS = 1 << 17
+"""Buckets the shared file holds (4 MiB): comfortably more than MAX_CALLERS in use at once."""
+PROBE = 8
+"""Slots a caller's bucket may sit in: its own and the next ones; the least recently charged of them gives way."""
 
 
-class SqliteBuckets:
-    """Buckets in a SQLite file (WAL) that every worker of the host opens: one atomic UPSERT per charge.
+class SharedBuckets:
+    """Buckets in a fixed-size file every worker of the host maps into memory; flock makes each charge atomic.
 
-    The file lives as long as one `serve` (`remove` at its start), so it is never synced to disk
-    (synchronous=OFF): a power cut that damaged it costs nothing, and no charge waits for an fsync.
+    Why not SQLite (tried): its busy handler sleeps a millisecond or more whenever two workers write at
+    once, and gives up ("database is locked") while a preempted worker holds the lock; flock wakes a
+    waiter the moment the lock is let go, a charge is a few microseconds of work under it, and a killed
+    worker's lock goes with it. The file lives for one `serve` (`remove` at its start) and is never
+    synced. Its size is fixed: a caller new to a full neighbourhood of PROBE slots takes over the least
+    recently charged one (idle, hence full, unless more than MAX_CALLERS are active at once).
     """
 
-    def __init__(self, path: Path, max_callers: int = MAX_CALLERS, sweep_every: int = SWEEP_EVERY) -> None:
+    def __init__(self, path: Path, slots: int = SLOTS) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.max_callers = max_callers
-        self.sweep_every = sweep_every
-        self.charges = 0
-        self.db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=OFF")
-        for statement in _SCHEMA:
-            self.db.execute(statement)
+        self.slots = slots
+        size = _HEADER.size + slots * _SLOT.size
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            with self._locked():
+                if os.fstat(self.fd).st_size == 0:
+                    os.ftruncate(self.fd, size)
+                    os.pwrite(self.fd, _HEADER.pack(_MAGIC, slots), 0)
+                elif os.fstat(self.fd).st_size != size or _HEADER.unpack(os.pread(self.fd, _HEADER.size, 0)) != (
+                    _MAGIC, slots
+                ):
+                    raise ValueError(f"{path} is not a buckets file of {slots} slots")
+            self.map = mmap.mmap(self.fd, size)
+        except BaseException:
+            os.close(self.fd)
+            raise
 
     def take(self, key: str, cost: int, limit: int, now: float) -> Quota:
-        """Charge `cost` to `key`'s bucket if it holds that much; sqlite3.Error when the file fails."""
-        self.charges += 1
-        if self.charges % self.sweep_every == 0:
-            self.sweep(now)
-        fresh = limit - cost if cost <= limit else limit
-        params = {"key": key, "cost": cost, "limit": limit, "now": now, "fresh": fresh, "window": WINDOW_SECONDS}
-        granted, tokens = self.db.execute(_TAKE, params).fetchone()
-        return Quota(bool(granted), cost, limit, float(tokens))
+        """Charge `cost` to `key`'s bucket if it holds that much; OSError or ValueError when the file fails."""
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        first = int.from_bytes(digest[:8], "little") % self.slots
+        with self._locked():
+            offset, tokens = self._find(digest, first, limit, now)
+            granted = cost <= tokens
+            if granted:
+                tokens -= cost
+            _SLOT.pack_into(self.map, offset, digest, tokens, now)
+        return Quota(granted, cost, limit, tokens)
 
-    def sweep(self, now: float) -> None:
-        """Drop idle buckets, then the least recently charged past `max_callers`."""
-        self.db.execute(_FORGET_IDLE, {"idle_since": now - WINDOW_SECONDS})
-        self.db.execute(_FORGET_OLDEST, {"keep": self.max_callers})
+    def _find(self, digest: bytes, first: int, limit: int, now: float) -> tuple[int, float]:
+        """(offset, tokens now) of the caller's bucket, or of the slot it takes over, full."""
+        oldest = _HEADER.size + first * _SLOT.size
+        oldest_stamp = math.inf
+        for i in range(PROBE):
+            offset = _HEADER.size + ((first + i) % self.slots) * _SLOT.size
+            found, tokens, stamp = _SLOT.unpack_from(self.map, offset)
+            if found == digest:
+                # a worker killed mid-write could leave nonsense: a full bucket then
+                return offset, refill(tokens, stamp, now, limit) if 0.0 <= tokens <= limit else float(limit)
+            if stamp < oldest_stamp:
+                oldest, oldest_stamp = offset, stamp
+        return oldest, float(limit)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        """Close this process's connection."""
-        self.db.close()
+        """Unmap the file and close it."""
+        self.map.close()
+        os.close(self.fd)
 
     @staticmethod
     def remove(path: Path) -> None:
-        """Delete the file and its WAL, before the workers that will share it start."""
-        for name in (path.name, path.name + "-wal", path.name + "-shm"):
-            (path.parent / name).unlink(missing_ok=True)
+        """Delete the file, before the workers that will share it start."""
+        path.unlink(missing_ok=True)

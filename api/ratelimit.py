@@ -1,9 +1,9 @@
 """Rate limits: a budget of query cost per caller per minute, told to the client with every response.
 
 Where the buckets live: in Redis when TUNEGRAPH_REDIS_URL is set (one budget across hosts), else in a
-SQLite file the workers of the host share when TUNEGRAPH_WORKERS > 1, else in the process. A store that
-fails is skipped for RETRY_SECONDS in favour of the next one, down to the process's own buckets: a
-caller is then limited per host (or per worker) for a while, never refused for our outage nor let
+file the workers of the host map into memory when TUNEGRAPH_WORKERS > 1, else in the process. A store
+that fails is skipped for RETRY_SECONDS in favour of the next one, down to the process's own buckets:
+a caller is then limited per host (or per worker) for a while, never refused for our outage nor let
 through unmetered, which failing open would do for anyone who noticed.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -22,7 +21,7 @@ from redis import RedisError
 from strawberry.extensions import SchemaExtension
 
 from api.buckets import WINDOW_SECONDS as WINDOW_SECONDS
-from api.buckets import MemoryBuckets, Quota, SqliteBuckets
+from api.buckets import MemoryBuckets, Quota, SharedBuckets
 from api.context import Context
 from api.errors import Code
 from api.redis_buckets import RedisBuckets
@@ -33,7 +32,7 @@ RETRY_SECONDS = 5.0
 """How long a failed store is left alone before a charge tries it again."""
 MAX_FACTOR = 10
 """A token's `rateLimit` claim may raise its budget up to this many times the base, unless configured."""
-SHARED_FILE = "ratelimit.sqlite3"
+SHARED_FILE = "ratelimit.buckets"
 
 
 class RateLimiter:
@@ -45,7 +44,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.time,
         *,
         max_per_minute: int | None = None,
-        shared: SqliteBuckets | None = None,
+        shared: SharedBuckets | None = None,
         remote: RedisBuckets | None = None,
     ) -> None:
         self.per_minute = per_minute
@@ -77,7 +76,7 @@ class RateLimiter:
         if self.shared is not None and self._usable("shared"):
             try:
                 return self._answered("shared", self.shared.take(caller, cost, limit, now))
-            except sqlite3.Error as exc:
+            except (OSError, ValueError) as exc:  # ValueError: unmapped
                 self._failed("shared", f"the buckets file {self.shared.path}", exc)
         return self.memory.take(caller, cost, limit, now)
 
@@ -113,7 +112,7 @@ class RateLimiter:
 
 def share_buckets(settings: Settings) -> None:
     """Start the host's shared buckets afresh: called once by `serve`, before its workers start."""
-    SqliteBuckets.remove(settings.data_dir / SHARED_FILE)
+    SharedBuckets.remove(settings.data_dir / SHARED_FILE)
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
@@ -123,8 +122,8 @@ def rate_limiter(settings: Settings) -> RateLimiter:
     shared = None
     if settings.workers > 1:
         try:
-            shared = SqliteBuckets(settings.data_dir / SHARED_FILE)
-        except sqlite3.Error as exc:
+            shared = SharedBuckets(settings.data_dir / SHARED_FILE)
+        except (OSError, ValueError) as exc:
             log.warning("rate limits: cannot open %s (%s); each worker keeps its own budgets",
                         settings.data_dir / SHARED_FILE, exc)
     remote = RedisBuckets(settings.redis_url) if settings.redis_url else None

@@ -1,26 +1,25 @@
-"""Token buckets on this host: the same arithmetic in memory and in the SQLite file the workers share."""
+"""Token buckets on this host: the same arithmetic in memory and in the file the workers share."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from api.buckets import WINDOW_SECONDS, MemoryBuckets, Quota, SqliteBuckets
+from api.buckets import _SLOT, WINDOW_SECONDS, MemoryBuckets, Quota, SharedBuckets
 from api.ratelimit import RateLimiter, rate_limiter, share_buckets
 from settings import PROJECT_ROOT, Settings
 
 NOW = 1_000_000.0
-Store = MemoryBuckets | SqliteBuckets
+Store = MemoryBuckets | SharedBuckets
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "shared"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    return MemoryBuckets() if request.param == "memory" else SqliteBuckets(tmp_path / "buckets.sqlite3")
+    return MemoryBuckets() if request.param == "memory" else SharedBuckets(tmp_path / "ratelimit.buckets")
 
 
 def test_a_bucket_refills_continuously(store: Store) -> None:
@@ -59,8 +58,8 @@ def test_callers_and_budgets_are_separate(store: Store) -> None:
 SPENDER = """
 import sys
 from pathlib import Path
-from api.buckets import SqliteBuckets
-buckets = SqliteBuckets(Path(sys.argv[1]))
+from api.buckets import SharedBuckets
+buckets = SharedBuckets(Path(sys.argv[1]))
 print("ready", flush=True)
 sys.stdin.readline()
 print(sum(buckets.take("shared", 1, 400, 1e6).granted for _ in range(300)), flush=True)
@@ -68,8 +67,7 @@ print(sum(buckets.take("shared", 1, 400, 1e6).granted for _ in range(300)), flus
 
 
 def test_workers_on_one_file_share_one_budget(tmp_path: Path) -> None:
-    path = str(tmp_path / "buckets.sqlite3")
-    SqliteBuckets(Path(path)).close()  # the file exists before both open it
+    path = str(tmp_path / "ratelimit.buckets")
     spenders = [subprocess.Popen([sys.executable, "-c", SPENDER, path], cwd=PROJECT_ROOT, text=True,
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE) for _ in range(2)]
     try:
@@ -88,17 +86,35 @@ def test_workers_on_one_file_share_one_budget(tmp_path: Path) -> None:
     assert all(g > 0 for g in granted)
 
 
-def test_the_shared_file_stays_bounded(tmp_path: Path) -> None:
-    buckets = SqliteBuckets(tmp_path / "buckets.sqlite3", max_callers=100, sweep_every=50)
+def test_the_shared_file_has_a_fixed_size_and_forgets_the_least_recently_charged(tmp_path: Path) -> None:
+    buckets = SharedBuckets(tmp_path / "ratelimit.buckets", slots=64)
+    size = (tmp_path / "ratelimit.buckets").stat().st_size
     for i in range(1000):
         buckets.take(f"caller-{i}", 1, 10, NOW + i / 1000)
-    rows = buckets.db.execute("SELECT count(*) FROM bucket").fetchone()[0]
-    assert 100 <= rows <= 150
-    latest = {r[0] for r in buckets.db.execute("SELECT key FROM bucket")}
-    assert "caller-999" in latest
-    assert "caller-0" not in latest
-    buckets.sweep(NOW + 1 + WINDOW_SECONDS)  # idle a whole window: full, nothing to remember
-    assert buckets.db.execute("SELECT count(*) FROM bucket").fetchone()[0] == 0
+    assert (tmp_path / "ratelimit.buckets").stat().st_size == size == 16 + 64 * 32
+    assert buckets.take("caller-999", 1, 10, NOW + 999 / 1000).tokens == 8.0  # still known
+    assert buckets.take("caller-0", 1, 10, NOW + 1).tokens == 9.0  # forgotten: a full bucket again
+
+
+def test_in_a_full_neighbourhood_the_idle_give_way(tmp_path: Path) -> None:
+    buckets = SharedBuckets(tmp_path / "ratelimit.buckets", slots=8)  # one neighbourhood of PROBE slots
+    for i in range(8):
+        buckets.take(f"caller-{i}", 5, 10, NOW)
+    busy = [f"caller-{i}" for i in range(8) if i != 3]
+    for key in busy:
+        buckets.take(key, 0, 10, NOW + 1)
+    assert buckets.take("newcomer", 10, 10, NOW + 1).granted
+    assert [buckets.take(key, 0, 10, NOW + 1).tokens for key in busy] == [5 + 10 / 60] * 7
+    assert buckets.take("caller-3", 0, 10, NOW + 1).tokens == 10.0  # its slot went to the newcomer
+
+
+def test_a_damaged_bucket_reads_as_full(tmp_path: Path) -> None:
+    buckets = SharedBuckets(tmp_path / "ratelimit.buckets", slots=8)
+    buckets.take("a", 10, 10, NOW)
+    for offset in range(16, 16 + 8 * 32, 32):  # as a worker killed halfway through a write could leave it
+        digest, _, stamp = _SLOT.unpack_from(buckets.map, offset)
+        _SLOT.pack_into(buckets.map, offset, digest, float("nan"), stamp)
+    assert buckets.take("a", 0, 10, NOW).tokens == 10.0
 
 
 def test_memory_stays_bounded() -> None:
@@ -110,7 +126,7 @@ def test_memory_stays_bounded() -> None:
 
 
 def test_a_failing_shared_file_falls_back_to_the_process(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    shared = SqliteBuckets(tmp_path / "buckets.sqlite3")
+    shared = SharedBuckets(tmp_path / "ratelimit.buckets")
     limiter = RateLimiter(10, lambda: NOW, shared=shared)
     assert limiter.take_here("a", 10, 10).granted
     shared.close()
@@ -122,22 +138,22 @@ def test_a_failing_shared_file_falls_back_to_the_process(tmp_path: Path, caplog:
 
 
 def test_a_broken_shared_file_leaves_each_worker_its_own(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    (tmp_path / "ratelimit.sqlite3").write_bytes(b"not a database" * 1000)
+    (tmp_path / "ratelimit.buckets").write_bytes(b"not a buckets file" * 1000)
     settings = Settings(rate_limit=10, workers=2, data_dir=tmp_path)
     with caplog.at_level(logging.WARNING, logger="api.ratelimit"):
         limiter = rate_limiter(settings)
     assert limiter.shared is None
     assert any("each worker keeps its own budgets" in r.message for r in caplog.records)
     assert limiter.take("a", 10) == 0.0
-    with pytest.raises(sqlite3.DatabaseError):
-        SqliteBuckets(tmp_path / "ratelimit.sqlite3")
+    with pytest.raises(ValueError, match="not a buckets file"):
+        SharedBuckets(tmp_path / "ratelimit.buckets")
 
 
 def test_the_limiter_settings_choose(tmp_path: Path) -> None:
     assert rate_limiter(Settings(rate_limit=10, workers=1, data_dir=tmp_path)).shared is None
     shared = rate_limiter(Settings(rate_limit=10, workers=4, data_dir=tmp_path)).shared
     assert shared is not None
-    assert shared.path == tmp_path / "ratelimit.sqlite3"
+    assert shared.path == tmp_path / "ratelimit.buckets"
     limiter = rate_limiter(Settings(rate_limit=10, rate_limit_max=25, data_dir=tmp_path))
     assert (limiter.limit_for(None), limiter.limit_for(5), limiter.limit_for(20), limiter.limit_for(99)) == (10, 5, 20, 25)
     assert rate_limiter(Settings(rate_limit=10, data_dir=tmp_path)).limit_for(10**9) == 100  # 10 x by default
@@ -150,5 +166,5 @@ def test_each_serve_starts_the_shared_buckets_afresh(tmp_path: Path) -> None:
     assert before.take("a", 10) == 0.0
     assert before.take("a", 10) > 0.0
     share_buckets(settings)
-    assert not list(tmp_path.glob("ratelimit.sqlite3*"))
+    assert not list(tmp_path.glob("ratelimit.buckets*"))
     assert rate_limiter(settings).take("a", 10) == 0.0
