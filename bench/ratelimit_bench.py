@@ -1,10 +1,10 @@
 """Rate-limit bench: microseconds per charge in each bucket store.
 
-    .venv/bin/python -m bench.ratelimit_bench                 # memory and SQLite
+    .venv/bin/python -m bench.ratelimit_bench                 # memory and the shared file
     .venv/bin/python -m bench.ratelimit_bench --redis redis://127.0.0.1:6379/0
 
-SQLite is measured alone and with `--processes` processes charging the same file at once (the
-workers of one host); each reports the median and the 99th percentile of its charges.
+The shared file is measured with one process and with `--processes` processes charging it at once
+(the workers of one host); each line reports the median and the 99th percentile of its charges.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from api.buckets import MemoryBuckets, SqliteBuckets
+from api.buckets import MemoryBuckets, SharedBuckets
 from api.redis_buckets import RedisBuckets
 
 BIG = 10**12  # a budget no charge exhausts: every charge takes the granting path
@@ -40,8 +40,8 @@ def _timed(charge: Callable[[str], object], charges: int, callers: int) -> list[
     return samples
 
 
-def _sqlite_worker(path: str, charges: int, callers: int) -> list[float]:
-    buckets = SqliteBuckets(Path(path))
+def _shared_worker(path: str, charges: int, callers: int) -> list[float]:
+    buckets = SharedBuckets(Path(path))
     return _timed(lambda key: buckets.take(key, 1, BIG, time.time()), charges, callers)
 
 
@@ -70,12 +70,12 @@ def main() -> None:
     memory = MemoryBuckets()
     print("memory", _summary(_timed(lambda key: memory.take(key, 1, BIG, time.time()), args.charges, args.callers)))
     with tempfile.TemporaryDirectory() as folder:
-        path = str(Path(folder) / "ratelimit.sqlite3")
-        print("sqlite, 1 process", _summary(_sqlite_worker(path, args.charges, args.callers)))
+        path = str(Path(folder) / "ratelimit.buckets")
+        print("shared file, 1 process", _summary(_shared_worker(path, args.charges, args.callers)))
         with ProcessPoolExecutor(args.processes) as pool:
-            runs = pool.map(_sqlite_worker, [path] * args.processes, [args.charges] * args.processes,
+            runs = pool.map(_shared_worker, [path] * args.processes, [args.charges] * args.processes,
                             [args.callers] * args.processes)
-            print(f"sqlite, {args.processes} processes at once", _summary([s for run in runs for s in run]))
+            print(f"shared file, {args.processes} processes at once", _summary([s for run in runs for s in run]))
     if args.redis:
         print("redis", _summary(asyncio.run(_redis(args.redis, args.charges, args.callers))))
 
