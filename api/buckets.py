@@ -112,12 +112,11 @@ class SharedBuckets:
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             with self._locked():
-                if os.fstat(self.fd).st_size == 0:
+                header = _HEADER.pack(_MAGIC, slots)
+                if os.fstat(self.fd).st_size == 0:  # the first worker to open it lays it out
                     os.ftruncate(self.fd, size)
-                    os.pwrite(self.fd, _HEADER.pack(_MAGIC, slots), 0)
-                elif os.fstat(self.fd).st_size != size or _HEADER.unpack(os.pread(self.fd, _HEADER.size, 0)) != (
-                    _MAGIC, slots
-                ):
+                    os.pwrite(self.fd, header, 0)
+                if os.fstat(self.fd).st_size != size or os.pread(self.fd, _HEADER.size, 0) != header:
                     raise ValueError(f"{path} is not a buckets file of {slots} slots")
             self.map = mmap.mmap(self.fd, size)
         except BaseException:

@@ -48,7 +48,8 @@ class RateLimiter:
         remote: RedisBuckets | None = None,
     ) -> None:
         self.per_minute = per_minute
-        self.max_per_minute = max_per_minute if max_per_minute is not None else MAX_FACTOR * per_minute
+        cap = max_per_minute if max_per_minute is not None else MAX_FACTOR * per_minute
+        self.max_per_minute = max(cap, per_minute)  # a cap below the base would only punish claims
         self.clock = clock
         self.memory = MemoryBuckets()
         self.shared = shared
@@ -76,7 +77,7 @@ class RateLimiter:
         if self.shared is not None and self._usable("shared"):
             try:
                 return self._answered("shared", self.shared.take(caller, cost, limit, now))
-            except (OSError, ValueError) as exc:  # ValueError: unmapped
+            except (OSError, ValueError) as exc:  # ValueError: the map is closed
                 self._failed("shared", f"the buckets file {self.shared.path}", exc)
         return self.memory.take(caller, cost, limit, now)
 

@@ -157,6 +157,7 @@ def test_the_limiter_settings_choose(tmp_path: Path) -> None:
     limiter = rate_limiter(Settings(rate_limit=10, rate_limit_max=25, data_dir=tmp_path))
     assert (limiter.limit_for(None), limiter.limit_for(5), limiter.limit_for(20), limiter.limit_for(99)) == (10, 5, 20, 25)
     assert rate_limiter(Settings(rate_limit=10, data_dir=tmp_path)).limit_for(10**9) == 100  # 10 x by default
+    assert RateLimiter(10, max_per_minute=-5).limit_for(50) == 10  # never below the base
     assert not rate_limiter(Settings(rate_limit=0, workers=4, data_dir=tmp_path)).enabled
 
 
