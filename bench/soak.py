@@ -38,7 +38,6 @@ HOSTILE_SHARE = 5.0
 """Percent of the mix that is hostile, split evenly among HOSTILE."""
 
 
-
 def _deep(levels: int) -> str:
     """Albums' artists' albums' ... `levels` times: four levels of depth each."""
     inner = "name"
@@ -48,6 +47,7 @@ def _deep(levels: int) -> str:
 
 
 HOSTILE: dict[str, str] = {
+    # Each must get a 4xx or a BAD_REQUEST / QUERY_TOO_COMPLEX error (soak_report.refused); anything else is an error.
     "bad JSON": '{"query": "{ genres { name } "',
     "not an object": "[1, 2, 3]",
     "syntax error": json.dumps({"query": "{ genres { name "}),
