@@ -36,6 +36,7 @@ WEIGHTS: dict[str, float] = {
 }
 HOSTILE_SHARE = 5.0
 """Percent of the mix that is hostile, split evenly among HOSTILE."""
+_GOLDEN = (5**0.5 - 1) / 2
 
 
 def _deep(levels: int) -> str:
@@ -72,9 +73,10 @@ def interleave(bodies: dict[str, list[str]], weights: dict[str, float], size: in
     """`size` requests (about), each kind's share by weight, spread evenly; a kind cycles through its bodies."""
     total = sum(weights[kind] for kind in bodies)
     slots: list[tuple[float, str, str]] = []
-    for kind, options in bodies.items():
+    for i, (kind, options) in enumerate(bodies.items()):
         count = max(1, round(size * weights[kind] / total))
-        slots += [((j + 0.5) / count, kind, options[j % len(options)]) for j in range(count)]
+        phase = i * _GOLDEN % 1  # kinds of equal weight fall between one another, not on the same slots
+        slots += [((j + phase) / count, kind, options[j % len(options)]) for j in range(count)]
     slots.sort(key=lambda slot: slot[0])
     return [{"kind": kind, "body": body} for _, kind, body in slots]
 
