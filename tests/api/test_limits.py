@@ -191,6 +191,8 @@ def test_measures_are_reused_unless_a_sizing_variable_changes() -> None:
     assert cost({"id": "b", "n": 5, "ids": ["x"]}) == 1 + 1 + 1 + 5
     assert len(cache.measures) == 1  # `id` does not size anything
     assert cost({"id": "b", "n": 5, "ids": ["y"]}) == 1 + 1 + 1 + 5
+    assert len(cache.measures) == 1  # only the length of `ids` sizes anything: the key keeps no ID
+    assert cost({"id": "b", "n": 5, "ids": ["y", "z"]}) == 1 + 2 + 1 + 5
     assert len(cache.measures) == 2  # `ids` does: its length prices `nodes`
     assert cost({"id": "b", "n": 7, "ids": ["y"]}) == 1 + 1 + 1 + 7
     assert cost({"id": "b", "n": 7, "ids": ["y", "z"]}) == 1 + 2 + 1 + 7
