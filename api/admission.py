@@ -35,7 +35,6 @@ from api.limits import (
     MAX_TOKENS,
     Measure,
     MeasureCache,
-    count_tokens,
     judge,
     measure,
     operation_of,
@@ -98,7 +97,7 @@ class QueryLimits(SchemaExtension):
             return parse(query, **ctx.parse_options)
         except GraphQLError as error:
             if "more than" in error.message and "tokens" in error.message:
-                error = too_complex("tokens", count_tokens(query), MAX_TOKENS)
+                error = too_complex("tokens", MAX_TOKENS + 1, MAX_TOKENS)  # the parser stops at the first past it
             elif "nested too deeply" in error.message:
                 error = too_complex("nesting", PARSER_NESTING + 1, MAX_NESTING)
             return self.refuse(error)

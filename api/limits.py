@@ -57,7 +57,7 @@ MAX_VARIABLES = 50
 MAX_DIRECTIVES = 50
 MAX_LIST_ITEMS = 100
 """Items of one list value written in the document."""
-MAX_OVERLAPS = 15_000
+MAX_OVERLAPS = 20_000
 """Pairs of fields sharing a response name (a fragment's counted each time it is spread): validation compares
 such pairs, so its work grows with their square."""
 
@@ -153,10 +153,10 @@ class _Walker:
 
     def field(self, node: FieldNode, parent: GraphQLNamedType | None, depth: int, tally: _Tally) -> None:
         name = node.name.value
+        if node.alias:  # introspection's too: each alias of `__schema` resolves the whole schema again
+            tally.aliases += 1
         if name.startswith("__"):  # introspection is static: no Neo4j behind it
             return
-        if node.alias:
-            tally.aliases += 1
         if depth > MAX_DEPTH:
             raise _LimitPassedError(Measure(depth=depth))
         tally.depth = max(tally.depth, depth)
