@@ -8,6 +8,7 @@ Documents that pass are kept, parsed and validated, in a cache that counts the b
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 
@@ -49,6 +50,9 @@ LARGEST_DOCUMENT = 2 * 1024 * 1024
 NODE_BYTES = 320
 """An upper bound on what one AST node or token keeps (tracemalloc measures 170-230 bytes)."""
 
+_TOKENS_ERROR = re.compile(r"Document contains more than \d+ tokens")
+_NESTING_ERROR = re.compile(r"Document is nested too deeply")
+
 
 def retained_bytes(query: str, census: Census) -> int:
     """What a parsed document keeps, at most: its text, the values its tokens copy, its nodes and tokens."""
@@ -76,10 +80,12 @@ class QueryLimits(SchemaExtension):
         self.validated = False
 
     def on_operation(self) -> Iterator[None]:
+        """Parse with the token limit."""
         self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
         yield
 
     def on_parse(self) -> Iterator[None]:
+        """The document kept for this text, else the text parsed within its limits."""
         ctx = self.execution_context
         if ctx.query and ctx.graphql_document is None:
             found = self.caches.documents.get((ctx.schema._schema, ctx.query))
@@ -96,9 +102,9 @@ class QueryLimits(SchemaExtension):
         try:
             return parse(query, **ctx.parse_options)
         except GraphQLError as error:
-            if "more than" in error.message and "tokens" in error.message:
+            if _TOKENS_ERROR.search(error.message):
                 error = too_complex("tokens", MAX_TOKENS + 1, MAX_TOKENS)  # the parser stops at the first past it
-            elif "nested too deeply" in error.message:
+            elif _NESTING_ERROR.search(error.message):
                 error = too_complex("nesting", PARSER_NESTING + 1, MAX_NESTING)
             return self.refuse(error)
 
@@ -117,6 +123,7 @@ class QueryLimits(SchemaExtension):
         return DocumentNode(definitions=(operation,))
 
     def on_validate(self) -> Iterator[None]:
+        """The refusal, or the limits, validation and rate limit in their place of validation."""
         ctx = self.execution_context
         if self.refusal is not None:
             ctx.pre_execution_errors = [self.refusal]
