@@ -2,8 +2,9 @@
 
 A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
 customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
-honoured when present (a token without `exp` does not expire); `rateLimit` (query cost per minute)
-sets the caller's budget, capped by TUNEGRAPH_RATE_LIMIT_MAX. The token is parsed once per
+honoured when present (a token without `exp` does not expire); `labels`, on a partner token, lists
+the label keys whose data it may see (admin sees all); `rateLimit` (query cost per minute) sets the
+caller's budget, capped by TUNEGRAPH_RATE_LIMIT_MAX. The token is parsed once per
 request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
 """
 
@@ -28,6 +29,8 @@ ADMIN = "admin"
 PURCHASES_WRITE = "purchases:write"
 ROYALTIES_READ = "royalties:read"
 CUSTOMER_PREFIX = "Customer:"
+MAX_LABELS_CLAIM = 1000
+"""Label keys one token may name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,10 @@ class Viewer:
     subject: str
     scopes: frozenset[str]
     customer_key: str | None
+    labels: frozenset[str] = frozenset()
+    """Label keys a partner token may see (its `labels` claim); empty for other tokens."""
     rate_limit: int | None = None
+    """Query cost per minute its `rateLimit` claim asks for; None: the configured budget."""
 
     @property
     def is_admin(self) -> bool:
@@ -47,6 +53,10 @@ class Viewer:
     def may_read_customer(self, customer_key: str) -> bool:
         """The customer themself, or an admin."""
         return self.is_admin or self.customer_key == customer_key
+
+    def may_read_label(self, label_key: str) -> bool:
+        """A partner token naming the label, or an admin."""
+        return self.is_admin or label_key in self.labels
 
 
 def _unauthenticated(problem: str) -> ApiError:
@@ -82,12 +92,29 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
         raise _unauthenticated(f"the token has no {exc.claim!r} claim") from None
     except jwt.InvalidTokenError as exc:
         raise _unauthenticated(f"malformed token ({exc})") from None
-    subject, scope, rate_limit = claims["sub"], claims.get("scope", ""), claims.get("rateLimit")
+    subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    if rate_limit is not None and (type(rate_limit) is not int or rate_limit <= 0):
+    return Viewer(subject, frozenset(scope.split()), _customer_key(subject), _labels(claims.get("labels")),
+                  _rate_limit(claims.get("rateLimit")))
+
+
+def _labels(claim: Any) -> frozenset[str]:
+    """The `labels` claim: absent, or a list of label keys."""
+    if claim is None:
+        return frozenset()
+    if not isinstance(claim, list) or not all(isinstance(k, str) and k for k in claim):
+        raise _unauthenticated("`labels` must be a list of label keys")
+    if len(claim) > MAX_LABELS_CLAIM:
+        raise _unauthenticated(f"`labels` may name at most {MAX_LABELS_CLAIM} labels")
+    return frozenset(claim)
+
+
+def _rate_limit(claim: Any) -> int | None:
+    """The `rateLimit` claim: absent, or a positive whole number (a JSON true is no number here)."""
+    if claim is not None and (type(claim) is not int or claim <= 0):
         raise _unauthenticated("`rateLimit` must be a positive whole number (query cost per minute)")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject), rate_limit)
+    return claim
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:

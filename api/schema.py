@@ -6,12 +6,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.tools import merge_types
 
+from api.admission import QueryLimits
 from api.auth import TokenGate
 from api.errors import ErrorPolicy
-from api.limits import ParseOnce, QueryLimits
 from api.ratelimit import RateLimit
 from api.types.album import Album
 from api.types.artist import Artist
@@ -44,8 +43,5 @@ def build_schema() -> strawberry.Schema:
         query=query,
         mutation=merge_types("Mutation", MUTATION_TYPES),
         types=list(EXTRA_TYPES),
-        extensions=[
-            ErrorPolicy, TokenGate, lambda: ParseOnce(maxsize=1024), lambda: ValidationCache(maxsize=1024), QueryLimits,
-            RateLimit,  # after QueryLimits: it charges the cost QueryLimits measured
-        ],
+        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit],  # RateLimit charges what QueryLimits measured
     )
