@@ -119,8 +119,17 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
     """The key of the customer a customer token names (with `scope`, if given)."""
     found = require_scope(viewer, scope) if scope else require_viewer(viewer)
     if found.customer_key is None:
-        raise ApiError(Code.FORBIDDEN, "This needs a customer token (`sub` = a Customer ID).")
+        raise ApiError(
+            Code.FORBIDDEN,
+            f"The token's subject {found.subject!r} is not a customer (a partner token): this needs a customer "
+            "token, whose `sub` is a Customer's global ID.",
+        )
     return found.customer_key
+
+
+def unknown_customer() -> ApiError:
+    """UNAUTHENTICATED for a customer token naming no customer (deleted, or from another store)."""
+    return ApiError(Code.UNAUTHENTICATED, "The token names a customer that does not exist.")
 
 
 def forbidden_record(type_name: str) -> ApiError:
