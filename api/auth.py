@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import warnings
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -27,6 +29,12 @@ ADMIN = "admin"
 PURCHASES_WRITE = "purchases:write"
 ROYALTIES_READ = "royalties:read"
 CUSTOMER_PREFIX = "Customer:"
+SCOPES = {
+    PURCHASES_WRITE: "buy with the `purchase` mutation (a customer token)",
+    ROYALTIES_READ: "read `royaltyStatement` (usually a partner token)",
+    ADMIN: "read any customer and purchase through `node(id:)`",
+}
+"""Every scope the API knows, and what it allows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +59,8 @@ def _unauthenticated(problem: str) -> ApiError:
     return ApiError(Code.UNAUTHENTICATED, f"Bearer token rejected: {problem}.")
 
 
-def _customer_key(subject: str) -> str | None:
+def customer_key(subject: str) -> str | None:
+    """The key of the customer a Customer global ID names; None for any other string."""
     try:
         decoded = base64.b64decode(subject.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -83,7 +92,17 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
     subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject))
+    return Viewer(subject, frozenset(scope.split()), customer_key(subject))
+
+
+def issue_token(secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None) -> str:
+    """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
+    claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
+    if lifetime is not None:
+        claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:
