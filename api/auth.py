@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import warnings
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
