@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 @strawberry.type(description="One track sold, at the price in force then.")
 class PurchaseLine:
     format: Format = strawberry.field(description="The format bought.")
-    price: Money = strawberry.field(description="What this track cost in this purchase, at the price in force then.")
+    price: Money = strawberry.field(
+        description="What this track cost, at the price in force then: its own price, or its share of an album "
+        "bought whole (the shares sum to the album's price)."
+    )
     track_key: strawberry.Private[str]
     album_key: strawberry.Private[str | None]
 
