@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint codegen-check bench bench-scale chromium clean
+.PHONY: install run test lint codegen-check bench bench-scale soak chromium clean
 
 install: $(STAMP)
 
@@ -58,6 +58,15 @@ bench: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
+
+# The storefront mix for SOAK_SECONDS: API and Neo4j memory, latency and errors, first window beside last.
+SOAK_SECONDS ?= 60
+
+soak: install
+	$(BIN)/tunegraph db start
+	$(BIN)/tunegraph import chinook --if-empty
+	$(BIN)/tunegraph recs train --if-missing
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) --store chinook
 
 # The million-track store (about an hour here): ingest, then the storefront queries at that size.
 bench-scale: install

@@ -2,7 +2,8 @@
 
 A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
 customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
-honoured when present (a token without `exp` does not expire). The token is parsed once per
+honoured when present (a token without `exp` does not expire); `labels`, on a partner token, lists
+the label keys whose data it may see (admin sees all). The token is parsed once per
 request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
 """
 
@@ -35,6 +36,8 @@ SCOPES = {
     ADMIN: "read any customer and purchase through `node(id:)`",
 }
 """Every scope the API knows, and what it allows."""
+MAX_LABELS_CLAIM = 1000
+"""Label keys one token may name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,8 @@ class Viewer:
     subject: str
     scopes: frozenset[str]
     customer_key: str | None
+    labels: frozenset[str] = frozenset()
+    """Label keys a partner token may see (its `labels` claim); empty for other tokens."""
 
     @property
     def is_admin(self) -> bool:
@@ -53,6 +58,10 @@ class Viewer:
     def may_read_customer(self, customer_key: str) -> bool:
         """The customer themself, or an admin."""
         return self.is_admin or self.customer_key == customer_key
+
+    def may_read_label(self, label_key: str) -> bool:
+        """A partner token naming the label, or an admin."""
+        return self.is_admin or label_key in self.labels
 
 
 def _unauthenticated(problem: str) -> ApiError:
@@ -92,7 +101,18 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
     subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), customer_key(subject))
+    return Viewer(subject, frozenset(scope.split()), customer_key(subject), _labels(claims.get("labels")))
+
+
+def _labels(claim: Any) -> frozenset[str]:
+    """The `labels` claim: absent, or a list of label keys."""
+    if claim is None:
+        return frozenset()
+    if not isinstance(claim, list) or not all(isinstance(k, str) and k for k in claim):
+        raise _unauthenticated("`labels` must be a list of label keys")
+    if len(claim) > MAX_LABELS_CLAIM:
+        raise _unauthenticated(f"`labels` may name at most {MAX_LABELS_CLAIM} labels")
+    return frozenset(claim)
 
 
 def issue_token(secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None) -> str:

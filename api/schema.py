@@ -6,13 +6,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from api.admission import QueryLimits
 from api.auth import TokenGate
 from api.errors import ErrorPolicy
-from api.limits import ParseOnce, QueryLimits
 from api.scalars import SCALARS
 from api.types.album import Album
 from api.types.artist import Artist
@@ -59,8 +58,5 @@ def build_schema() -> strawberry.Schema:
         query=root("Query", QUERY_TYPES, QUERY_DESCRIPTION),
         mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
-        config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=[
-            ErrorPolicy, TokenGate, lambda: ParseOnce(maxsize=1024), lambda: ValidationCache(maxsize=1024), QueryLimits
-        ],
+from strawberry.schema.config import StrawberryConfig
     )
