@@ -58,5 +58,6 @@ def build_schema() -> strawberry.Schema:
         query=root("Query", QUERY_TYPES, QUERY_DESCRIPTION),
         mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
-from strawberry.schema.config import StrawberryConfig
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[ErrorPolicy, TokenGate, QueryLimits],
     )
