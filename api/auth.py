@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -29,6 +31,12 @@ ADMIN = "admin"
 PURCHASES_WRITE = "purchases:write"
 ROYALTIES_READ = "royalties:read"
 CUSTOMER_PREFIX = "Customer:"
+SCOPES = {
+    PURCHASES_WRITE: "buy with the `purchase` mutation (a customer token)",
+    ROYALTIES_READ: "read `royaltyStatement` (usually a partner token)",
+    ADMIN: "read any customer and purchase through `node(id:)`",
+}
+"""Every scope the API knows, and what it allows."""
 MAX_LABELS_CLAIM = 1000
 """Label keys one token may name."""
 
@@ -63,7 +71,8 @@ def _unauthenticated(problem: str) -> ApiError:
     return ApiError(Code.UNAUTHENTICATED, f"Bearer token rejected: {problem}.")
 
 
-def _customer_key(subject: str) -> str | None:
+def customer_key(subject: str) -> str | None:
+    """The key of the customer a Customer global ID names; None for any other string."""
     try:
         decoded = base64.b64decode(subject.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -95,7 +104,7 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
     subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject), _labels(claims.get("labels")),
+    return Viewer(subject, frozenset(scope.split()), customer_key(subject), _labels(claims.get("labels")),
                   _rate_limit(claims.get("rateLimit")))
 
 
@@ -115,6 +124,16 @@ def _rate_limit(claim: Any) -> int | None:
     if claim is not None and (type(claim) is not int or claim <= 0):
         raise _unauthenticated("`rateLimit` must be a positive whole number (query cost per minute)")
     return claim
+
+
+def issue_token(secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None) -> str:
+    """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
+    claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
+    if lifetime is not None:
+        claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:
@@ -150,8 +169,17 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
     """The key of the customer a customer token names (with `scope`, if given)."""
     found = require_scope(viewer, scope) if scope else require_viewer(viewer)
     if found.customer_key is None:
-        raise ApiError(Code.FORBIDDEN, "This needs a customer token (`sub` = a Customer ID).")
+        raise ApiError(
+            Code.FORBIDDEN,
+            f"The token's subject {found.subject!r} is not a customer (a partner token): this needs a customer "
+            "token, whose `sub` is a Customer's global ID.",
+        )
     return found.customer_key
+
+
+def unknown_customer() -> ApiError:
+    """UNAUTHENTICATED for a customer token naming no customer (deleted, or from another store)."""
+    return ApiError(Code.UNAUTHENTICATED, "The token names a customer that does not exist.")
 
 
 def forbidden_record(type_name: str) -> ApiError:
