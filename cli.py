@@ -125,7 +125,7 @@ def _token(args: argparse.Namespace, settings: Settings) -> None:
     if args.partner is not None and (not args.partner.strip() or customer_key(args.partner) is not None):
         raise CommandError("--partner needs a name that is not a Customer ID (use --customer for a customer)")
     subject = args.partner if args.partner is not None else to_global("Customer", args.customer)
-    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires))
+    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit))
 
 
 def _customer(raw: str) -> str:
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="scopes, space- or comma-separated, repeatable: purchases:write, royalties:read, admin")
     token.add_argument("--expires", type=_duration, default=timedelta(hours=1), metavar="DURATION",
                        help="lifetime such as 30m, 1h (default), 7d; `never` for no `exp`")
+    token.add_argument("--rate-limit", type=_positive, metavar="COST",
+                       help="the `rateLimit` claim: query cost per minute (capped by TUNEGRAPH_RATE_LIMIT_MAX)")
     token.set_defaults(func=_token)
     return parser
 

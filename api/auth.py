@@ -126,9 +126,13 @@ def _rate_limit(claim: Any) -> int | None:
     return claim
 
 
-def issue_token(secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None) -> str:
+def issue_token(
+    secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None, rate_limit: int | None = None
+) -> str:
     """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
     claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
+    if rate_limit is not None:
+        claims["rateLimit"] = rate_limit
     if lifetime is not None:
         claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
     with warnings.catch_warnings():

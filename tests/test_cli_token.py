@@ -83,6 +83,12 @@ def test_never_expiring_and_several_scopes(settings: Settings, capsys: pytest.Ca
     assert found["scope"].split() == ["purchases:write", "admin", "royalties:read"]
 
 
+def test_a_partner_token_with_a_budget_of_its_own(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    token = issued(capsys, "--partner", "acme", "--rate-limit", "120000")
+    assert claims(token, settings)["rateLimit"] == 120000
+    assert "rateLimit" not in claims(issued(capsys, "--partner", "acme"), settings)
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [
@@ -102,6 +108,7 @@ def test_mistakes_exit_non_zero_with_the_reason(capsys: pytest.CaptureFixture[st
     [
         (["--customer", gid("Artist", "1")], "Customer global ID"),
         (["--customer", "1", "--expires", "soon"], "duration"),
+        (["--partner", "acme", "--rate-limit", "0"], "positive whole number"),
         (["--customer", "1", "--partner", "acme"], "not allowed with"),
         ([], "one of the arguments --customer --partner is required"),
     ],
