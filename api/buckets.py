@@ -99,7 +99,8 @@ class SharedBuckets:
     Why not SQLite (tried): its busy handler sleeps a millisecond or more whenever two workers write at
     once, and gives up ("database is locked") while a preempted worker holds the lock; flock wakes a
     waiter the moment the lock is let go, a charge is a few microseconds of work under it, and a killed
-    worker's lock goes with it. The file lives for one `serve` (`remove` at its start) and is never
+    worker's lock goes with it. Each process opens the file itself (a flock belongs to the open file,
+    which a fork would share). The file lives for one `serve` (`remove` at its start) and is never
     synced. Its size is fixed: a caller new to a full neighbourhood of PROBE slots takes over the least
     recently charged one (idle, hence full, unless more than MAX_CALLERS are active at once).
     """
