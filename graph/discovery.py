@@ -76,9 +76,11 @@ def _search_query(types: tuple[str, ...]) -> Cypher:
     }}
     WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
     WITH collect({{kind: kind, node: node, score: score}}) AS hits
-    WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
+    WITH size(hits) AS total, hits
+    WITH total, hits, coalesce($offset, CASE WHEN total > $limit THEN total - $limit ELSE 0 END) AS start
+    WITH total, start, hits[start..start + $limit] AS page
     {_PAGE}
-    RETURN total, rows
+    RETURN total, start, rows
     """
     return Cypher("search", text)
 
@@ -242,29 +244,33 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """A page of ranked hits, whether more follow, and how many there are in all (when counted)."""
+    """A page of ranked hits, whether more follow, how many there are in all (when counted), where it starts."""
 
     hits: list[Hit]
     more: bool
     total: int | None = None
+    offset: int = 0
 
 
 async def search(
-    graph: Graph, text: str, types: Collection[str], offset: int, limit: int, *, count: bool = False
+    graph: Graph, text: str, types: Collection[str], offset: int | None, limit: int, *, count: bool = False
 ) -> SearchPage:
-    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked)."""
+    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked).
+
+    With no offset, the last `limit` hits (every hit is ranked and counted then).
+    """
     lucene = lucene_query(text)
     chosen = tuple(t for t in SEARCH_TYPES if t in types)
     if lucene is None or not chosen:
-        return SearchPage([], more=False, total=0 if count else None)
+        return SearchPage([], more=False, total=0 if count or offset is None else None)
     params: dict[str, Any] = {"lucene": lucene, "offset": offset, "limit": limit}
-    if count:
+    if count or offset is None:
         result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
-        total = int(result["total"])
-        return SearchPage(_hits(result["rows"]), more=offset + len(result["rows"]) < total, total=total)
+        total, start = int(result["total"]), int(result["start"])
+        return SearchPage(_hits(result["rows"]), more=start + len(result["rows"]) < total, total=total, offset=start)
     window = offset + limit + 1
     result = (await graph.read(WINDOW_QUERIES[chosen], {**params, "window": window}))[0]
-    return SearchPage(_hits(result["rows"]), more=bool(result["more"]))
+    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), offset=offset)
 
 
 def _hits(rows: list[dict[str, Any]]) -> list[Hit]:

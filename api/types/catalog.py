@@ -9,7 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import from_global
-from api.pagination import Connection
+from api.pagination import BeforeArgument, Connection, LastArgument, page_args
 from api.types import album as album_types
 from api.types import artist as artist_types
 from api.types import genre as genre_types
@@ -68,9 +68,11 @@ class CatalogQuery:
         order_by: ArtistOrder | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Connection[Artist]:
         f = {"name": filter.name, "nameContains": filter.name_contains} if filter else {}
-        return await artist_types.artist_connection(info, f, order_by, first, after)
+        return await artist_types.artist_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field
     async def albums(
@@ -80,9 +82,11 @@ class CatalogQuery:
         order_by: AlbumOrder | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Connection[Album]:
         f = filter.as_params() if filter else {}
-        return await album_types.album_connection(info, f, order_by, first, after)
+        return await album_types.album_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field
     async def tracks(
@@ -92,9 +96,11 @@ class CatalogQuery:
         order_by: TrackOrder | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Connection[Track]:
         f = filter.as_params() if filter else {}
-        return await track_types.track_connection(info, f, order_by, first, after)
+        return await track_types.track_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field
     async def genres(self, info: Info) -> list[Genre]:

@@ -8,7 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import to_global
-from api.pagination import Connection
+from api.pagination import BeforeArgument, Connection, LastArgument, page_args
 from api.types.node import Node, resolves
 
 if TYPE_CHECKING:
@@ -30,11 +30,16 @@ class Label(Node):
 
     @strawberry.field
     async def albums(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: LastArgument = None,
+        before: BeforeArgument = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 
-        return await album_connection(info, {"label": self.key}, None, first, after)
+        return await album_connection(info, {"label": self.key}, None, page_args(first, after, last, before))
 
 
 @resolves("Label")
