@@ -292,3 +292,52 @@ async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> N
 
     assert total > 100
     assert hits(summary.profile) < 100
+
+
+BACK = """
+query($q: String!, $last: Int, $before: String, $first: Int, $after: String) {
+  search(query: $q, last: $last, before: $before, first: $first, after: $after) {
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor score node { __typename ... on Artist { id } ... on Album { id } ... on Track { id } } }
+  }
+}
+"""
+
+
+async def walk_back(gql: GraphQL, q: str, last: int) -> list[tuple[str, float]]:
+    """(id, score) of every hit, page by page backward from the last, in ranking order."""
+    pages: list[list[tuple[str, float]]] = []
+    before = None
+    while True:
+        body = await gql(BACK, {"q": q, "last": last, "before": before})
+        assert "errors" not in body, body
+        page = body["data"]["search"]  # type: ignore[index]
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        pages.append([(e["node"]["id"], e["score"]) for e in page["edges"]])
+        if not page["pageInfo"]["hasPreviousPage"]:
+            return [hit for p in reversed(pages) for hit in p]
+        assert len(page["edges"]) == last
+        before = page["pageInfo"]["startCursor"]
+
+
+@pytest.mark.parametrize("last", [1, 4, 9])
+async def test_search_pages_backward_through_the_same_ranking(gql: GraphQL, ties: str, last: int) -> None:
+    for q in (ties, "lov"):
+        forward = await walk(gql, q, 7, PAGE)
+        assert len(forward) > 3 * last
+        assert await walk_back(gql, q, last) == forward, q
+
+
+async def test_search_between_cursors_from_either_end(gql: GraphQL, ties: str) -> None:
+    whole = (await gql(BACK, {"q": ties, "first": 100}))["data"]["search"]["edges"]  # type: ignore[index]
+    ids, cursors = [e["node"]["id"] for e in whole], [e["cursor"] for e in whole]
+    between = {"q": ties, "after": cursors[3], "before": cursors[20]}
+    for arg, size in (("first", 5), ("last", 5), ("first", 50), ("last", 50)):
+        page = (await gql(BACK, {**between, arg: size}))["data"]["search"]  # type: ignore[index]
+        want = ids[4:20][:size] if arg == "first" else ids[4:20][-size:]
+        assert [e["node"]["id"] for e in page["edges"]] == want, (arg, size)
+        assert page["pageInfo"]["hasPreviousPage"] and page["pageInfo"]["hasNextPage"]
+    tail = (await gql(BACK, {"q": ties, "after": cursors[-3], "last": 10}))["data"]["search"]  # type: ignore[index]
+    assert [e["node"]["id"] for e in tail["edges"]] == ids[-2:]
+    refused = await gql(BACK, {"q": ties, "last": 3, "first": 3})
+    assert refused["errors"][0]["extensions"]["argument"] == "last"  # type: ignore[index]
