@@ -336,7 +336,7 @@ async def test_search_between_cursors_from_either_end(gql: GraphQL, ties: str) -
         page = (await gql(BACK, {**between, arg: size}))["data"]["search"]  # type: ignore[index]
         want = ids[4:20][:size] if arg == "first" else ids[4:20][-size:]
         assert [e["node"]["id"] for e in page["edges"]] == want, (arg, size)
-        assert page["pageInfo"]["hasPreviousPage"] and page["pageInfo"]["hasNextPage"]
+        assert (page["pageInfo"]["hasPreviousPage"], page["pageInfo"]["hasNextPage"]) == (True, True)
     tail = (await gql(BACK, {"q": ties, "after": cursors[-3], "last": 10}))["data"]["search"]  # type: ignore[index]
     assert [e["node"]["id"] for e in tail["edges"]] == ids[-2:]
     refused = await gql(BACK, {"q": ties, "last": 3, "first": 3})
