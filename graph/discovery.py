@@ -133,7 +133,8 @@ WINDOW_QUERIES = {subset: _window_query(subset) for subset in _subsets()}
 """Only the hits up to the page's end (and one more) from each index: the page without a total."""
 
 # A query of one or two letters: the names and titles whose joined form starts with it, most
-# popular first, each type read in that order from its (prefix, popularity, key) index.
+# popular first, each type read in that order from its (prefix, popularity, key) index (the
+# ORDER BY names the prefix, constant here, or the planner sorts instead of reading in order).
 _SHORT_MATCH = "MATCH (n:{label}) WHERE n.{field} = $q AND n.popularity IS NOT NULL AND n.key IS NOT NULL"
 _SHORT_LABELS = {"ARTIST": "Artist", "ALBUM": "Album", "TRACK": "Track"}
 
@@ -142,7 +143,7 @@ def _short_query(types: tuple[str, ...], field: str) -> Cypher:
     branches = "\n      UNION ALL".join(
         f"""
       {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)}
-      WITH n ORDER BY n.popularity DESC, n.key DESC LIMIT $window
+      WITH n ORDER BY n.{field} DESC, n.popularity DESC, n.key DESC LIMIT $window
       RETURN {SEARCH_TYPES.index(t)} AS kind, n AS node, toFloat(n.popularity) AS score"""
         for t in types
     )

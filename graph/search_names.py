@@ -63,9 +63,9 @@ _WRITE = {
 }
 
 
-async def backfill(graph: Graph) -> int:
+async def backfill(graph: Graph, marker: str = MIGRATION) -> int:
     """Give every artist, album and track written before search names theirs (once); how many were written."""
-    if (await graph.read(_MIGRATED, {"key": MIGRATION}))[0]["done"]:
+    if (await graph.read(_MIGRATED, {"key": marker}))[0]["done"]:
         return 0
     written = 0
     for label in _LABELS:
@@ -73,5 +73,5 @@ async def backfill(graph: Graph) -> int:
             batch: list[dict[str, Any]] = [{"key": r["key"], **fields(r["text"])} for r in rows]
             await graph.write(_WRITE[label], {"rows": batch})
             written += len(batch)
-    await graph.write(_MARK, {"key": MIGRATION})
+    await graph.write(_MARK, {"key": marker})
     return written
