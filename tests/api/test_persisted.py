@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+import cli
 from api.persisted import ENTRY_OVERHEAD, QueryStore, load_manifest, sha256_hex
 from graph.driver import Graph
 from server import create_app
@@ -199,3 +200,44 @@ async def test_registered_only_runs_the_manifest_and_nothing_else(only_client: h
     # Offering the text did not register it.
     again = await post(only_client, {"extensions": persisted(sha256_hex(other))})
     assert first_error(again)["extensions"]["reason"] == "PERSISTED_QUERY_NOT_IN_LIST"
+
+
+def test_cli_builds_a_manifest_from_graphql_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = tmp_path / "docs"
+    (docs / "nested").mkdir(parents=True)
+    (docs / "albums.graphql").write_text(
+        "query Albums($n: Int) { albums(first: $n) { edges { node { ...AlbumBits } } } }\n"
+        "fragment AlbumBits on Album { id title artist { ...ArtistBits } }\n"
+    )
+    (docs / "nested" / "artist.graphql").write_text(
+        "fragment ArtistBits on Artist { id name }\nquery Genres { genres { name } }\n"
+    )
+    out = tmp_path / "manifest.json"
+    assert cli.main(["persisted", "manifest", str(docs), "--out", str(out)]) == 0
+    assert "2 operations" in capsys.readouterr().out
+    manifest = load_manifest(out)
+    bodies = {json.loads(out.read_text())["operations"][i]["name"]: b for i, b in enumerate(manifest.values())}
+    assert bodies["Genres"] == "query Genres {\n  genres {\n    name\n  }\n}"
+    assert "fragment AlbumBits on Album" in bodies["Albums"]
+    assert "fragment ArtistBits on Artist" in bodies["Albums"]
+    assert "ArtistBits" not in bodies["Genres"]
+    (docs / "broken.graphql").write_text("query { genres { name } }")
+    assert cli.main(["persisted", "manifest", str(docs), "--out", str(out)]) == 1
+    assert "needs a name" in capsys.readouterr().err
+
+
+async def test_a_built_manifest_serves_its_operations(
+    graph: Graph, settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "q.graphql").write_text("query Albums($n: Int) { albums(first: $n) { edges { node { title } } } }")
+    out = tmp_path / "manifest.json"
+    assert cli.main(["persisted", "manifest", str(tmp_path), "--out", str(out)]) == 0
+    (sha, body), = load_manifest(out).items()
+    app = create_app(dataclasses.replace(settings, persisted_queries=out, persisted_only=True))
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://t.test") as c:
+        response = await c.get("/graphql", params={
+            "extensions": json.dumps(persisted(sha)), "variables": '{"n": 2}', "operationName": "Albums"})
+        assert len(response.json()["data"]["albums"]["edges"]) == 2
+        refused = await post(c, {"query": body.replace("title", "id")})
+        assert first_error(refused)["extensions"]["reason"] == "QUERY_NOT_IN_PERSISTED_QUERY_LIST"
