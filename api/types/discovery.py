@@ -153,7 +153,8 @@ class DiscoveryQuery:
 
     @strawberry.field(
         description="Full-text search over artist names, album titles and track titles; "
-        "typo tolerant; best match first."
+        "typo tolerant; best match first. Punctuation is optional (\"acdc\" finds AC/DC); a query of one or "
+        "two letters lists the names it starts, most popular first (`score` is then the units sold)."
     )
     async def search(
         self,
