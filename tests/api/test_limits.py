@@ -197,3 +197,19 @@ def test_measures_are_reused_unless_a_sizing_variable_changes() -> None:
     bad = cache.measure(schema, query, document, None, {"id": "b", "n": 101, "ids": []})
     assert bad.bad_first is not None
     assert cache.depends[(query, None)] == ("ids", "n")
+
+
+async def test_last_sizes_a_page_as_first_does(gql: GraphQL) -> None:
+    backward = "{ artists(last: 100) { edges { node { albums(last: 100) { edges { node { tracks { title } } } } } } } }"
+    forward = backward.replace("last", "first")
+    schema = build_schema()._schema
+    assert limits.measure(schema, parse(backward), None, None).cost == limits.measure(schema, parse(forward), None, None).cost
+    assert only_error(await gql(backward))["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert gql.last_cypher == 0
+    for query, variables in (("{ albums(last: 101) { totalCount } }", None),
+                             ("query($n: Int) { artists { edges { node { albums(last: $n) { totalCount } } } } }",
+                              {"n": -1})):
+        error = only_error(await gql(query, variables))
+        assert (error["extensions"]["code"], error["extensions"]["argument"]) == ("BAD_REQUEST", "last")
+        assert error["message"].startswith("last: ")
+        assert gql.last_cypher == 0
