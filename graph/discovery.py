@@ -139,7 +139,11 @@ _SHORT_MATCH = "MATCH (n:{label}) WHERE n.{field} = $q AND n.popularity IS NOT N
 _SHORT_LABELS = {"ARTIST": "Artist", "ALBUM": "Album", "TRACK": "Track"}
 
 
-def _short_query(types: tuple[str, ...], field: str) -> Cypher:
+def _short_counts(types: tuple[str, ...], field: str) -> str:
+    return " + ".join(f"COUNT {{ {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)} RETURN n }}" for t in types)
+
+
+def _short_query(types: tuple[str, ...], field: str, counted: bool) -> Cypher:
     branches = "\n      UNION ALL".join(
         f"""
       {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)}
@@ -154,22 +158,22 @@ def _short_query(types: tuple[str, ...], field: str) -> Cypher:
     WITH collect({{kind: kind, node: node, score: score}}) AS hits
     WITH size(hits) > $offset + $limit AS more, hits[$offset..$offset + $limit] AS page
     {_PAGE}
-    RETURN more, rows
+    RETURN more, rows, {_short_counts(types, field) if counted else "null"} AS total
     """
     return Cypher("search_short", text)
 
 
-def _short_count(types: tuple[str, ...], field: str) -> Cypher:
-    counts = " + ".join(
-        f"COUNT {{ {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)} RETURN n }}" for t in types
-    )
-    return Cypher("search_short_count", f"RETURN {counts} AS total")
-
-
 SHORT_FIELDS = {1: search_names.INITIAL, 2: search_names.START}
-SHORT_QUERIES = {(s, n): _short_query(s, f) for s in _subsets() for n, f in SHORT_FIELDS.items()}
-"""A short query's page, by types and length: its hits in popularity order up to the page's end."""
-SHORT_COUNTS = {(s, n): _short_count(s, f) for s in _subsets() for n, f in SHORT_FIELDS.items()}
+SHORT_QUERIES = {
+    (s, n, counted): _short_query(s, f, counted)
+    for s in _subsets() for n, f in SHORT_FIELDS.items() for counted in (False, True)
+}
+"""A short query's page, by types, length and whether it is counted: its hits by popularity up to the page's end."""
+SHORT_COUNTS = {
+    (s, n): Cypher("search_short_count", f"RETURN {_short_counts(s, f)} AS total")
+    for s in _subsets() for n, f in SHORT_FIELDS.items()
+}
+"""How many names a short query starts: to find the last page before reading it."""
 
 # --- charts ----------------------------------------------------------------------------------
 # A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
@@ -325,14 +329,13 @@ async def _short_search(
     graph: Graph, q: str, chosen: tuple[str, ...], offset: int | None, limit: int, count: bool
 ) -> SearchPage:
     """A page of the names a one- or two-letter query starts, most popular first (score: units sold)."""
-    shape = (chosen, len(q))
-    total = None
-    if count or offset is None:
-        total = int((await graph.read(SHORT_COUNTS[shape], {"q": q}))[0]["total"])
-    start = max(0, (total or 0) - limit) if offset is None else offset
-    params = {"q": q, "offset": start, "limit": limit, "window": start + limit + 1}
-    result = (await graph.read(SHORT_QUERIES[shape], params))[0]
-    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), total=total, offset=start)
+    if offset is None:  # the last page: where it starts needs the count first
+        total = int((await graph.read(SHORT_COUNTS[(chosen, len(q))], {"q": q}))[0]["total"])
+        offset = max(0, total - limit)
+    params = {"q": q, "offset": offset, "limit": limit, "window": offset + limit + 1}
+    result = (await graph.read(SHORT_QUERIES[(chosen, len(q), count)], params))[0]
+    found = None if result["total"] is None else int(result["total"])
+    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), total=found, offset=offset)
 
 
 def _hits(rows: list[dict[str, Any]]) -> list[Hit]:

@@ -127,7 +127,8 @@ def operators(plan: Any) -> list[str]:
 
 @pytest.mark.parametrize("length", [1, 2])
 async def test_short_queries_read_the_prefix_index_in_order(graph: Graph, length: int) -> None:
-    for query in (discovery.SHORT_QUERIES[(discovery.SEARCH_TYPES, length)],
+    for query in (discovery.SHORT_QUERIES[(discovery.SEARCH_TYPES, length, False)],
+                  discovery.SHORT_QUERIES[(discovery.SEARCH_TYPES, length, True)],
                   discovery.SHORT_COUNTS[(discovery.SEARCH_TYPES, length)]):
         params = {"q": "ac"[:length], "offset": 0, "limit": 20, "window": 21}
         async with graph.driver.session(database=graph.database) as session:
@@ -138,6 +139,18 @@ async def test_short_queries_read_the_prefix_index_in_order(graph: Graph, length
         assert not set(ops) & {"NodeByLabelScan", "AllNodesScan", "NodeIndexScan"}, ops
         # Each type is read in popularity order; only the merge of the three ranks (a Top of 3 x window).
         assert ops.count("Top") <= 1, ops
+
+
+async def test_a_short_search_is_one_query(gql: GraphQL) -> None:
+    for first in (1, 100):
+        counted = await search(gql, "ac", first=first)
+        assert gql.last_cypher == 1
+        body = await gql("query($q: String!, $n: Int) { search(query: $q, first: $n) { edges { score } } }",
+                         {"q": "ac", "n": first})
+        assert gql.last_cypher == 1
+        assert [e["score"] for e in body["data"]["search"]["edges"]] == [  # type: ignore[index]
+            e["score"] for e in counted["edges"]]
+        assert counted["totalCount"] >= len(counted["edges"]) == min(first, counted["totalCount"])
 
 
 async def test_nodes_written_before_search_names_get_them_once(graph: Graph) -> None:
