@@ -206,9 +206,11 @@ async def test_last_sizes_a_page_as_first_does(gql: GraphQL) -> None:
     assert limits.measure(schema, parse(backward), None, None).cost == limits.measure(schema, parse(forward), None, None).cost
     assert only_error(await gql(backward))["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert gql.last_cypher == 0
-    for query, variables in (("{ albums(last: 101) { totalCount } }", None),
-                             ("query($n: Int) { artists { edges { node { albums(last: $n) { totalCount } } } } }",
-                              {"n": -1})):
+    cases: list[tuple[str, dict[str, object] | None]] = [
+        ("{ albums(last: 101) { totalCount } }", None),
+        ("query($n: Int) { artists { edges { node { albums(last: $n) { totalCount } } } } }", {"n": -1}),
+    ]
+    for query, variables in cases:
         error = only_error(await gql(query, variables))
         assert (error["extensions"]["code"], error["extensions"]["argument"]) == ("BAD_REQUEST", "last")
         assert error["message"].startswith("last: ")
