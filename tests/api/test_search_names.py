@@ -11,6 +11,7 @@ import pytest
 from api.ids import to_global
 from graph import discovery, search_names
 from graph.driver import Cypher, Graph
+from graph.schema import await_search_refresh
 from graph.search_names import fields, joined
 from tests.api import releases
 from tests.conftest import GraphQL
@@ -167,6 +168,7 @@ async def test_nodes_written_before_search_names_get_them_once(graph: Graph) -> 
         await graph.write(Cypher("t_drop_backfill", "MATCH (n:Artist {key: $key}) DETACH DELETE n "
                                  "WITH count(*) AS gone MATCH (m:SchemaMigration {key: $marker}) DELETE m"),
                           {"key": key, "marker": marker})
+        await await_search_refresh(graph)
 
 
 async def test_the_write_path_sets_search_names(graph: Graph) -> None:
