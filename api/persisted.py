@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.types import ExecutionResult
 
+from api.bytecache import ByteLRU
 from api.context import Context
 from api.errors import Code
 
@@ -102,9 +102,7 @@ class QueryStore:
 
     manifest: Mapping[str, str] = field(default_factory=dict)
     only: bool = False
-    capacity: int = STORE_BYTES
-    learned: OrderedDict[str, str] = field(default_factory=OrderedDict)
-    size: int = 0
+    learned: ByteLRU[str, str] = field(default_factory=lambda: ByteLRU(STORE_BYTES, STORE_BYTES // 16))
 
     @classmethod
     def from_files(cls, manifest: Path | None, only: bool) -> QueryStore:
@@ -117,21 +115,12 @@ class QueryStore:
         """The query known by this hash, or None."""
         if (query := self.manifest.get(sha)) is not None:
             return query
-        if self.only or (query := self.learned.get(sha)) is None:
-            return None
-        self.learned.move_to_end(sha)
-        return query
+        return None if self.only else self.learned.get(sha)
 
     def learn(self, sha: str, query: str) -> None:
         """Keep a query a client registered, the least recently used going to make room."""
-        cost = len(query.encode()) + ENTRY_OVERHEAD
-        if self.only or sha in self.manifest or sha in self.learned or cost > self.capacity // 16:
-            return
-        self.learned[sha] = query
-        self.size += cost
-        while self.size > self.capacity:
-            _, dropped = self.learned.popitem(last=False)
-            self.size -= len(dropped.encode()) + ENTRY_OVERHEAD
+        if not self.only and sha not in self.manifest:
+            self.learned.put(sha, query, len(query.encode()) + ENTRY_OVERHEAD)
 
     def resolve(self, data: GraphQLRequestData) -> tuple[str | None, str | None]:
         """(query to run, hash to register once it ran); Refused when the request cannot run as sent."""

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 import cli
+from api.bytecache import ByteLRU
 from api.persisted import ENTRY_OVERHEAD, QueryStore, load_manifest, sha256_hex
 from graph.driver import Graph
 from server import create_app
@@ -113,21 +114,19 @@ async def test_malformed_persisted_query_extension_is_a_bad_request(
 def test_the_store_is_bounded_in_bytes_least_recently_used_first() -> None:
     queries = [f"{{ genres {{ name }} }} # {i:04d}" for i in range(200)]
     cost = len(queries[0]) + ENTRY_OVERHEAD
-    store = QueryStore(capacity=cost * 20)
+    store = QueryStore(learned=ByteLRU(cost * 20, cost * 2))
+    kept = sha256_hex(queries[0])
     for i, query in enumerate(queries):
         store.learn(sha256_hex(query), query)
-        if i == 5:
-            kept = sha256_hex(queries[0])
-        if i >= 5:
-            assert store.get(kept) == queries[0]  # used all along: never the least recent
-    assert store.size <= store.capacity
+        assert store.get(kept) == queries[0], i  # used all along: never the least recent
+    assert store.learned.total <= store.learned.capacity
     assert len(store.learned) == 20
     assert store.get(sha256_hex(queries[1])) is None
     assert store.get(sha256_hex(queries[-1])) == queries[-1]
-    huge = "{ genres { name } }" + " " * store.capacity
+    huge = "{ genres { name } }" + " " * cost * 2
     store.learn(sha256_hex(huge), huge)
     assert store.get(sha256_hex(huge)) is None
-    assert store.size <= store.capacity
+    assert store.learned.total <= store.learned.capacity
 
 
 ALLOWED = "query Genres { genres { name } }"
