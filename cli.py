@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, serve, token."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, token."""
 
 from __future__ import annotations
 
@@ -108,6 +108,12 @@ def _recs_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _persisted_manifest(args: argparse.Namespace, settings: Settings) -> None:
+    from api.manifest import write_manifest
+
+    print(write_manifest(Path(args.folder), Path(args.out)))
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import server
 
@@ -209,6 +215,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--min-items", type=_positive, default=5, help="users with at least N items")
     ev.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     ev.set_defaults(func=_recs_evaluate)
+
+    persisted = groups.add_parser("persisted", help="persisted queries")
+    persisted_actions = persisted.add_subparsers(dest="action", required=True)
+    manifest = persisted_actions.add_parser(
+        "manifest", help="a manifest of the operations in a folder of .graphql files (TUNEGRAPH_PERSISTED_QUERIES)")
+    manifest.add_argument("folder", help="DIR searched for *.graphql files")
+    manifest.add_argument("--out", required=True, help="FILE.json to write")
+    manifest.set_defaults(func=_persisted_manifest)
 
     groups.add_parser("serve", help="the GraphQL API (same as python server.py)").set_defaults(
         func=_serve)

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from api import ops
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
+from api.persisted import QueryStore
 from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
 from api.schema import build_schema
@@ -80,6 +81,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.rate_limiter = rate_limiter(settings)
+    app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
     return app
 
 

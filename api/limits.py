@@ -66,7 +66,7 @@ LIST_ESTIMATE = 30
 SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
 """Lists that hold a handful by nature: credits and genres."""
 
-SIZING_ARGUMENTS = frozenset({"first", "ids"})
+SIZING_ARGUMENTS = frozenset({"first", "last", "ids"})
 """The only arguments a measure reads."""
 MEASURES_HELD = 1024
 MEASURE_BYTES = 8 * 1024 * 1024
@@ -183,7 +183,8 @@ class _Walker:
         return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in sized}
 
     def first(self, node: FieldNode, arguments: Mapping[str, Any], tally: _Tally) -> int | None:
-        value = arguments.get("first")
+        name = "first" if arguments.get("first") is not None else "last"  # a page's size: either end
+        value = arguments.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             return None
         problem = None
@@ -194,11 +195,11 @@ class _Walker:
         if problem is None:
             return value
         if tally.bad_first is None:
-            argument = next(a for a in node.arguments or () if a.name.value == "first")
+            argument = next(a for a in node.arguments or () if a.name.value == name)
             tally.bad_first = GraphQLError(
-                f"first: {problem} (on {node.name.value})",
+                f"{name}: {problem} (on {node.name.value})",
                 nodes=[argument],
-                extensions={"code": Code.BAD_REQUEST.value, "argument": "first"},
+                extensions={"code": Code.BAD_REQUEST.value, "argument": name},
             )
         return MAX_FIRST
 

@@ -12,7 +12,7 @@ from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
 from api.lookahead import asked_fields
-from api.pagination import Connection, SortDirection, list_connection
+from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from graph.rights import on_sale
@@ -167,12 +167,12 @@ class Album(Node):
 
 
 async def album_connection(
-    info: Info, f: dict[str, Any], order: AlbumOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: AlbumOrder | None, args: PageArgs
 ) -> Connection[Album]:
     """A page of albums under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "albums", f, field, desc, first, after, Album.from_row)
+    return await list_connection(info, "albums", f, field, desc, args, Album.from_row)
 
 
 PAGE_FIELDS = frozenset({"artist", "artists", "tracks"})
