@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from graph.importers.ddex_release import At, Deal, ErnRelease, Report
+from graph.release import WORLDWIDE
 from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
 
 CURRENCY = "USD"
@@ -166,7 +167,8 @@ def rights_and_prices(
     where["rights.end"] = (first.end.line if first.end else first.line, "ValidityPeriod.EndDate")
     where["rights.royaltyRate"] = (terms.wholesale.line if terms.wholesale else first.line, "WholesalePricePerUnit")
     where["prices"] = (tier_at.line, "PriceInformation")
-    rights = {"territories": sorted(terms.codes), "royaltyRate": rate, "start": _iso(start), "end": _iso(end)}
+    listed = [WORLDWIDE] if terms.codes == ISO_3166_ALPHA2 else sorted(terms.codes)
+    rights = {"territories": listed, "royaltyRate": rate, "start": _iso(start), "end": _iso(end)}
     return rights, {"currency": CURRENCY, "album": dict(album), "track": dict(tier.track)}
 
 

@@ -101,11 +101,12 @@ class _Mapper:
         self.release = release
         self.report = report
         self.where: Where = {}
+        self.reported: set[str] = {"rights", "prices"}  # feed paths whose problem was reported here
 
-    def put(self, obj: dict[str, Any], path: str, key: str, value: At | None, name: str) -> None:
+    def put(self, obj: dict[str, Any], path: str, key: str, value: At | None, name: str, near: int) -> None:
         if value is not None:
             obj[key] = value.value
-        self.where[f"{path}.{key}" if path else key] = (value.line if value else self.release.line, name)
+        self.where[f"{path}.{key}" if path else key] = (value.line if value else near, name)
 
     def artists(self, names: tuple[At, ...], path: str, name: str) -> list[dict[str, str]]:
         for i, artist in enumerate(names):
@@ -116,12 +117,13 @@ class _Mapper:
         path, name = f"tracks[{index}]", f"SoundRecording[{recording.ref}]"
         self.where[path] = (recording.line, name)
         track: dict[str, Any] = {"discNumber": disc, "trackNumber": number}
-        self.put(track, path, "isrc", recording.isrc, f"{name}.ISRC")
-        self.put(track, path, "title", recording.title, f"{name}.Title")
+        self.put(track, path, "isrc", recording.isrc, f"{name}.ISRC", recording.line)
+        self.put(track, path, "title", recording.title, f"{name}.Title", recording.line)
         self.where[f"{path}.durationMs"] = (recording.line, f"{name}.Duration")
         if recording.duration is None:
             self.report(recording.line, f"{name}.Duration", "is required")
         elif (millis := duration_ms(recording.duration.value)) is None or millis == 0:
+            self.reported.add(f"{path}.durationMs")
             self.report(recording.duration.line, f"{name}.Duration",
                         f"not a positive ISO 8601 duration such as PT3M25S: {recording.duration.value!r}")
         else:
@@ -154,14 +156,14 @@ class _Mapper:
         icpn, key = release_key(release.ids, report)
         obj["upc"], obj["key"] = icpn, key
         self.where["upc"] = (release.ids.icpn.line if release.ids.icpn else release.ids.line, "ReleaseId.ICPN")
-        self.put(obj, "", "title", release.title, "Release.Title")
+        self.put(obj, "", "title", release.title, "Release.Title", release.line)
         rtype = RELEASE_TYPES.get(release.type.value) if release.type else None
         if release.type is not None and rtype is None:
             known = ", ".join(RELEASE_TYPES)
             report(release.type.line, "ReleaseType", f"unsupported {release.type.value!r} (supported: {known})")
         obj["type"] = rtype
         self.where["type"] = (release.type.line if release.type else release.line, "ReleaseType")
-        self.put(obj, "", "releaseDate", release.release_date, "OriginalReleaseDate")
+        self.put(obj, "", "releaseDate", release.release_date, "OriginalReleaseDate", release.line)
         obj["artists"] = self.artists(release.artists, "artists", "Release.DisplayArtist")
         self.where["artists"] = (release.line, "Release.DisplayArtist")
         if release.label is not None:
@@ -210,9 +212,9 @@ def to_release(release: ErnRelease, today: date, report: Report) -> Release | No
     checked = checker.release(obj)
     checker.finish()
     for problem in feed.problems:
-        if problem.message != "is required" or problem.path not in ("rights", "prices"):
+        if problem.message != "is required" or problem.path not in mapper.reported:
             report(*_located(problem, mapper.where, release.line))
-    if checked is None or obj["upc"] is not None:
+    if checked is None or obj.get("upc") is not None:
         return checked
     return dataclasses.replace(checked, upc=None)
 
