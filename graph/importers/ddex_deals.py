@@ -28,6 +28,8 @@ from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
 CURRENCY = "USD"
 DEFAULT_ROYALTY_RATE = Decimal("0.70")
 DOWNLOAD_USES = frozenset({"PermanentDownload", "Download"})
+MAX_DEALS = 2_000
+"""Deals in one message: one per territory and use for every track release of a box set stays below."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ def _period(deal: Deal, today: date, report: Report) -> tuple[date | None, date 
     if (deal.start and start is None) or (deal.end and last is None):
         return None
     end = last + timedelta(days=1) if last is not None else None
-    if start is not None and last is not None and last < start and deal.end is not None:
+    if start is not None and last is not None and last < start and deal.end:
         report(deal.end.line, "ValidityPeriod.EndDate", f"{last} is before StartDate {start}")
         return None
     if deal.takedown:
@@ -144,6 +146,9 @@ def rights_and_prices(
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The feed's `rights` and `prices` of a release's deals (None where a problem was reported)."""
     terms = _Terms()
+    if len(release.deals) > MAX_DEALS:
+        report(release.line, "DealList", f"too many deals: {len(release.deals)} (at most {MAX_DEALS})")
+        return None, None
     for deal in release.deals:
         _check_deal(deal, release, today, terms, report)
     if terms.first is None:

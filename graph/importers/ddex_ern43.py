@@ -117,8 +117,9 @@ def read_release(root: etree._Element, report: Report) -> ErnRelease | None:
         items=items(kid(main, "ResourceGroup")),
         deals=deals(root),
     )
+    images = _refs(root, "Image")
     for linked in kids(kid(main, "ResourceGroup"), "LinkedReleaseResourceReference"):
-        if (ref := at(linked)) is not None and ref.value not in _refs(root, "Image"):
+        if (ref := at(linked)) is not None and ref.value not in images:
             report(ref.line, "LinkedReleaseResourceReference", f"no Image {ref.value!r} in the ResourceList")
     resources = kid(root, "ResourceList")
     for element in kids(resources, "SoundRecording"):

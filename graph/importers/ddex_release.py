@@ -1,7 +1,8 @@
 """DDEX releases: what an ERN message says about one release, version-neutral, each value with its line.
 
-`ddex_ern43` and `ddex_ern382` read their version's XML into these records; `ddex_mapping` turns
-them into the catalog feed's release object. Values stay the raw text of the message (checked
+`ddex_ern43` and `ddex_ern382` read their version's XML into these records (with the readers
+here of the parts both versions shape alike: identifiers, P/C lines, deals, resource groups);
+`ddex_mapping` turns them into the catalog feed's release object. Values stay the raw text of the message (checked
 later), each with the source line where it was found, so a problem names its place in the file.
 """
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-"""An Audio Album message with a hundred tracks and every territory takes well under 1 MiB."""
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+"""An Audio Album message with a hundred tracks and a deal per territory takes a few MiB at most."""
 
 ERN43 = "http://ddex.net/xml/ern/43"
 ERN382 = "http://ddex.net/xml/ern/382"

@@ -295,6 +295,10 @@ def _cases(maker: Maker, version: str) -> list[tuple[Spec, str, str]]:
         (good.but(year="20x0"), "20x0", "SoundRecording[A1].PLine.Year: not a year: '20x0'"),
         (good.but(release_type="Ringtone"), "Ringtone", "ReleaseType: unsupported 'Ringtone'"),
         (good.but(deals=(DealSpec(ref="R99"),)), "R99", "DealReleaseReference: no Release 'R99' in the ReleaseList"),
+        (good.but(cline=""), "<CLine>", "CLine.CLineText: is required"),
+        (good.but(deals=(DealSpec(wholesale="5.00", currency="EUR"),)), 'CurrencyCode="EUR"',
+         "WholesalePricePerUnit.CurrencyCode: must be USD"),
+        (good.but(created="yesterday"), "<MessageHeader>", "MessageHeader.MessageCreatedDateTime: not a date-time"),
     ]
 
 
