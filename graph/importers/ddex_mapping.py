@@ -120,9 +120,11 @@ class _Mapper:
         self.put(track, path, "isrc", recording.isrc, f"{name}.ISRC", recording.line)
         self.put(track, path, "title", recording.title, f"{name}.Title", recording.line)
         self.where[f"{path}.durationMs"] = (recording.line, f"{name}.Duration")
+        millis = duration_ms(recording.duration.value) if recording.duration else None
         if recording.duration is None:
+            self.reported.add(f"{path}.durationMs")
             self.report(recording.line, f"{name}.Duration", "is required")
-        elif (millis := duration_ms(recording.duration.value)) is None or millis == 0:
+        elif not millis:
             self.reported.add(f"{path}.durationMs")
             self.report(recording.duration.line, f"{name}.Duration",
                         f"not a positive ISO 8601 duration such as PT3M25S: {recording.duration.value!r}")
@@ -150,11 +152,10 @@ class _Mapper:
                 self.report(image.line, f"Image[{image.ref}]", "no file (File/URI or FileName)")
         return result
 
-    def feed_object(self, today: date) -> dict[str, Any] | None:
+    def identity(self, obj: dict[str, Any]) -> str | None:
+        """The key, title, type and date into `obj`; the feed's release type, if known."""
         release, report = self.release, self.report
-        obj: dict[str, Any] = {}
-        icpn, key = release_key(release.ids, report)
-        obj["upc"], obj["key"] = icpn, key
+        obj["upc"], obj["key"] = release_key(release.ids, report)
         self.where["upc"] = (release.ids.icpn.line if release.ids.icpn else release.ids.line, "ReleaseId.ICPN")
         self.put(obj, "", "title", release.title, "Release.Title", release.line)
         rtype = RELEASE_TYPES.get(release.type.value) if release.type else None
@@ -164,15 +165,27 @@ class _Mapper:
         obj["type"] = rtype
         self.where["type"] = (release.type.line if release.type else release.line, "ReleaseType")
         self.put(obj, "", "releaseDate", release.release_date, "OriginalReleaseDate", release.line)
+        return rtype
+
+    def credits(self, obj: dict[str, Any]) -> None:
+        """The artists, label and genres into `obj`."""
+        release = self.release
         obj["artists"] = self.artists(release.artists, "artists", "Release.DisplayArtist")
         self.where["artists"] = (release.line, "Release.DisplayArtist")
         if release.label is not None:
             obj["label"] = _party(release.label)
             self.where["label"] = (release.label.line, "Label")
-        genres = list(dict.fromkeys(g.value for g in release.genres))
-        obj["genres"] = genres
-        for i, genre in enumerate(genres):
-            self.where[f"genres[{i}]"] = (next(g.line for g in release.genres if g.value == genre), "Genre")
+        first_lines = {g.value: g.line for g in reversed(release.genres)}
+        obj["genres"] = list(dict.fromkeys(g.value for g in release.genres))
+        for i, genre in enumerate(obj["genres"]):
+            self.where[f"genres[{i}]"] = (first_lines[genre], "Genre")
+
+    def feed_object(self, today: date) -> dict[str, Any] | None:
+        """The feed object of the release; None when it has no usable identifier."""
+        release, report = self.release, self.report
+        obj: dict[str, Any] = {}
+        rtype = self.identity(obj)
+        self.credits(obj)
         obj["tracks"] = self.tracks()
         self.where["tracks"] = (release.line, "ResourceGroup")
         _notice(release.pline, "PLine", report)
