@@ -201,6 +201,8 @@ async def test_a_deal_that_ends_is_a_takedown(graph: Graph, gql: Any, maker: Mak
     ended = await import_path(graph, maker.file(spec.but(deals=(DealSpec(end=yesterday),))))
 
     assert ended.releases.taken_down == 1
+    album = (await stored(graph, spec.ids["ICPN"]) or {})["album"]
+    assert str(album["rightsEnd"]) == datetime.now(UTC).date().isoformat()  # EndDate is the last day on sale
     body = await gql(ALBUM_QUERY, {"id": to_global("Album", spec.ids["ICPN"])})
     assert body["data"]["node"]["gb"] == []
 
