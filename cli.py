@@ -43,6 +43,12 @@ def _import_feed(args: argparse.Namespace, settings: Settings) -> None:
     print(asyncio.run(feed.run(settings, Path(args.file))))
 
 
+def _import_ddex(args: argparse.Namespace, settings: Settings) -> None:
+    from graph.importers import ddex
+
+    print(asyncio.run(ddex.run(settings, Path(args.path))))
+
+
 def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
     from graph.importers import synthetic
 
@@ -194,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     feed = sources.add_parser("feed", help="a catalog feed (JSON Lines); idempotent")
     feed.add_argument("file", help="FILE.jsonl")
     feed.set_defaults(func=_import_feed)
+    ddex = sources.add_parser("ddex", help="DDEX ERN 4.3/3.8.2 release and purge messages; idempotent")
+    ddex.add_argument("path", help="a message file, or a folder of them (*.xml)")
+    ddex.set_defaults(func=_import_ddex)
     synth = sources.add_parser("synthetic", help="a generated store, for scale")
     synth.add_argument("--tracks", type=_positive, required=True, help="number of tracks")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
