@@ -37,10 +37,10 @@ def check_content_type(header: str | None) -> None:
     """A POST body must be JSON (UTF-8, the only charset JSON has)."""
     mime, params = parse_content_type(header or "")
     if mime.lower() not in JSON_TYPES:
-        raise BadRequestError(415, f"Unsupported Content-Type {header or '(none)'!r}: send application/json.")
+        raise BadRequestError(415, f"Unsupported Content-Type {(header or '(none)')[:100]!r}: send application/json.")
     charset = params.get("charset", "utf-8").lower()
     if charset not in ("utf-8", "utf8"):
-        raise BadRequestError(415, f"Unsupported charset {charset!r}: JSON is sent as UTF-8.")
+        raise BadRequestError(415, f"Unsupported charset {charset[:40]!r}: JSON is sent as UTF-8.")
 
 
 async def read_capped(headers: Mapping[str, str], chunks: AsyncIterator[bytes], limit: int) -> bytes:
