@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint bench bench-scale chromium clean
+.PHONY: install run test lint codegen-check bench bench-scale soak chromium clean
 
 install: $(STAMP)
 
@@ -33,6 +33,18 @@ test: install lint chromium
 	$(TEST_ENV) $(BIN)/tunegraph db start
 	$(TEST_ENV) $(BIN)/pytest; status=$$?; $(TEST_ENV) $(BIN)/tunegraph db stop; exit $$status
 
+# GraphQL Code Generator (client preset) on the served schema: no `unknown` scalar, no warning.
+# npm installs the pinned tools/codegen/package-lock.json into the git-ignored .codegen/.
+CODEGEN := .codegen
+codegen-check: install $(CODEGEN)/.installed
+	$(BIN)/python -m tools.codegen.check
+
+$(CODEGEN)/.installed: tools/codegen/package.json tools/codegen/package-lock.json
+	command -v npm || (apt-get update && apt-get install -y nodejs npm)
+	mkdir -p $(CODEGEN) && cp $^ $(CODEGEN)/
+	cd $(CODEGEN) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The GraphiQL test drives a headless Chromium (Debian's package).
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
@@ -47,6 +59,15 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
+# The storefront mix for SOAK_SECONDS: API and Neo4j memory, latency and errors, first window beside last.
+SOAK_SECONDS ?= 60
+
+soak: install
+	$(BIN)/tunegraph db start
+	$(BIN)/tunegraph import chinook --if-empty
+	$(BIN)/tunegraph recs train --if-missing
+	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) --store chinook
+
 # The million-track store (about an hour here): ingest, then the storefront queries at that size.
 bench-scale: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
@@ -57,4 +78,4 @@ bench-scale: install
 clean:
 	-$(BIN)/tunegraph db stop
 	-$(TEST_ENV) $(BIN)/tunegraph db stop
-	rm -rf $(VENV) .tunegraph-test
+	rm -rf $(VENV) .tunegraph-test $(CODEGEN)

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from api import ops
 from api.caching import HttpCaching
-from api.graphiql import GraphQLWithGraphiQL, assets
+from api.graphiql import GraphQLWithGraphiQL, assets, docs
 from api.ratelimit import RateLimiter
 from api.recommendations import ModelDerived
 from api.schema import build_schema
@@ -74,6 +74,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),
         assets(),
+        docs(),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -2,7 +2,8 @@
 
 A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
 customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
-honoured when present (a token without `exp` does not expire). The token is parsed once per
+honoured when present (a token without `exp` does not expire); `labels`, on a partner token, lists
+the label keys whose data it may see (admin sees all). The token is parsed once per
 request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
 """
 
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -27,6 +30,14 @@ ADMIN = "admin"
 PURCHASES_WRITE = "purchases:write"
 ROYALTIES_READ = "royalties:read"
 CUSTOMER_PREFIX = "Customer:"
+SCOPES = {
+    PURCHASES_WRITE: "buy with the `purchase` mutation (a customer token)",
+    ROYALTIES_READ: "read `royaltyStatement` (usually a partner token)",
+    ADMIN: "read any customer and purchase through `node(id:)`",
+}
+"""Every scope the API knows, and what it allows."""
+MAX_LABELS_CLAIM = 1000
+"""Label keys one token may name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,8 @@ class Viewer:
     subject: str
     scopes: frozenset[str]
     customer_key: str | None
+    labels: frozenset[str] = frozenset()
+    """Label keys a partner token may see (its `labels` claim); empty for other tokens."""
 
     @property
     def is_admin(self) -> bool:
@@ -46,12 +59,17 @@ class Viewer:
         """The customer themself, or an admin."""
         return self.is_admin or self.customer_key == customer_key
 
+    def may_read_label(self, label_key: str) -> bool:
+        """A partner token naming the label, or an admin."""
+        return self.is_admin or label_key in self.labels
+
 
 def _unauthenticated(problem: str) -> ApiError:
     return ApiError(Code.UNAUTHENTICATED, f"Bearer token rejected: {problem}.")
 
 
-def _customer_key(subject: str) -> str | None:
+def customer_key(subject: str) -> str | None:
+    """The key of the customer a Customer global ID names; None for any other string."""
     try:
         decoded = base64.b64decode(subject.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -83,7 +101,28 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
     subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject))
+    return Viewer(subject, frozenset(scope.split()), customer_key(subject), _labels(claims.get("labels")))
+
+
+def _labels(claim: Any) -> frozenset[str]:
+    """The `labels` claim: absent, or a list of label keys."""
+    if claim is None:
+        return frozenset()
+    if not isinstance(claim, list) or not all(isinstance(k, str) and k for k in claim):
+        raise _unauthenticated("`labels` must be a list of label keys")
+    if len(claim) > MAX_LABELS_CLAIM:
+        raise _unauthenticated(f"`labels` may name at most {MAX_LABELS_CLAIM} labels")
+    return frozenset(claim)
+
+
+def issue_token(secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None) -> str:
+    """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
+    claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
+    if lifetime is not None:
+        claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:
@@ -119,8 +158,17 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
     """The key of the customer a customer token names (with `scope`, if given)."""
     found = require_scope(viewer, scope) if scope else require_viewer(viewer)
     if found.customer_key is None:
-        raise ApiError(Code.FORBIDDEN, "This needs a customer token (`sub` = a Customer ID).")
+        raise ApiError(
+            Code.FORBIDDEN,
+            f"The token's subject {found.subject!r} is not a customer (a partner token): this needs a customer "
+            "token, whose `sub` is a Customer's global ID.",
+        )
     return found.customer_key
+
+
+def unknown_customer() -> ApiError:
+    """UNAUTHENTICATED for a customer token naming no customer (deleted, or from another store)."""
+    return ApiError(Code.UNAUTHENTICATED, "The token names a customer that does not exist.")
 
 
 def forbidden_record(type_name: str) -> ApiError:

@@ -1,10 +1,13 @@
-"""Query limits: depth, aliases, tokens and cost, checked before anything reaches Neo4j."""
+"""Query limits, and the measure of an operation they judge: depth, aliases and cost, before any Cypher.
+
+The measure walks each fragment once and combines the results (see api/fragments.py), and stops as soon
+as a limit is passed, so its work is linear in the document whatever the document asks for.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import re
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,17 +36,31 @@ from graphql import (
     get_nullable_type,
 )
 from graphql.utilities import value_from_ast_untyped
-from strawberry.extensions import ParserCache, SchemaExtension
-from strawberry.schema.schema import validate_document
 
 from api.errors import Code
+from api.fragments import FragmentGraph, spreads_in
 from api.pagination import DEFAULT_FIRST, MAX_FIRST
-from api.ratelimit import charge
 
+MAX_BYTES = 64 * 1024
+"""Size of a query text in UTF-8, comments and white space included."""
+MAX_TOKENS = 2000
+"""Lexical tokens of a document, comments included (graphql-core's `max_tokens`)."""
+MAX_NESTING = 40
+"""Braces and brackets open at once: selection sets, list and object values."""
 MAX_DEPTH = 10
 MAX_ALIASES = 30
-MAX_TOKENS = 2000
 MAX_COST = 25_000
+MAX_OPERATIONS = 10
+MAX_FRAGMENTS = 100
+MAX_VARIABLES = 50
+"""Variable definitions, over all the operations of a document."""
+MAX_DIRECTIVES = 50
+MAX_LIST_ITEMS = 100
+"""Items of one list value written in the document."""
+MAX_OVERLAPS = 20_000
+"""Pairs of fields sharing a response name (a fragment's counted each time it is spread): validation compares
+such pairs, so its work grows with their square."""
+
 LIST_ESTIMATE = 30
 """What a list field without `first` (Album.tracks, genres) is assumed to hold."""
 SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
@@ -52,13 +69,18 @@ SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artis
 SIZING_ARGUMENTS = frozenset({"first", "ids"})
 """The only arguments a measure reads."""
 MEASURES_HELD = 1024
-
-_TOKENS_ERROR = re.compile(r"Document contains more than \d+ tokens")
+MEASURE_BYTES = 8 * 1024 * 1024
+"""Bytes of query texts and operation names the measure cache may hold."""
+MEASURE_ENTRY_BYTES = 600
+"""What one cached measure costs besides its query text: keys, tuples, the Measure."""
 
 
 @dataclass
 class Measure:
-    """What an operation would cost: the figures the limits judge, and the first bad `first`."""
+    """What an operation would cost: the figures the limits judge, and the first bad `first`.
+
+    A measure that stopped at a limit carries the figure that passed it, as counted when it stopped.
+    """
 
     depth: int = 0
     aliases: int = 0
@@ -66,58 +88,101 @@ class Measure:
     bad_first: GraphQLError | None = None
 
 
+class _LimitPassedError(Exception):
+    def __init__(self, measure: Measure) -> None:
+        super().__init__()
+        self.measure = measure
+
+
+@dataclass
+class _Tally:
+    """What a selection set adds up to: its deepest field level, aliases, and cost per parent object."""
+
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+    bad_first: GraphQLError | None = None
+
+    def add(self, other: _Tally, below: int = 0, times: int = 1) -> None:
+        self.depth = max(self.depth, below + other.depth)
+        self.aliases += other.aliases
+        self.cost += times * other.cost
+        self.bad_first = self.bad_first or other.bad_first
+
+    def check(self) -> None:
+        """Stop the walk once a limit is passed: the whole operation costs at least this much."""
+        if self.depth > MAX_DEPTH:
+            raise _LimitPassedError(Measure(depth=self.depth))
+        if self.aliases > MAX_ALIASES:
+            raise _LimitPassedError(Measure(aliases=self.aliases))
+        if self.cost > MAX_COST:
+            raise _LimitPassedError(Measure(cost=self.cost))
+
+
 @dataclass
 class _Walker:
     schema: GraphQLSchema
-    fragments: Mapping[str, FragmentDefinitionNode]
     variables: dict[str, Any]
-    measure: Measure = field(default_factory=Measure)
+    done: dict[str, _Tally] = field(default_factory=dict)
+    """Tallies of the fragments walked so far, from their own top level."""
     used: set[str] = field(default_factory=set)
     """Variables the measure depends on: those given to `first` or `ids`."""
 
-    def selections(self, node: SelectionSetNode, parent: GraphQLNamedType, scale: int, depth: int) -> None:
+    def fragment(self, definition: FragmentDefinitionNode) -> None:
+        """Tally a fragment; one past a limit counts only where it is spread (not under introspection)."""
+        target = self.schema.get_type(definition.type_condition.name.value)
+        try:
+            tally = self.selections(definition.selection_set, target, 0)
+        except _LimitPassedError as passed:
+            tally = _Tally(passed.measure.depth, passed.measure.aliases, passed.measure.cost)
+        self.done[definition.name.value] = tally
+
+    def selections(self, node: SelectionSetNode, parent: GraphQLNamedType | None, depth: int) -> _Tally:
+        tally = _Tally()
         for selection in node.selections:
             if isinstance(selection, FieldNode):
-                self.field(selection, parent, scale, depth + 1)
+                self.field(selection, parent, depth + 1, tally)
             elif isinstance(selection, InlineFragmentNode):
                 cond = selection.type_condition
                 target = self.schema.get_type(cond.name.value) if cond else parent
-                self.selections(selection.selection_set, target or parent, scale, depth)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.fragments[selection.name.value]
-                target = self.schema.get_type(fragment.type_condition.name.value)
-                self.selections(fragment.selection_set, target or parent, scale, depth)
+                tally.add(self.selections(selection.selection_set, target or parent, depth))
+            elif isinstance(selection, FragmentSpreadNode) and (done := self.done.get(selection.name.value)):
+                tally.add(done, below=depth)
+            tally.check()
+        return tally
 
-    def field(self, node: FieldNode, parent: GraphQLNamedType, scale: int, depth: int) -> None:
+    def field(self, node: FieldNode, parent: GraphQLNamedType | None, depth: int, tally: _Tally) -> None:
         name = node.name.value
+        if node.alias:  # introspection's too: each alias of `__schema` resolves the whole schema again
+            tally.aliases += 1
         if name.startswith("__"):  # introspection is static: no Neo4j behind it
             return
-        if node.alias:
-            self.measure.aliases += 1
-        self.measure.depth = max(self.measure.depth, depth)
+        if depth > MAX_DEPTH:
+            raise _LimitPassedError(Measure(depth=depth))
+        tally.depth = max(tally.depth, depth)
         if not isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) or name not in parent.fields:
             return
         definition = parent.fields[name]
         target = get_named_type(definition.type)
         arguments = self.arguments(node)
-        first = self.first(node, arguments) if "first" in definition.args else None
+        first = self.first(node, arguments, tally) if "first" in definition.args else None
         count = 1
         if target.name.endswith("Connection"):
             count = DEFAULT_FIRST if first is None else first
-            self.measure.cost += scale  # one page fetch per parent object
+            tally.cost += 1  # one page fetch per parent object
         elif isinstance(get_nullable_type(definition.type), GraphQLList) and not parent.name.endswith("Connection"):
             count = SHORT_LISTS.get((parent.name, name)) or _list_size(first, arguments)
         if _is_entity(target):
-            self.measure.cost += scale * count
+            tally.cost += count
         if node.selection_set:
-            self.selections(node.selection_set, target, scale * max(count, 1), depth)
+            tally.add(self.selections(node.selection_set, target, depth), times=max(count, 1))
 
     def arguments(self, node: FieldNode) -> dict[str, Any]:
         sized = [a for a in node.arguments or () if a.name.value in SIZING_ARGUMENTS]
         self.used.update(a.value.name.value for a in sized if isinstance(a.value, VariableNode))
         return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in sized}
 
-    def first(self, node: FieldNode, arguments: Mapping[str, Any]) -> int | None:
+    def first(self, node: FieldNode, arguments: Mapping[str, Any], tally: _Tally) -> int | None:
         value = arguments.get("first")
         if not isinstance(value, int) or isinstance(value, bool):
             return None
@@ -128,9 +193,9 @@ class _Walker:
             problem = f"may not exceed {MAX_FIRST}, got {value}"
         if problem is None:
             return value
-        if self.measure.bad_first is None:
+        if tally.bad_first is None:
             argument = next(a for a in node.arguments or () if a.name.value == "first")
-            self.measure.bad_first = GraphQLError(
+            tally.bad_first = GraphQLError(
                 f"first: {problem} (on {node.name.value})",
                 nodes=[argument],
                 extensions={"code": Code.BAD_REQUEST.value, "argument": "first"},
@@ -154,7 +219,8 @@ def _is_entity(named: GraphQLNamedType) -> bool:
     return isinstance(named, GraphQLObjectType) and any(i.name == "Node" for i in named.interfaces)
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+def operation_of(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the one named, or the only one."""
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if name is None:
         return operations[0] if len(operations) == 1 else None
@@ -168,11 +234,19 @@ def measure(
     return _walk(schema, document, operation_name, variables)[0]
 
 
-class MeasureCache:
-    """Measures of documents already seen, by query text and the values of the variables they depend on."""
+_ABSENT = object()
 
-    def __init__(self, capacity: int = MEASURES_HELD) -> None:
+
+class MeasureCache:
+    """Measures of documents already seen, by query text and the values of the variables they depend on.
+
+    Bounded by entries and by the bytes of the texts it holds; when either is full it starts afresh.
+    """
+
+    def __init__(self, capacity: int = MEASURES_HELD, max_bytes: int = MEASURE_BYTES) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self.depends: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self.measures: dict[tuple[Any, ...], Measure] = {}
 
@@ -185,25 +259,39 @@ class MeasureCache:
         if names is not None and (found := self.measures.get(_key(query, operation_name, names, variables))):
             return found
         found, used = _walk(schema, document, operation_name, variables)
+        if found.bad_first is not None:  # its error holds the document's nodes; a refusal is cheap to redo
+            return found
         names = tuple(sorted(used))
-        if len(self.measures) >= self.capacity:
+        size = 2 * (sys.getsizeof(query) + len(operation_name or "")) + MEASURE_ENTRY_BYTES
+        if len(self.measures) >= self.capacity or self.bytes + size > self.max_bytes:
             self.measures.clear()
             self.depends.clear()
+            self.bytes = 0
         self.depends[(query, operation_name)] = names
         self.measures[_key(query, operation_name, names, variables)] = found
+        self.bytes += size
         return found
+
+
+def _sizing(value: Any) -> Any:
+    """All a measure reads of a variable's value: an int (for `first`) or a list's length (for `ids`)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        return ("list", len(value))
+    return "absent" if value is _ABSENT else None
 
 
 def _key(
     query: str, operation_name: str | None, names: tuple[str, ...], variables: Mapping[str, Any] | None
 ) -> tuple[Any, ...]:
-    return (query, operation_name, *(repr((variables or {}).get(n)) for n in names))
+    return (query, operation_name, *(_sizing((variables or {}).get(n, _ABSENT)) for n in names))
 
 
 def _walk(
     schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
 ) -> tuple[Measure, set[str]]:
-    operation = _operation(document, operation_name)
+    operation = operation_of(document, operation_name)
     if operation is None:
         return Measure(), set()
     values = {
@@ -212,14 +300,19 @@ def _walk(
         if v.default_value is not None
     }
     values.update(variables or {})
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     roots = {OperationType.QUERY: schema.query_type, OperationType.MUTATION: schema.mutation_type}
     root = roots.get(operation.operation)
-    walker = _Walker(schema, fragments, values)
-    if root is not None:
-        walker.selections(operation.selection_set, root, 1, 0)
-    walker.measure.cost = max(walker.measure.cost, 1)
-    return walker.measure, walker.used
+    walker = _Walker(schema, values)
+    if root is None:
+        return Measure(cost=1), walker.used
+    graph = FragmentGraph.of(document)
+    try:
+        for name in graph.reachable(spreads_in(operation.selection_set)):
+            walker.fragment(graph.definitions[name])
+        top = walker.selections(operation.selection_set, root, 0)
+    except _LimitPassedError as stop:
+        return stop.measure, walker.used
+    return Measure(top.depth, top.aliases, max(top.cost, 1), top.bad_first), walker.used
 
 
 def too_complex(limit: str, measured: int, maximum: int, nodes: list[Node] | None = None) -> GraphQLError:
@@ -245,69 +338,23 @@ def judge(found: Measure, operation: Node | None = None) -> GraphQLError | None:
     return None
 
 
-def count_tokens(query: str) -> int:
-    """Lexical tokens of a document, as graphql-core's max_tokens counts them."""
+def count_tokens(query: str, ceiling: int = MAX_TOKENS) -> int:
+    """Lexical tokens of a document, comments included, as graphql-core's `max_tokens` counts them.
+
+    Counting stops at the first token past `ceiling`, as the parser does.
+    """
     lexer = Lexer(Source(query))
     count = 0
     try:
-        while lexer.advance().kind is not TokenKind.EOF:
+        while count <= ceiling:
+            token = lexer.advance()
+            skipped = token.prev  # the comments the lexer passed on its way are linked in behind the token
+            while skipped is not None and skipped.kind is TokenKind.COMMENT:
+                count += 1
+                skipped = skipped.prev
+            if token.kind is TokenKind.EOF:
+                break
             count += 1
     except GraphQLError:
         pass
-    return count
-
-
-class ParseOnce(ParserCache):
-    """strawberry's ParserCache, except that a document that fails to parse is left to strawberry's own parse.
-
-    ParserCache raises from its hook, outside the operation, so the error would skip ErrorPolicy (no code);
-    strawberry's parse reports it as a result error that gets its BAD_REQUEST and token limits their code.
-    """
-
-    def on_parse(self) -> Iterator[None]:
-        ctx = self.execution_context
-        with contextlib.suppress(GraphQLError):
-            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
-        yield
-
-
-MEASURES = MeasureCache()
-
-
-class QueryLimits(SchemaExtension):
-    """Refuse operations over the limits after validation, then charge their cost to the caller's budget."""
-
-    def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        query = self.execution_context.query or ""
-        result.errors = [
-            too_complex("tokens", count_tokens(query), MAX_TOKENS) if _TOKENS_ERROR.search(e.message) else e
-            for e in result.errors
-        ]
-
-    def on_validate(self) -> Iterator[None]:
-        ctx = self.execution_context
-        document = ctx.graphql_document
-        if document is not None and ctx.pre_execution_errors is None:
-            ctx.pre_execution_errors = validate_document(ctx.schema._schema, document, ctx.validation_rules)
-        if document is not None and not ctx.pre_execution_errors:
-            error = self.check(document)
-            if error is not None:
-                ctx.pre_execution_errors = [error]
-        yield
-
-    def check(self, document: DocumentNode) -> GraphQLError | None:
-        """The limit this operation breaks, or the rate limit it runs into; None when it may run."""
-        ctx = self.execution_context
-        if ctx.query is None:
-            found = measure(ctx.schema._schema, document, ctx.operation_name, ctx.variables)
-        else:
-            found = MEASURES.measure(ctx.schema._schema, ctx.query, document, ctx.operation_name, ctx.variables)
-        error = judge(found, _operation(document, ctx.operation_name))
-        if error is None:
-            error = charge(ctx.context, found.cost)
-        return error
+    return min(count, ceiling + 1)

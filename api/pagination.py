@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from api.context import Info
+from api.descriptions import enum_value
 from api.errors import bad_argument
 from graph.catalog import Page, PageRequest
 
@@ -23,12 +24,12 @@ MAX_CURSOR = 1024
 NodeT = TypeVar("NodeT")
 
 
-@strawberry.enum
+@strawberry.enum(description="Ascending or descending; ties are always broken by id, ascending.")
 class SortDirection(Enum):
     """Ascending or descending; ties are always broken by id, ascending."""
 
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = enum_value("ASC", description="Smallest first: A to Z, oldest first, least popular first.")
+    DESC = enum_value("DESC", description="Largest first: Z to A, newest first, most popular first.")
 
 
 def page_size(first: int | None, argument: str = "first") -> int:
@@ -68,33 +69,43 @@ def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tu
     return value, key
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in its list (Relay cursor connections).")
 class PageInfo:
     """Where a page stands in its list."""
 
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page (true whenever `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(description="The cursor of the first edge; null on an empty page.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last edge, to pass as `after` for the next page; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An item of a page and its cursor.")
 class Edge(Generic[NodeT]):
     """A node and its cursor."""
 
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` to continue after this item, in the same list and order only."
+    )
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list that can grow (a Relay cursor connection): `first` items after `after`."
+)
 class Connection(Generic[NodeT]):
     """A page of a list that can grow."""
 
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow, and the cursors to reach them.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items the whole list holds.")
+    @strawberry.field(description="How many items the whole list holds (all pages), under the same filter.")
     async def total_count(self) -> int:
         return await self.count()
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -52,10 +53,11 @@ def cpu_seconds(pid: int | None) -> float | None:
     except OSError:
         return None
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(child) or 0.0 for child in _children(pid))
+    return own + sum(cpu_seconds(child) or 0.0 for child in children(pid))
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The live child processes of a process, from /proc."""
     try:
         return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
     except OSError:
@@ -113,13 +115,18 @@ def _metric(base: str, name: str) -> float:
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
 
 
-def load(base: str, scenario: Scenario, concurrency: int, duration: float) -> dict[str, object]:
+def load(base: str, scenario: Scenario, concurrency: int, duration: float) -> dict[str, Any]:
     """One run of the load generator in its own process."""
     job = {"url": base + "/graphql", "query": scenario.query, "variables": scenario.variables,
            "concurrency": concurrency, "duration": duration}
+    return run_job(job)
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    """The load generator (bench.load) run on one job in its own process; its Outcome as JSON."""
     done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(job), capture_output=True,
                           text=True, cwd=PROJECT_ROOT, check=True)
-    outcome: dict[str, object] = json.loads(done.stdout)
+    outcome: dict[str, Any] = json.loads(done.stdout)
     return outcome
 
 

@@ -1,6 +1,9 @@
-"""The load generator, run as its own process: N keep-alive clients post one query for a fixed time.
+"""The load generator, run as its own process: N keep-alive clients post one query (or a mix) for a fixed time.
 
 `python -m bench.load` reads its job as JSON on stdin and writes the measurements as JSON on stdout.
+A mix (the soak's) is a list of named raw bodies, invalid ones included; each kind is tallied apart,
+with how the server answered it (`200`, `400`, `200 QUERY_TOO_COMPLEX`: the status and the first
+error's code; `0` when no answer came).
 A bare HTTP/1.1 client on asyncio streams, on uvloop (as the server runs), keeps the generator's own CPU cost far
 below httpx's.
 """
@@ -27,6 +30,19 @@ class Job:
     variables: list[dict[str, Any]]
     concurrency: int
     duration: float
+    mix: list[dict[str, str]] = field(default_factory=list)
+    """[{"kind": ..., "body": ...}] to cycle through instead of `query` with each of `variables`."""
+
+
+@dataclass
+class Tally:
+    """One kind of request: how many, how each was answered, how fast."""
+
+    requests: int = 0
+    errors: int = 0
+    answers: dict[str, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -40,6 +56,7 @@ class Outcome:
     """The generator's own CPU time: what the machine spent on the client side."""
     latencies_ms: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    kinds: dict[str, Tally] = field(default_factory=dict)
 
 
 class Connection:
@@ -70,23 +87,30 @@ class Connection:
             self.writer.close()
 
 
-def _error_of(status: int, body: bytes) -> str | None:
+def _answer_of(status: int, body: bytes) -> tuple[str, str | None]:
+    """How a request was answered (its status, and its first error's code) and the error, if any."""
     if status == 200 and b'"errors"' not in body:
-        return None
+        return "200", None
     try:
         errors = json.loads(body).get("errors") or [{"message": f"HTTP {status}"}]
-        return f"HTTP {status}: {errors[0].get('message')}"
-    except ValueError:
-        return f"HTTP {status}: {body[:200]!r}"
+        code = (errors[0].get("extensions") or {}).get("code")
+        return f"{status} {code}" if code else str(status), f"HTTP {status}: {errors[0].get('message')}"
+    except (ValueError, AttributeError):
+        return str(status), f"HTTP {status}: {body[:200]!r}"
 
 
-async def _client(job: Job, bodies: list[bytes], start: int, deadline: float, out: Outcome) -> None:
+def _sample(samples: list[str], error: str) -> None:
+    if len(samples) < 3 and error not in samples:
+        samples.append(error)
+
+
+async def _client(job: Job, bodies: list[tuple[str, bytes]], start: int, deadline: float, out: Outcome) -> None:
     parts = urlsplit(job.url)
     conn = Connection(parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/graphql")
     i = start
     try:
         while time.perf_counter() < deadline:
-            body = bodies[i % len(bodies)]
+            kind, body = bodies[i % len(bodies)]
             i += 1
             sent = time.perf_counter()
             try:
@@ -95,24 +119,35 @@ async def _client(job: Job, bodies: list[bytes], start: int, deadline: float, ou
                 conn.close()
                 conn = Connection(conn.host, conn.port, conn.path)
                 status, answer = 0, str(exc).encode()
+            latency = (time.perf_counter() - sent) * 1000
+            answered, error = _answer_of(status, answer)
+            tally = out.kinds.setdefault(kind, Tally())
             out.requests += 1
-            out.latencies_ms.append((time.perf_counter() - sent) * 1000)
-            error = _error_of(status, answer)
+            tally.requests += 1
+            out.latencies_ms.append(latency)
+            tally.latencies_ms.append(latency)
+            tally.answers[answered] = tally.answers.get(answered, 0) + 1
             if error is not None:
                 out.errors += 1
-                if len(out.error_samples) < 3 and error not in out.error_samples:
-                    out.error_samples.append(error)
+                tally.errors += 1
+                _sample(out.error_samples, error)
+                _sample(tally.error_samples, error)
     finally:
         conn.close()
 
 
 async def run(job: Job) -> Outcome:
     """Run the job's clients until its duration is up."""
-    bodies = [json.dumps({"query": job.query, "variables": v}).encode() for v in job.variables or [{}]]
+    if job.mix:
+        bodies = [(m["kind"], m["body"].encode()) for m in job.mix]
+    else:
+        bodies = [("query", json.dumps({"query": job.query, "variables": v}).encode()) for v in job.variables or [{}]]
     out = Outcome()
     started = time.perf_counter()
     deadline = started + job.duration
-    await asyncio.gather(*(_client(job, bodies, n * 7, deadline, out) for n in range(job.concurrency)))
+    # Clients start spread evenly over the bodies: with as many clients as bodies, each body is sent at once.
+    starts = (n * len(bodies) // job.concurrency for n in range(job.concurrency))
+    await asyncio.gather(*(_client(job, bodies, start, deadline, out) for start in starts))
     out.elapsed = time.perf_counter() - started
     out.cpu_seconds = time.process_time()
     return out

@@ -1,4 +1,4 @@
-"""The five canonical storefront queries, and the catalog samples that feed their variables."""
+"""The five canonical storefront queries (and recommendations, for the soak), and the samples that feed them."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ GENRE_PAGE = """query GenrePage($id: ID!, $first: Int!, $after: String) { node(i
 
 BESTSELLERS = """query Bestsellers($territory: String!) { bestsellers(territory: $territory, first: 20) {
   rank units track { id title album { id title } }
+} }"""
+
+RECOMMEND = """query Recommend($seeds: [ID!]!) { recommend(seeds: $seeds, first: 10, territory: "US") {
+  score track { id title album { id title } } because { id title }
 } }"""
 
 
@@ -115,6 +119,17 @@ def scenarios(base_url: str) -> list[Scenario]:
             _scenario("genre page 3", GENRE_PAGE, lambda: _page_three(client)),
             _scenario("bestsellers", BESTSELLERS, lambda: [{"territory": t} for t in ("US", "GB", "DE", "FR")]),
         ]
+
+
+def recommendations(base_url: str) -> Scenario:
+    """'You may also like' for a basket of one or two best-selling tracks (the model must be trained)."""
+
+    def baskets(client: httpx.Client) -> list[dict[str, Any]]:
+        tracks = _ids(client, "tracks")
+        return [{"seeds": tracks[i : i + 1 + i % 2]} for i in range(len(tracks))]
+
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        return _scenario("recommendations", RECOMMEND, lambda: baskets(client))
 
 
 def catalog_size(base_url: str) -> dict[str, int]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import After, First, ListFirst, enum_value
 from api.errors import bad_argument
 from api.ids import key_of
 from api.lookahead import asked_fields
@@ -31,33 +32,38 @@ CURSOR_POSITION = re.compile(r"[0-9]{1,6}")
 
 @strawberry.enum(description="What search looks in.")
 class SearchType(Enum):
-    ARTIST = "ARTIST"
-    ALBUM = "ALBUM"
-    TRACK = "TRACK"
+    ARTIST = enum_value("ARTIST", description="Artist names.")
+    ALBUM = enum_value("ALBUM", description="Album titles.")
+    TRACK = enum_value("TRACK", description="Track titles.")
 
 
-SearchResult = Annotated[Artist | Album | Track, strawberry.union("SearchResult")]
+SearchResult = Annotated[
+    Artist | Album | Track,
+    strawberry.union("SearchResult", description="What search finds: an artist, an album or a track."),
+]
 
 
 @strawberry.type(description="A search hit, its cursor and its relevance (higher is better).")
 class SearchEdge:
-    cursor: str
-    node: SearchResult
-    score: float
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` to continue after this hit.")
+    node: SearchResult = strawberry.field(description="The artist, album or track found.")
+    score: float = strawberry.field(
+        description="Relevance: higher is better; comparable only within one search."
+    )
 
 
 @strawberry.type(description="A page of search hits, best match first.")
 class SearchConnection:
-    edges: list[SearchEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[SearchEdge] = strawberry.field(description="The hits of this page, best first.")
+    page_info: PageInfo = strawberry.field(description="Whether more hits follow, and the cursors to reach them.")
+    total_count: int = strawberry.field(description="How many hits the search has in all (all pages).")
 
 
 @strawberry.type(description="A track's place in a chart and the units it sold.")
 class ChartEntry:
-    rank: int
-    units: int
-    track: Track
+    rank: int = strawberry.field(description="Its place, from 1.")
+    units: int = strawberry.field(description="Units sold in the chart's window and territory.")
+    track: Track = strawberry.field(description="The track.")
 
 
 def _node(hit: discovery.Hit) -> Artist | Album | Track:
@@ -133,7 +139,7 @@ async def search_connection(
     return SearchConnection(edges=edges, page_info=page_info, total_count=total)
 
 
-@strawberry.type
+@strawberry.type(description="Search, new releases and charts: no token needed.")
 class DiscoveryQuery:
     """Search, new releases and charts: no token needed."""
 
@@ -144,10 +150,19 @@ class DiscoveryQuery:
     async def search(
         self,
         info: Info,
-        query: str,
-        types: list[SearchType] | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="What the user typed. Case, accents and punctuation do not matter; each word "
+                "may match with a typo or as the start of a word; only the first 10 words count."
+            ),
+        ],
+        types: Annotated[
+            list[SearchType] | None,
+            strawberry.argument(description="Which kinds to look in; all three when omitted."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> SearchConnection:
         return await search_connection(info, _search_text(query), types, first, after)
 
@@ -158,11 +173,21 @@ class DiscoveryQuery:
     async def new_releases(
         self,
         info: Info,
-        territory: str | None = None,
-        genre: strawberry.ID | None = None,
-        since: date | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        territory: Annotated[
+            str | None,
+            strawberry.argument(
+                description='Only albums licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").'
+            ),
+        ] = None,
+        genre: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this genre (a Genre ID; another ID is BAD_REQUEST naming `genre`)."),
+        ] = None,
+        since: Annotated[
+            date | None, strawberry.argument(description="Only albums released on or after this day.")
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[Album]:
         f: dict[str, Any] = {
             "territory": _territory(territory),
@@ -173,15 +198,38 @@ class DiscoveryQuery:
         order = AlbumOrder(field=AlbumSortField.RELEASE_DATE, direction=SortDirection.DESC)
         return await album_connection(info, f, order, first, after)
 
-    @strawberry.field(description="Tracks ranked by units sold in the window; ties broken by title, then id.")
+    @strawberry.field(
+        description="Tracks ranked by units sold in the window; ties broken by title, then id. The window "
+        "defaults to all time: no `since` means from the first sale, no `until` means up to now."
+    )
     async def bestsellers(
         self,
         info: Info,
-        territory: str | None = None,
-        genre: strawberry.ID | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        first: int | None = None,
+        territory: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Count only sales made in this country (ISO 3166-1 alpha-2, any case); "
+                "everywhere when omitted."
+            ),
+        ] = None,
+        genre: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this genre (a Genre ID; another ID is BAD_REQUEST naming `genre`)."),
+        ] = None,
+        since: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Count sales at or after this instant (no offset: UTC); from the first sale when omitted."
+            ),
+        ] = None,
+        until: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Count sales before this instant (no offset: UTC); up to now when omitted. Not later "
+                "than `since` is BAD_REQUEST naming `until`."
+            ),
+        ] = None,
+        first: ListFirst = None,
     ) -> list[ChartEntry]:
         size = page_size(first)
         start, end = _instant(since, "since"), _instant(until, "until")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import After, First
 from api.ids import to_global
 from api.pagination import Connection
 from api.types.node import Node, resolves
@@ -15,12 +16,12 @@ if TYPE_CHECKING:
     from api.types.album import Album
 
 
-@strawberry.type
+@strawberry.type(description='A record label: the rights holder that royalties are owed to. No token needed.')
 class Label(Node):
     """A record label: the rights holder royalties are owed to."""
 
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Label:<key>\").")
+    name: str = strawberry.field(description="The name, as displayed.")
     key: strawberry.Private[str]
 
     @classmethod
@@ -28,9 +29,9 @@ class Label(Node):
         """A Label from its graph row."""
         return cls(id=strawberry.ID(to_global("Label", row["key"])), name=row["name"], key=row["key"])
 
-    @strawberry.field
+    @strawberry.field(description='Albums released by this label, by title.')
     async def albums(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 

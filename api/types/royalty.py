@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="One album's sales in the period; royalties rounded half-up to the cent.")
 class RoyaltyLine:
-    units: int
-    gross: Money
-    royalties_due: Money
+    units: int = strawberry.field(description="Units of this album sold in the period (purchase lines).")
+    gross: Money = strawberry.field(description="What buyers paid for them.")
+    royalties_due: Money = strawberry.field(
+        description="What is owed to the rights holders, rounded half-up to the cent."
+    )
     album_key: strawberry.Private[str]
 
     @classmethod
@@ -32,7 +34,7 @@ class RoyaltyLine:
             album_key=line.album_key,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The album sold.")
     async def album(self, info: Info) -> Annotated[Album, strawberry.lazy("api.types.album")]:
         from api.types.album import Album
 
@@ -43,10 +45,10 @@ class RoyaltyLine:
 
 @strawberry.type(description="A label's sales in one currency; royaltiesDue is the sum of the lines' rounded amounts.")
 class RoyaltyStatement:
-    units: int
-    gross: Money
-    royalties_due: Money
-    lines: list[RoyaltyLine]
+    units: int = strawberry.field(description="Units sold in the period, all albums (purchase lines).")
+    gross: Money = strawberry.field(description="What buyers paid, all albums.")
+    royalties_due: Money = strawberry.field(description="What is owed: the sum of the lines' rounded amounts.")
+    lines: list[RoyaltyLine] = strawberry.field(description="One line per album that sold in the period.")
     label_key: strawberry.Private[str]
 
     @classmethod
@@ -61,7 +63,7 @@ class RoyaltyStatement:
             label_key=statement.label_key,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The label the statement is for.")
     async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.label")]:
         from api.types.label import Label
 

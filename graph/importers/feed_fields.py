@@ -8,6 +8,14 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from graph.importers.feed_codes import CENT
+from graph.importers.feed_limits import (
+    MAX_AMOUNT_CHARS,
+    MAX_ARTISTS,
+    MAX_KEY_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PROBLEMS_PER_LINE,
+    shown_key,
+)
 from graph.importers.feed_problems import Problem
 from graph.release import Offer, PartyRef
 
@@ -29,6 +37,27 @@ class _DupDict(dict[str, Any]):
     """A JSON object in which some keys appeared more than once (the last value won)."""
 
     duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a dict, a _DupDict where some key came twice."""
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    seen: set[str] = set()
+    dupes: dict[str, None] = {}
+    for key, _ in pairs:
+        if key in seen:
+            dupes[key] = None
+        seen.add(key)
+    marked = _DupDict(result)
+    marked.duplicates = tuple(dupes)
+    return marked
+
+
+def _reject_constant(name: str) -> Any:
+    """json's parse_constant: NaN and Infinity are not JSON."""
+    raise ValueError(f"{name} is not JSON")
 
 
 def _type_name(value: object) -> str:
@@ -53,10 +82,19 @@ class _FieldChecker:
         self.feed = feed
         self.number = number
         self.ok = True
+        self.count = 0
 
     def bad(self, path: str, message: str) -> None:
         self.ok = False
-        self.feed.problems.append(Problem(self.number, path, message))
+        self.count += 1
+        if self.count <= MAX_PROBLEMS_PER_LINE:
+            self.feed.problems.append(Problem(self.number, path, message))
+
+    def finish(self) -> None:
+        """After the line's checks: how many problems were left unlisted, if any."""
+        if self.count > MAX_PROBLEMS_PER_LINE:
+            hidden = self.count - MAX_PROBLEMS_PER_LINE
+            self.feed.problems.append(Problem(self.number, "", f"{hidden} more problems on this line not listed"))
 
     # ---- generic shapes
 
@@ -75,19 +113,31 @@ class _FieldChecker:
             return None
         if isinstance(value, _DupDict):
             for key in value.duplicates:
-                self.bad(_join(path, key), "appears more than once in this object")
+                self.bad(_join(path, shown_key(key)), "appears more than once in this object")
         return value
 
-    def list_(self, value: object, path: str, *, empty_ok: bool = False) -> list[Any] | None:
+    def list_(self, value: object, path: str, *, most: int, empty_ok: bool = False) -> list[Any] | None:
+        """A list of at most `most` items (its items are not checked when it holds more)."""
         if not isinstance(value, list):
             self.bad(path, f"must be a list, not {_type_name(value)}")
             return None
         if not value and not empty_ok:
             self.bad(path, "must not be empty")
             return None
+        if len(value) > most:
+            self.bad(path, f"too many: {len(value)} (at most {most})")
+            return None
         return value
 
-    def text(self, obj: dict[str, Any], key: str, prefix: str, required: bool = True) -> str | None:
+    def short(self, value: str, path: str, most: int) -> bool:
+        """Whether a text holds at most `most` characters (a problem when not)."""
+        if len(value) <= most:
+            return True
+        self.bad(path, f"too long: {len(value)} characters (at most {most})")
+        return False
+
+    def text(self, obj: dict[str, Any], key: str, prefix: str, *, most: int, required: bool = True) -> str | None:
+        """A non-blank string of at most `most` characters, stripped."""
         value = self.get(obj, key, prefix, required)
         if value is _MISSING:
             return None
@@ -97,7 +147,8 @@ class _FieldChecker:
         if not value.strip():
             self.bad(_join(prefix, key), "must not be blank")
             return None
-        return value.strip()
+        stripped = value.strip()
+        return stripped if self.short(stripped, _join(prefix, key), most) else None
 
     def positive_int(self, obj: dict[str, Any], key: str, prefix: str, default: int | None) -> int:
         value = self.get(obj, key, prefix, required=default is None)
@@ -123,7 +174,7 @@ class _FieldChecker:
         if obj is None:
             return None
         key = self.get(obj, "key", path, required=True)
-        name = self.text(obj, "name", path)
+        name = self.text(obj, "name", path, most=MAX_NAME_CHARS)
         if key is _MISSING:
             return None
         if not isinstance(key, str):
@@ -135,7 +186,7 @@ class _FieldChecker:
         if key != key.strip():
             self.bad(f"{path}.key", "must not start or end with whitespace")
             return None
-        if name is None:
+        if not self.short(key, f"{path}.key", MAX_KEY_CHARS) or name is None:
             return None
         first = self.feed.names.setdefault((kind, key), (name, self.number))
         if first[0] != name:
@@ -147,7 +198,7 @@ class _FieldChecker:
         return PartyRef(key, name)
 
     def parties(self, value: object, path: str) -> tuple[PartyRef, ...] | None:
-        items = self.list_(value, path)
+        items = self.list_(value, path, most=MAX_ARTISTS)
         if items is None:
             return None
         result: list[PartyRef] = []
@@ -170,6 +221,8 @@ class _FieldChecker:
                 f'must be a decimal string such as "0.99", not {_type_name(value)} (money is never a float)',
             )
             return None
+        if not self.short(value, path, MAX_AMOUNT_CHARS):
+            return None
         if not _PRICE.fullmatch(value):
             self.bad(path, 'not a price (a decimal string such as "0.99")')
             return None
@@ -186,11 +239,14 @@ class _FieldChecker:
         table = self.obj(value, path)
         if table is None:
             return None
+        if len(table) > len(FEED_FORMATS):
+            self.bad(path, f"too many formats: {len(table)} (known: {', '.join(FEED_FORMATS)})")
+            return None
         prices: dict[str, Decimal] = {}
         valid = True
         for fmt, raw in table.items():
             if fmt not in FEED_FORMATS:
-                self.bad(f"{path}.{fmt}", f"unknown format (known: {', '.join(FEED_FORMATS)})")
+                self.bad(f"{path}.{shown_key(fmt)}", f"unknown format (known: {', '.join(FEED_FORMATS)})")
                 valid = False
                 continue
             amount = self.price(raw, f"{path}.{fmt}")

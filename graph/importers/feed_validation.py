@@ -4,7 +4,8 @@
 once, each as `line N: field.path: message` (line numbers count blank lines too, from 1; list
 indexes count from 0: `tracks[3]` is the fourth track).
 
-Fields (unknown fields are ignored):
+Fields (unknown fields are ignored; every text and list has a cap, and a line one of
+`MAX_LINE_BYTES`: feed_limits):
 
 | field | |
 |---|---|
@@ -37,11 +38,17 @@ from pathlib import Path
 from typing import Any
 
 from graph.importers.feed_codes import _UPC, canonical_rate, gs1_check_digit, normalize_isrc, normalize_upc
-from graph.importers.feed_fields import (
-    _MISSING,
-    _DupDict,
-    _FieldChecker,
-    _type_name,
+from graph.importers.feed_fields import _MISSING, _FieldChecker, _object_pairs, _reject_constant, _type_name
+from graph.importers.feed_limits import (
+    MAX_COMPOSER_CHARS,
+    MAX_GENRE_CHARS,
+    MAX_GENRES,
+    MAX_TERRITORIES,
+    MAX_TITLE_CHARS,
+    MAX_TRACKS,
+    LongLine,
+    long_text_line,
+    read_lines,
 )
 from graph.importers.feed_problems import FeedError, Problem
 from graph.release import (
@@ -56,7 +63,7 @@ from graph.release import (
 from graph.slug import slugify
 from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
 
-_RATE = re.compile(r"[0-9]+(\.[0-9]{1,4})?", re.ASCII)
+_RATE = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?", re.ASCII)
 _CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
 
 
@@ -67,15 +74,24 @@ def parse_feed(lines: Iterable[str], source: str | None = None) -> list[Release]
     """Every release of a feed, or FeedError listing every problem of the whole feed."""
     checker = _FeedChecker()
     for number, text in enumerate(lines, 1):
+        if (long := long_text_line(text)) is not None:
+            checker.problems.append(Problem(number, "", long.message))
+            continue
         checker.add_line(number, text.removeprefix("\ufeff") if number == 1 else text)
     return checker.result(source)
 
 
 def parse_feed_file(path: Path) -> list[Release]:
-    """`parse_feed` over a file (UTF-8; a line that is not valid UTF-8 is a problem too)."""
+    """`parse_feed` over a file (UTF-8; a line that is not valid UTF-8 is a problem too).
+
+    Lines are read with a byte limit: an oversized line is a problem, skipped without being held whole.
+    """
     checker = _FeedChecker()
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, 1):
+        for number, raw in enumerate(read_lines(handle), 1):
+            if isinstance(raw, LongLine):
+                checker.problems.append(Problem(number, "", raw.message))
+                continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -83,25 +99,6 @@ def parse_feed_file(path: Path) -> list[Release]:
                 continue
             checker.add_line(number, text.removeprefix("\ufeff") if number == 1 else text)
     return checker.result(str(path))
-
-
-def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) == len(pairs):
-        return result
-    seen: set[str] = set()
-    dupes: dict[str, None] = {}
-    for key, _ in pairs:
-        if key in seen:
-            dupes[key] = None
-        seen.add(key)
-    marked = _DupDict(result)
-    marked.duplicates = tuple(dupes)
-    return marked
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 class _FeedChecker:
@@ -128,7 +125,9 @@ class _FeedChecker:
         if not isinstance(value, dict):
             self.problems.append(Problem(number, "", f"not a JSON object (got {_type_name(value)})"))
             return
-        release = _LineChecker(self, number).release(value)
+        line = _LineChecker(self, number)
+        release = line.release(value)
+        line.finish()
         if release is not None:
             self.releases.append(release)
 
@@ -146,7 +145,7 @@ class _LineChecker(_FieldChecker):
     def release(self, obj: dict[str, Any]) -> Release | None:
         self.obj(obj, "")  # duplicate top-level keys
         upc = self.upc(obj)
-        title = self.text(obj, "title", "")
+        title = self.text(obj, "title", "", most=MAX_TITLE_CHARS)
         rtype = self.get(obj, "type", "", required=True)
         if rtype is not _MISSING and rtype not in RELEASE_TYPES:
             self.bad("type", f"must be one of {', '.join(RELEASE_TYPES)}")
@@ -210,7 +209,7 @@ class _LineChecker(_FieldChecker):
         raw = self.get(obj, "genres", "", required=False)
         if raw is _MISSING:
             return ()
-        items = self.list_(raw, "genres", empty_ok=True)
+        items = self.list_(raw, "genres", most=MAX_GENRES, empty_ok=True)
         if items is None:
             return ()
         names: list[str] = []
@@ -219,6 +218,8 @@ class _LineChecker(_FieldChecker):
             path = f"genres[{i}]"
             if not isinstance(item, str) or not item.strip():
                 self.bad(path, "must be a genre name (a non-blank string)")
+                continue
+            if not self.short(item.strip(), path, MAX_GENRE_CHARS):
                 continue
             slug = slugify(item)
             if not slug:
@@ -256,7 +257,7 @@ class _LineChecker(_FieldChecker):
         raw = self.get(rights, "territories", "rights", required=True)
         if raw is _MISSING:
             return None
-        items = self.list_(raw, "rights.territories")
+        items = self.list_(raw, "rights.territories", most=MAX_TERRITORIES)
         if items is None:
             return None
         if WORLDWIDE in items:
@@ -325,7 +326,7 @@ class _LineChecker(_FieldChecker):
         raw = self.get(obj, "tracks", "", required=True)
         if raw is _MISSING:
             return []
-        items = self.list_(raw, "tracks")
+        items = self.list_(raw, "tracks", most=MAX_TRACKS)
         if items is None:
             return []
         result: list[TrackRecord] = []
@@ -336,7 +337,7 @@ class _LineChecker(_FieldChecker):
             if track is None:
                 continue
             isrc = self.isrc(track, path)
-            title = self.text(track, "title", path)
+            title = self.text(track, "title", path, most=MAX_TITLE_CHARS)
             duration = self.positive_int(track, "durationMs", path, None)
             disc = self.positive_int(track, "discNumber", path, 1)
             number = self.positive_int(track, "trackNumber", path, None)
@@ -352,6 +353,8 @@ class _LineChecker(_FieldChecker):
             if raw_composer is not _MISSING:
                 if isinstance(raw_composer, str):
                     composer = raw_composer.strip() or None
+                    if composer and not self.short(composer, f"{path}.composer", MAX_COMPOSER_CHARS):
+                        composer = None
                 else:
                     kind = _type_name(raw_composer)
                     self.bad(f"{path}.composer", f"must be a string, not {kind}")

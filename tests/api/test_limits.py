@@ -9,6 +9,9 @@ import pytest
 from graphql import get_introspection_query, parse
 
 from api import limits
+from api.admission import CACHES
+from api.bytecache import ByteLRU
+from api.census import take_census
 from api.pagination import DEFAULT_FIRST, MAX_FIRST
 from api.schema import build_schema
 from tests.conftest import GraphQL
@@ -191,9 +194,76 @@ def test_measures_are_reused_unless_a_sizing_variable_changes() -> None:
     assert cost({"id": "b", "n": 5, "ids": ["x"]}) == 1 + 1 + 1 + 5
     assert len(cache.measures) == 1  # `id` does not size anything
     assert cost({"id": "b", "n": 5, "ids": ["y"]}) == 1 + 1 + 1 + 5
+    assert len(cache.measures) == 1  # only the length of `ids` sizes anything: the key keeps no ID
+    assert cost({"id": "b", "n": 5, "ids": ["y", "z"]}) == 1 + 2 + 1 + 5
     assert len(cache.measures) == 2  # `ids` does: its length prices `nodes`
     assert cost({"id": "b", "n": 7, "ids": ["y"]}) == 1 + 1 + 1 + 7
     assert cost({"id": "b", "n": 7, "ids": ["y", "z"]}) == 1 + 2 + 1 + 7
     bad = cache.measure(schema, query, document, None, {"id": "b", "n": 101, "ids": []})
     assert bad.bad_first is not None
     assert cache.depends[(query, None)] == ("ids", "n")
+
+
+DOCUMENT_WIDE: dict[str, tuple[str, int, Any]] = {
+    "directives": ("directives", limits.MAX_DIRECTIVES, lambda n: "{ __typename" + " @include(if: true)" * n + " }"),
+    "list": ("longest_list", limits.MAX_LIST_ITEMS,
+             lambda n: "{ nodes(ids: [" + " ".join(f'"{i}"' for i in range(n)) + "]) { id } }"),
+    "variables": ("variables", limits.MAX_VARIABLES,
+                  lambda n: "query(" + " ".join(f"$v{i}: Int" for i in range(n)) + ") { __typename }"),
+    "operations": ("operations", limits.MAX_OPERATIONS,
+                   lambda n: " ".join(f"query Q{i} {{ __typename }}" for i in range(n))),
+    "fragments": ("fragments", limits.MAX_FRAGMENTS, lambda n: "{ ...F0 } " + " ".join(
+        f"fragment F{i} on Query {{ f{i}: __typename {'' if i + 1 == n else f'...F{i + 1}'} }}" for i in range(n))),
+}
+
+
+@pytest.mark.parametrize("limit", DOCUMENT_WIDE)
+async def test_document_wide_limits_hold_at_their_maximum_and_refuse_past_it(gql: GraphQL, limit: str) -> None:
+    counted, maximum, document = DOCUMENT_WIDE[limit]
+    at_maximum = take_census(parse(document(maximum)))
+    assert getattr(at_maximum, counted) == maximum
+    assert at_maximum.refusal() is None
+    error = only_error(await gql(document(maximum + 1)))
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX", "limit": limit, "measured": maximum + 1, "maximum": maximum,
+    }
+    assert gql.last_cypher == 0
+
+
+async def test_a_refusal_before_parsing_answers_the_operation_named(client: httpx.AsyncClient) -> None:
+    query = "query Named { __typename } # " + "x" * limits.MAX_BYTES
+    for response in [
+        await client.post("/graphql", json={"query": query, "operationName": "Named"}),
+        await client.get("/graphql", params={"query": "query Named { __typename " + "a " * 3000 + "}",
+                                             "operationName": "Named"}),
+    ]:
+        error = only_error(response.json())
+        assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+        assert error["extensions"]["limit"] in {"bytes", "tokens"}
+
+
+async def test_only_valid_documents_are_kept_parsed(gql: GraphQL) -> None:
+    schema = build_schema()._schema
+    valid = "{ genres { name } } # kept"
+    invalid = "{ genres { noSuchField } } # not kept"
+    await gql(valid)
+    await gql(invalid)
+    served = {key[1] for key in CACHES.documents}
+    assert valid in served
+    assert invalid not in served
+    assert CACHES.documents.get((schema, valid)) is None  # keyed by the schema that validated it, too
+
+
+def test_the_byte_cache_drops_the_least_recently_used_and_skips_the_largest() -> None:
+    cache: ByteLRU[str, int] = ByteLRU(capacity=100, largest=60)
+    assert cache.put("a", 1, 40)
+    assert cache.put("b", 2, 40)
+    assert cache.get("a") == 1  # now the most recently used
+    assert cache.put("c", 3, 40)  # 120 > 100: "b" goes
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c"), cache.total) == (1, 3, 80)
+    assert not cache.put("d", 4, 61)
+    assert cache.get("d") is None
+    assert cache.total == 80
+    cache.put("a", 5, 10)
+    assert (cache.get("a"), cache.total) == (5, 50)

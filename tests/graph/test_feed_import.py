@@ -20,6 +20,7 @@ import cli
 from api.ids import to_global
 from graph.driver import Cypher, Graph
 from graph.importers import feed
+from graph.importers.feed_limits import MAX_LINE_BYTES, MAX_TITLE_CHARS
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_catalogue import gtin13
@@ -240,6 +241,24 @@ async def test_invalid_file_writes_nothing_and_lists_every_problem(
     assert "line 2: upc: duplicate UPC, also on line 1" in err
     assert "line 4: title" in err
     assert await graph.read(COMPLETENESS, {"prefix": maker.upcs}) == []
+
+
+async def test_an_oversized_field_or_line_writes_nothing(
+    graph: Graph, maker: FeedMaker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "feed.jsonl"
+    write_feed([maker.release(), maker.release(title="x" * (MAX_TITLE_CHARS + 1))], path)
+    oversized = '{"title": "' + "x" * MAX_LINE_BYTES + '"}\n'
+    with path.open("a") as handle:
+        handle.write(oversized)
+
+    status = await asyncio.to_thread(cli.main, ["import", "feed", str(path)])
+
+    err = capsys.readouterr().err
+    assert status != 0
+    assert f"line 2: title: too long: {MAX_TITLE_CHARS + 1} characters (at most {MAX_TITLE_CHARS})" in err
+    assert f"line 3: too long: {len(oversized)} bytes (a line may take at most {MAX_LINE_BYTES})" in err
+    assert await graph.read(COMPLETENESS, {"prefix": maker.upcs}) == []  # not even the valid line 1
 
 
 async def test_killed_import_leaves_no_partial_release_and_rerun_finishes(

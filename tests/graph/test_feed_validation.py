@@ -24,9 +24,10 @@ from settings import PROJECT_ROOT
 
 Json = dict[str, Any]
 
-# The example of catalog-feed.md. Its UPC, 0602445790088, fails the GS1 check (the check digit
-# of 060244579008 is 1), so the valid example here ends in 1.
-CONTRACT_UPC = "0602445790088"
+# The example of catalog-feed.md. An earlier version of the contract printed its UPC as
+# 0602445790088, which fails the GS1 check (the check digit of 060244579008 is 1); the check
+# digit test below makes sure that misprint stays rejected.
+MISPRINTED_UPC = "0602445790088"
 EXAMPLE: Json = {
     "upc": "0602445790081",
     "title": "Night Drive",
@@ -116,8 +117,19 @@ def test_the_contract_example_parses_into_normalized_records() -> None:
     assert vampires.composer is None
 
 
-def test_the_contract_examples_own_upc_fails_its_check_digit() -> None:
-    assert only_problem(example(upc=CONTRACT_UPC)) == "line 1: upc: not a valid UPC: wrong check digit (should be 1)"
+def test_the_contract_examples_old_misprinted_upc_fails_its_check_digit() -> None:
+    assert only_problem(example(upc=MISPRINTED_UPC)) == "line 1: upc: not a valid UPC: wrong check digit (should be 1)"
+
+
+def test_only_the_right_check_digit_passes_for_the_contract_example() -> None:
+    body = EXAMPLE["upc"][:-1]
+    assert gs1(body) == EXAMPLE["upc"]  # the contract's UPC, by the independent computation
+    for digit in "0123456789":
+        upc = body + digit
+        if upc == EXAMPLE["upc"]:
+            assert parse_feed([line(example(upc=upc))])[0].key == upc
+        else:
+            assert only_problem(example(upc=upc)) == "line 1: upc: not a valid UPC: wrong check digit (should be 1)"
 
 
 def test_optional_fields_may_be_left_out_or_null() -> None:
