@@ -42,7 +42,7 @@ class Settings:
     album_cache: int = 20_000
     chart_seconds: int = 60
     workers: int = 1
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = 2_097_152
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -73,5 +73,5 @@ class Settings:
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
-            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 1_048_576),
+            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 2_097_152),
         )
