@@ -16,7 +16,7 @@ log = logging.getLogger("tunegraph.api")
 MAX_MESSAGE = 300
 """Longest message about a client's value: long enough to name it, short of echoing a huge one."""
 RETRY_AFTER_SECONDS = 5
-"""What a request that failed whole because Neo4j is unavailable is told to wait (HTTP 503, Retry-After)."""
+"""What a request that failed whole as UNAVAILABLE (Neo4j away, no model yet) is told to wait: HTTP 503, Retry-After."""
 
 
 class Code(StrEnum):

@@ -54,9 +54,9 @@ def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tu
     """(sort value, key) of a cursor made for `order`; BAD_REQUEST otherwise."""
     if cursor is None:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise bad_argument(argument, "not a cursor of this list")
     try:
-        if len(cursor) > MAX_CURSOR:
-            raise ValueError(cursor)
         made_for, (tag, value), key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if tag == "d":
             value = date.fromisoformat(value)

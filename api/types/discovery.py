@@ -27,6 +27,7 @@ MAX_SEARCH_CHARS = 200
 MAX_SEARCH_WORD = 64
 """Longest word searched for, as indexed (folded); Lucene refuses fuzzy terms of 1,000 or more."""
 MAX_SEARCH_OFFSET = 100_000
+"""Past this many hits no search cursor of ours points."""
 CURSOR_POSITION = re.compile(r"[0-9]{1,6}")
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import GraphQLError
 
-from api.errors import RETRY_AFTER_SECONDS
+from api.errors import RETRY_AFTER_SECONDS, failed_whole
 from graph.driver import RETRY_SECONDS, Graph
 from graph.schema import ensure_schema
 from server import create_app
@@ -138,3 +139,36 @@ async def test_api_answers_unavailable_while_neo4j_stops_and_recovers(spare: Spa
     finally:
         with contextlib.suppress(Exception):
             await graph.close()
+
+
+async def test_with_neo4j_gone_a_read_is_503_and_readyz_names_no_internals(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    settings = Settings(neo4j_uri=f"bolt://127.0.0.1:{port}", rate_limit=0, album_cache=0, chart_seconds=0,
+                        model_dir=tmp_path / "models", data_dir=tmp_path / "data")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://tunegraph.test", timeout=60
+    ) as client:
+        answer = await _post(client, [], {"query": READ})
+        partial = await _post(client, [], {"query": "{ genres { name } node(id: \"QWxidW06MQ==\") { id } }"})
+        ready = await client.get("/readyz")
+    assert answer.codes == ["UNAVAILABLE"]
+    assert answer.status == 503
+    assert answer.retry_after == str(RETRY_AFTER_SECONDS)
+    assert "retry shortly" in answer.body["errors"][0]["message"]
+    assert str(port) not in str(answer.body)
+    assert set(partial.codes) == {"UNAVAILABLE"}
+    assert partial.status == 503  # every root field failed
+    assert ready.status_code == 503
+    assert "neo4j: unavailable" in ready.json()["problems"]
+    assert str(port) not in ready.text
+    assert "Unavailable" not in ready.text  # no exception class names
+
+
+def test_a_request_fails_whole_only_when_every_error_is_unavailable_and_nothing_answered() -> None:
+    down = GraphQLError("x", extensions={"code": "UNAVAILABLE"})
+    bad = GraphQLError("y", extensions={"code": "BAD_REQUEST"})
+    assert failed_whole(None, [down])
+    assert failed_whole({"a": None, "b": None}, [down, down])
+    assert not failed_whole({"a": None, "b": [1]}, [down])
+    assert not failed_whole(None, [down, bad])
