@@ -80,19 +80,19 @@ def _well_answered(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-@settings(FUZZ, max_examples=75)
+@settings(FUZZ, max_examples=60)
 @given(query=queries(SDL, custom_scalars=SCALARS))
 async def test_valid_queries_never_fail_on_the_server(client: httpx.AsyncClient, query: str) -> None:
     _well_answered(await client.post("/graphql", json={"query": query}))
 
 
-@settings(FUZZ, max_examples=75)
+@settings(FUZZ, max_examples=60)
 @given(query=queries(SDL, custom_scalars=SCALARS, allow_null=False))
 async def test_valid_queries_with_every_argument_given(client: httpx.AsyncClient, query: str) -> None:
     _well_answered(await client.post("/graphql", json={"query": query}))
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=50)
 @given(query=queries(SDL, custom_scalars=SCALARS, mode=Mode.NEGATIVE))
 async def test_invalid_queries_are_client_errors(client: httpx.AsyncClient, query: str) -> None:
     body = _well_answered(await client.post("/graphql", json={"query": query}))
@@ -130,7 +130,7 @@ async def buyer(graph: Graph, settings: Settings) -> AsyncIterator[tuple[Fixture
     await shop.cleanup()
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=50)
 @given(
     items=st.lists(
         st.fixed_dictionaries({"id": st.one_of(st.sampled_from(ITEM_IDS), st.text(max_size=8)),
