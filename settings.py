@@ -53,6 +53,7 @@ class Settings:
     workers: int = 1
     persisted_queries: Path | None = None
     persisted_only: bool = False
+    max_body_bytes: int = 2_097_152
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -87,4 +88,5 @@ class Settings:
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
             persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,
             persisted_only=_flag(e, "TUNEGRAPH_PERSISTED_ONLY"),
+            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 2_097_152),
         )

@@ -20,6 +20,8 @@ from graph.catalog import Page, PageRequest
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
+MAX_CURSOR = 1024
+"""Longest cursor: those made here hold one sort value and one key."""
 NodeT = TypeVar("NodeT")
 
 
@@ -77,12 +79,16 @@ def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tu
     """(sort value, key) of a cursor made for `order`; BAD_REQUEST otherwise."""
     if cursor is None:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise bad_argument(argument, "not a cursor of this list")
     try:
         made_for, (tag, value), key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if tag == "d":
             value = date.fromisoformat(value)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise bad_argument(argument, f"{cursor!r} is not a cursor of this list") from None
+        elif not isinstance(value, str | int | float | None):
+            raise TypeError(value)
+    except (binascii.Error, ValueError, TypeError, RecursionError):
+        raise bad_argument(argument, "not a cursor of this list") from None
     if made_for != order or not isinstance(key, str):
         raise bad_argument(argument, "the cursor belongs to a list in another order")
     return value, key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -30,6 +31,13 @@ from graph import discovery
 from graph.chart_cache import ChartCache
 
 SEARCH_ORDER = "SEARCH"
+MAX_SEARCH_CHARS = 200
+"""Longest search text: a long title and then some."""
+MAX_SEARCH_WORD = 64
+"""Longest word searched for, as indexed (folded); Lucene refuses fuzzy terms of 1,000 or more."""
+MAX_SEARCH_OFFSET = 100_000
+"""Past this many hits no search cursor of ours points."""
+CURSOR_POSITION = re.compile(r"[0-9]{1,6}")
 
 
 @strawberry.enum(description="What search looks in.")
@@ -81,8 +89,8 @@ def _search_position(cursor: str | None, argument: str) -> int | None:
     position = decode_cursor(cursor, SEARCH_ORDER, argument)
     if position is None:
         return None
-    if not position[1].isdigit():
-        raise bad_argument(argument, f"{cursor!r} is not a cursor of this list")
+    if not CURSOR_POSITION.fullmatch(position[1]) or int(position[1]) >= MAX_SEARCH_OFFSET:
+        raise bad_argument(argument, "not a cursor of this list")
     return int(position[1])
 
 
@@ -92,11 +100,26 @@ def _search_window(args: PageArgs) -> tuple[int, int | None]:
     return (0 if after is None else after + 1), _search_position(args.before, "before")
 
 
-def _instant(value: datetime | None) -> datetime | None:
-    """Instants without an offset are taken as UTC, as purchases are stored."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+def _search_text(query: str) -> str:
+    """The search text, checked: short enough to search, and no word too long for the index."""
+    if len(query) > MAX_SEARCH_CHARS:
+        raise bad_argument("query", f"at most {MAX_SEARCH_CHARS} characters, got {len(query)}")
+    longest = max(discovery.words(query), key=len, default="")
+    if len(longest) > MAX_SEARCH_WORD:
+        raise bad_argument("query", f"words of at most {MAX_SEARCH_WORD} letters, got one of {len(longest)}")
+    return query
+
+
+def _instant(value: datetime | None, argument: str) -> datetime | None:
+    """The instant in UTC (without an offset it is taken as UTC, as purchases are stored)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise bad_argument(argument, f"{value.isoformat()} is out of range in UTC") from None
 
 
 def _territory(value: str | None) -> str | None:
@@ -179,7 +202,7 @@ class DiscoveryQuery:
         last: Last = None,
         before: Before = None,
     ) -> SearchConnection:
-        return await search_connection(info, query, types, page_args(first, after, last, before))
+        return await search_connection(info, _search_text(query), types, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Albums already released (releaseDate <= today), newest first; "
@@ -249,7 +272,7 @@ class DiscoveryQuery:
         first: ListFirst = None,
     ) -> list[ChartEntry]:
         size = page_size(first)
-        start, end = _instant(since), _instant(until)
+        start, end = _instant(since, "since"), _instant(until, "until")
         if start is not None and end is not None and end <= start:
             raise bad_argument("until", "must be later than since")
         key = (_territory(territory), _genre(genre), start, end)

@@ -153,6 +153,8 @@ class StoreQuery:
         label_key = key_of(label, "Label", "label")
         if from_ > to:
             raise bad_argument("from", "must not be after `to`")
+        if to >= date.max:  # the period ends at the start of the day after `to`
+            raise bad_argument("to", f"must be before {date.max.isoformat()}")
         try:
             found = await royalties.statement(
                 info.context.graph, label_key, from_, to, currency.upper() if currency else None
