@@ -143,6 +143,20 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
     return found.customer_key
 
 
+def require_label(viewer: Viewer | None, scope: str, label_key: str) -> Viewer:
+    """The viewer, if it has `scope` and may read the label; FORBIDDEN otherwise.
+
+    The refusal is the same whether or not the label exists, so a partner cannot probe for labels.
+    """
+    found = require_scope(viewer, scope)
+    if found.may_read_label(label_key):
+        return found
+    if not found.labels:
+        raise ApiError(Code.FORBIDDEN, "This token names no labels (no `labels` claim): it may read no label's data.")
+    raise ApiError(Code.FORBIDDEN, f"This token may not read label {label_key!r} (not in its `labels` claim).",
+                   label=label_key)
+
+
 def forbidden_record(type_name: str) -> ApiError:
     """FORBIDDEN for a customer's record the viewer may not read (absent ones too: no probing)."""
     return ApiError(Code.FORBIDDEN, f"This {type_name} belongs to another customer.")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import PURCHASES_WRITE, ROYALTIES_READ, require_customer, require_scope
+from api.auth import PURCHASES_WRITE, ROYALTIES_READ, require_customer, require_label
 from api.context import Info
 from api.errors import ApiError, Code, bad_argument
 from api.ids import from_global, key_of
@@ -95,8 +95,9 @@ class StoreQuery:
 
     @strawberry.field(
         description="Units, gross sales and royalties owed to a label's rights holders in a period "
-        "(UTC days, both inclusive). Needs the royalties:read scope. `currency` picks one when the "
-        "label sold in several (otherwise BAD_REQUEST)."
+        "(UTC days, both inclusive). Needs the royalties:read scope and a token whose `labels` claim "
+        "names the label (or the admin scope); any other label is FORBIDDEN, whether it exists or not. "
+        "`currency` picks one when the label sold in several (otherwise BAD_REQUEST)."
     )
     async def royalty_statement(
         self,
@@ -106,8 +107,8 @@ class StoreQuery:
         to: date,
         currency: str | None = None,
     ) -> RoyaltyStatement:
-        require_scope(info.context.viewer, ROYALTIES_READ)
         label_key = key_of(label, "Label", "label")
+        require_label(info.context.viewer, ROYALTIES_READ, label_key)
         if from_ > to:
             raise bad_argument("from", "must not be after `to`")
         try:
