@@ -10,6 +10,7 @@ import strawberry
 
 from api.context import Info
 from api.ids import key_of, to_global
+from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.pagination import Connection, SortDirection, list_connection
 from api.types.node import Node, resolves
@@ -46,6 +47,11 @@ class AlbumFilter:
     released_after: date | None = None
     released_before: date | None = None
     territory: str | None = None
+    upc: str | None = strawberry.field(
+        default=None,
+        description="The album with this UPC: UPC-A (12 digits) or EAN-13 (13 digits), GS1 check digit "
+        "verified (a malformed one is BAD_REQUEST naming filter.upc).",
+    )
 
     def as_params(self) -> dict[str, Any]:
         """The filter as graph parameters, IDs turned into keys."""
@@ -58,6 +64,7 @@ class AlbumFilter:
             "releasedAfter": self.released_after,
             "releasedBefore": self.released_before,
             "territory": self.territory.upper() if self.territory else None,
+            "upc": code_argument(self.upc, "filter.upc", stored_upc) if self.upc is not None else None,
         }
 
 
