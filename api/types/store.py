@@ -8,15 +8,16 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import PURCHASES_WRITE, ROYALTIES_READ, require_customer, require_label
+from api.auth import PURCHASES_WRITE, require_customer
 from api.context import Info
-from api.errors import ApiError, Code, bad_argument
-from api.ids import from_global, key_of
+from api.errors import ApiError, Code
+from api.ids import from_global
+from api.royalty_reads import readable_statement
 from api.types.customer import Customer, customer_of
 from api.types.offer import Format
 from api.types.purchase import Purchase
 from api.types.royalty import RoyaltyStatement
-from graph import purchases, royalties
+from graph import purchases
 from graph.purchases import Item, Order, RejectCode, Rejection
 
 SOLD_TYPES = ("Track", "Album")
@@ -107,18 +108,7 @@ class StoreQuery:
         to: date,
         currency: str | None = None,
     ) -> RoyaltyStatement:
-        label_key = key_of(label, "Label", "label")
-        require_label(info.context.viewer, ROYALTIES_READ, label_key)
-        if from_ > to:
-            raise bad_argument("from", "must not be after `to`")
-        try:
-            found = await royalties.statement(
-                info.context.graph, label_key, from_, to, currency.upper() if currency else None
-            )
-        except royalties.SeveralCurrencies as several:
-            raise bad_argument("currency", f"{several}; choose one") from None
-        if found is None:
-            raise ApiError(Code.NOT_FOUND, f"label: no label with ID {label!r}", argument="label")
+        found = await readable_statement(info.context.graph, info.context.viewer, label, from_, to, currency)
         return RoyaltyStatement.of(found)
 
 
