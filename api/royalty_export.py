@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -116,7 +115,7 @@ async def statement_csv(request: Request) -> Response:
     return await _export(request, sales_csv, "text/csv; charset=utf-8", "csv")
 
 
-def routes() -> list[Any]:
+def routes() -> list[Route]:
     """The export's routes, for server.py."""
     return [
         Route("/royalties/statement.tsv", statement_tsv, methods=["GET"]),

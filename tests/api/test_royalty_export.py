@@ -14,9 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.driver import Graph
+from api.royalty_export import EXPORT_COST
+from graph.driver import Graph, queries_sent
 from settings import Settings
 from tests.api.test_industry_codes import Coded, coded_release
+from tests.api.test_ratelimit import app_with_limit, client_for
 from tests.conftest import GraphQL
 from tests.store_support import Fixtures, ask, bearer, gid, token
 
@@ -196,3 +198,16 @@ async def test_bad_arguments_are_400_naming_them(
     message = refusal(response, 400, "BAD_REQUEST")
     assert message.startswith(f"{argument}: ")
     assert response.json()["errors"][0]["extensions"]["argument"] == argument
+
+
+async def test_exports_spend_the_callers_rate_limit_budget(graph: Graph, settings: Settings) -> None:
+    headers = partner(settings, HOUSE_KEY)
+    async with app_with_limit(settings, EXPORT_COST * 2) as app, client_for(app, "10.9.0.1") as client:
+        for _ in range(2):
+            response = await client.get("/royalties/statement.csv", params={"label": HOUSE, **PERIOD}, headers=headers)
+            assert response.status_code == 200, response.text
+        before = queries_sent()
+        refused = await client.get("/royalties/statement.tsv", params={"label": HOUSE, **PERIOD}, headers=headers)
+        assert queries_sent() == before
+    refusal(refused, 429, "RATE_LIMITED")
+    assert int(refused.headers["Retry-After"]) == refused.json()["errors"][0]["extensions"]["retryAfter"] >= 1
