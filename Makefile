@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint bench bench-scale soak chromium clean
+.PHONY: install run test lint codegen-check bench bench-scale soak chromium redis clean
 
 install: $(STAMP)
 
@@ -29,13 +29,29 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 
-test: install lint chromium
+test: install lint chromium redis
 	$(TEST_ENV) $(BIN)/tunegraph db start
 	$(TEST_ENV) $(BIN)/pytest; status=$$?; $(TEST_ENV) $(BIN)/tunegraph db stop; exit $$status
+
+# GraphQL Code Generator (client preset) on the served schema: no `unknown` scalar, no warning.
+# npm installs the pinned tools/codegen/package-lock.json into the git-ignored .codegen/.
+CODEGEN := .codegen
+codegen-check: install $(CODEGEN)/.installed
+	$(BIN)/python -m tools.codegen.check
+
+$(CODEGEN)/.installed: tools/codegen/package.json tools/codegen/package-lock.json
+	command -v npm || (apt-get update && apt-get install -y nodejs npm)
+	mkdir -p $(CODEGEN) && cp $^ $(CODEGEN)/
+	cd $(CODEGEN) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # The GraphiQL test drives a headless Chromium (Debian's package).
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+# The rate-limit tests start redis-servers of their own on free ports (Debian's package).
+redis:
+	command -v redis-server || (apt-get update && apt-get install -y redis-server)
 
 bench: install
 	$(BIN)/tunegraph db start
@@ -66,4 +82,4 @@ bench-scale: install
 clean:
 	-$(BIN)/tunegraph db stop
 	-$(TEST_ENV) $(BIN)/tunegraph db stop
-	rm -rf $(VENV) .tunegraph-test
+	rm -rf $(VENV) .tunegraph-test $(CODEGEN)

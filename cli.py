@@ -1,12 +1,14 @@
-"""The `tunegraph` command line: db, import, recs, serve."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, token."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from settings import PROJECT_ROOT, Settings
@@ -106,10 +108,64 @@ def _recs_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _persisted_manifest(args: argparse.Namespace, settings: Settings) -> None:
+    from api.manifest import write_manifest
+
+    print(write_manifest(Path(args.folder), Path(args.out)))
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import server
 
     server.serve(settings)
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> None:
+    from api.auth import SCOPES, customer_key, issue_token
+    from api.ids import to_global
+
+    scopes = [s for given in args.scope for s in given.replace(",", " ").split()]
+    unknown = sorted(set(scopes) - set(SCOPES))
+    if unknown:
+        raise CommandError(f"unknown scope {', '.join(unknown)}; the scopes are {', '.join(sorted(SCOPES))}")
+    if args.partner is not None and (not args.partner.strip() or customer_key(args.partner) is not None):
+        raise CommandError("--partner needs a name that is not a Customer ID (use --customer for a customer)")
+    subject = args.partner if args.partner is not None else to_global("Customer", args.customer)
+    labels = [k for given in args.label for k in given.replace(",", " ").split()]
+    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit, labels))
+
+
+def _customer(raw: str) -> str:
+    """A customer's key from a Chinook CustomerId (or other key) or from a Customer's global ID."""
+    from api.auth import customer_key
+    from api.errors import ApiError
+    from api.ids import from_global
+
+    value = raw.strip()
+    key = customer_key(value)
+    if key is not None:
+        return key
+    try:
+        type_name, _ = from_global(value)
+    except ApiError:
+        type_name = ""
+    if not value or type_name.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected a customer id (e.g. 1) or a Customer global ID, got {raw!r}")
+    return value
+
+
+DURATION = re.compile(r"(\d+)([smhd])")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def _duration(raw: str) -> timedelta | None:
+    """`30m`, `1h`, `7d`, `3600s`; `never` for a token without `exp`."""
+    if raw == "never":
+        return None
+    found = DURATION.fullmatch(raw.strip())
+    if not found or int(found.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 30m, 1h or 7d (or never), got {raw!r}")
+    return timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
 
 
 def _positive(raw: str) -> int:
@@ -161,8 +217,31 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     ev.set_defaults(func=_recs_evaluate)
 
+    persisted = groups.add_parser("persisted", help="persisted queries")
+    persisted_actions = persisted.add_subparsers(dest="action", required=True)
+    manifest = persisted_actions.add_parser(
+        "manifest", help="a manifest of the operations in a folder of .graphql files (TUNEGRAPH_PERSISTED_QUERIES)")
+    manifest.add_argument("folder", help="DIR searched for *.graphql files")
+    manifest.add_argument("--out", required=True, help="FILE.json to write")
+    manifest.set_defaults(func=_persisted_manifest)
+
     groups.add_parser("serve", help="the GraphQL API (same as python server.py)").set_defaults(
         func=_serve)
+
+    token = groups.add_parser("token", help="print a development bearer token (HS256, TUNEGRAPH_JWT_SECRET)")
+    who = token.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer", type=_customer, metavar="ID",
+                     help="a customer token: the Chinook CustomerId (e.g. 1) or a Customer global ID")
+    who.add_argument("--partner", metavar="NAME", help="a partner token: any name but a Customer ID")
+    token.add_argument("--scope", action="append", default=[], metavar="SCOPES",
+                       help="scopes, space- or comma-separated, repeatable: purchases:write, royalties:read, admin")
+    token.add_argument("--expires", type=_duration, default=timedelta(hours=1), metavar="DURATION",
+                       help="lifetime such as 30m, 1h (default), 7d; `never` for no `exp`")
+    token.add_argument("--rate-limit", type=_positive, metavar="COST",
+                       help="the `rateLimit` claim: query cost per minute (capped by TUNEGRAPH_RATE_LIMIT_MAX)")
+    token.add_argument("--label", action="append", default=[], metavar="KEYS",
+                       help="the `labels` claim: label keys whose royalties a partner may read, repeatable")
+    token.set_defaults(func=_token)
     return parser
 
 

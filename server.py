@@ -16,8 +16,9 @@ from starlette.routing import Route
 
 from api import ops, royalty_export
 from api.caching import HttpCaching
-from api.graphiql import GraphQLWithGraphiQL, assets
-from api.ratelimit import RateLimiter
+from api.graphiql import GraphQLWithGraphiQL, assets, docs
+from api.persisted import QueryStore
+from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
 from api.schema import build_schema
 from graph.album_cache import AlbumCache
@@ -65,6 +66,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
                         await task
             if charts is not None:
                 await charts.close()
+            await app.state.rate_limiter.close()
             await graph.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
@@ -75,10 +77,12 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         Route("/metrics", ops.metrics),
         *royalty_export.routes(),
         assets(),
+        docs(),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    app.state.rate_limiter = rate_limiter(settings)
+    app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
     return app
 
 
@@ -119,6 +123,11 @@ def app_from_env() -> Starlette:
     return app
 
 
+WORKER_PING_SECONDS = 30
+"""uvicorn kills a worker that answers its supervisor's ping later than this; its default, 5 s, kills
+workers still starting (imports, model) on a busy host over and over."""
+
+
 def serve(settings: Settings) -> None:
     """Serve the API with uvicorn on TUNEGRAPH_HOST:TUNEGRAPH_PORT, in TUNEGRAPH_WORKERS processes."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -128,8 +137,10 @@ def serve(settings: Settings) -> None:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
         return
     ops.share_metrics(settings.data_dir / "metrics")
+    share_buckets(settings)
     uvicorn.run("server:app_from_env", factory=True, workers=settings.workers, host=settings.host,
-                port=settings.port, log_level="info", access_log=False)
+                port=settings.port, log_level="info", access_log=False,
+                timeout_worker_healthcheck=WORKER_PING_SECONDS)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,13 @@ DEFAULT_URI = "bolt://127.0.0.1:7687"
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -36,12 +43,16 @@ class Settings:
     jwt_secret: str = "dev-secret-change-me"
     model_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "models")
     rate_limit: int = 50_000
+    rate_limit_max: int | None = None  # None: 10 x rate_limit
+    redis_url: str | None = None
     data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph")
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
     chart_seconds: int = 60
     workers: int = 1
+    persisted_queries: Path | None = None
+    persisted_only: bool = False
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -66,10 +77,14 @@ class Settings:
             jwt_secret=e.get("TUNEGRAPH_JWT_SECRET") or "dev-secret-change-me",
             model_dir=Path(e.get("TUNEGRAPH_MODEL_DIR") or data_dir / "models"),
             rate_limit=_int(e, "TUNEGRAPH_RATE_LIMIT", 50_000),
+            rate_limit_max=_int(e, "TUNEGRAPH_RATE_LIMIT_MAX", 0) or None,
+            redis_url=e.get("TUNEGRAPH_REDIS_URL") or None,
             data_dir=data_dir,
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
+            persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,
+            persisted_only=_flag(e, "TUNEGRAPH_PERSISTED_ONLY"),
         )

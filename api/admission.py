@@ -123,7 +123,7 @@ class QueryLimits(SchemaExtension):
         return DocumentNode(definitions=(operation,))
 
     def on_validate(self) -> Iterator[None]:
-        """The refusal, or the limits, validation and rate limit in their place of validation."""
+        """The refusal, or the limits and validation in their place of validation (then RateLimit charges)."""
         ctx = self.execution_context
         if self.refusal is not None:
             ctx.pre_execution_errors = [self.refusal]
@@ -132,7 +132,7 @@ class QueryLimits(SchemaExtension):
         yield
 
     def admit(self, document: DocumentNode) -> list[GraphQLError]:
-        """The errors that keep this operation from running: a limit, validation, or the rate limit."""
+        """The errors that keep this operation from running, a limit or validation; else its cost is charged."""
         ctx = self.execution_context
         census = None if self.validated else take_census(document)
         if census is not None and (error := census.refusal()) is not None:
@@ -147,8 +147,8 @@ class QueryLimits(SchemaExtension):
             if ctx.query is not None:
                 key = (ctx.schema._schema, ctx.query)
                 self.caches.documents.put(key, document, retained_bytes(ctx.query, census))
-        error = charge(ctx.context, found.cost)
-        return [] if error is None else [error]
+        charge(ctx.context, found.cost)
+        return []
 
     def measure(self, document: DocumentNode) -> Measure:
         """The measure of the operation to run, from the cache when this text and its sizing values were seen."""

@@ -3,7 +3,8 @@
 A token is an HS256 JWT signed with TUNEGRAPH_JWT_SECRET. `sub` is a Customer's global ID (a
 customer token) or any other string (a partner token); `scope` is space-separated; `exp` is
 honoured when present (a token without `exp` does not expire); `labels`, on a partner token, lists
-the label keys whose data it may see (admin sees all). The token is parsed once per
+the label keys whose data it may see (admin sees all); `rateLimit` (query cost per minute) sets the
+caller's budget, capped by TUNEGRAPH_RATE_LIMIT_MAX. The token is parsed once per
 request; a bad token fails the whole request with UNAUTHENTICATED, even a catalog-only one.
 """
 
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import jwt
@@ -28,6 +31,12 @@ ADMIN = "admin"
 PURCHASES_WRITE = "purchases:write"
 ROYALTIES_READ = "royalties:read"
 CUSTOMER_PREFIX = "Customer:"
+SCOPES = {
+    PURCHASES_WRITE: "buy with the `purchase` mutation (a customer token)",
+    ROYALTIES_READ: "read `royaltyStatement` (usually a partner token)",
+    ADMIN: "read any customer and purchase through `node(id:)`",
+}
+"""Every scope the API knows, and what it allows."""
 MAX_LABELS_CLAIM = 1000
 """Label keys one token may name."""
 
@@ -41,6 +50,8 @@ class Viewer:
     customer_key: str | None
     labels: frozenset[str] = frozenset()
     """Label keys a partner token may see (its `labels` claim); empty for other tokens."""
+    rate_limit: int | None = None
+    """Query cost per minute its `rateLimit` claim asks for; None: the configured budget."""
 
     @property
     def is_admin(self) -> bool:
@@ -60,7 +71,8 @@ def _unauthenticated(problem: str) -> ApiError:
     return ApiError(Code.UNAUTHENTICATED, f"Bearer token rejected: {problem}.")
 
 
-def _customer_key(subject: str) -> str | None:
+def customer_key(subject: str) -> str | None:
+    """The key of the customer a Customer global ID names; None for any other string."""
     try:
         decoded = base64.b64decode(subject.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -92,7 +104,8 @@ def viewer_from_token(token: str, secret: str) -> Viewer:
     subject, scope = claims["sub"], claims.get("scope", "")
     if not isinstance(subject, str) or not subject or not isinstance(scope, str):
         raise _unauthenticated("`sub` must be a non-empty string and `scope` a string")
-    return Viewer(subject, frozenset(scope.split()), _customer_key(subject), _labels(claims.get("labels")))
+    return Viewer(subject, frozenset(scope.split()), customer_key(subject), _labels(claims.get("labels")),
+                  _rate_limit(claims.get("rateLimit")))
 
 
 def _labels(claim: Any) -> frozenset[str]:
@@ -104,6 +117,30 @@ def _labels(claim: Any) -> frozenset[str]:
     if len(claim) > MAX_LABELS_CLAIM:
         raise _unauthenticated(f"`labels` may name at most {MAX_LABELS_CLAIM} labels")
     return frozenset(claim)
+
+
+def _rate_limit(claim: Any) -> int | None:
+    """The `rateLimit` claim: absent, or a positive whole number (a JSON true is no number here)."""
+    if claim is not None and (type(claim) is not int or claim <= 0):
+        raise _unauthenticated("`rateLimit` must be a positive whole number (query cost per minute)")
+    return claim
+
+
+def issue_token(
+    secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None, rate_limit: int | None = None,
+    labels: Sequence[str] = (),
+) -> str:
+    """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
+    claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
+    if rate_limit is not None:
+        claims["rateLimit"] = rate_limit
+    if labels:
+        claims["labels"] = list(labels)
+    if lifetime is not None:
+        claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def caller_from_headers(headers: Mapping[str, str], secret: str) -> tuple[Viewer | None, ApiError | None]:
@@ -139,7 +176,11 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
     """The key of the customer a customer token names (with `scope`, if given)."""
     found = require_scope(viewer, scope) if scope else require_viewer(viewer)
     if found.customer_key is None:
-        raise ApiError(Code.FORBIDDEN, "This needs a customer token (`sub` = a Customer ID).")
+        raise ApiError(
+            Code.FORBIDDEN,
+            f"The token's subject {found.subject!r} is not a customer (a partner token): this needs a customer "
+            "token, whose `sub` is a Customer's global ID.",
+        )
     return found.customer_key
 
 
@@ -155,6 +196,11 @@ def require_label(viewer: Viewer | None, scope: str, label_key: str) -> Viewer:
         raise ApiError(Code.FORBIDDEN, "This token names no labels (no `labels` claim): it may read no label's data.")
     raise ApiError(Code.FORBIDDEN, f"This token may not read label {label_key!r} (not in its `labels` claim).",
                    label=label_key)
+
+
+def unknown_customer() -> ApiError:
+    """UNAUTHENTICATED for a customer token naming no customer (deleted, or from another store)."""
+    return ApiError(Code.UNAUTHENTICATED, "The token names a customer that does not exist.")
 
 
 def forbidden_record(type_name: str) -> ApiError:

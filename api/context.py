@@ -29,6 +29,7 @@ class Context:
     services: Any = None
     viewer: Viewer | None = None
     token_error: ApiError | None = None
+    cost: int | None = None  # measured by QueryLimits, charged by RateLimit
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.http.base import BaseRequestProtocol
 
@@ -14,6 +16,43 @@ from api.http import GraphQLApp
 
 ASSETS_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 ASSETS_PATH = "/graphiql-assets"
+DOCS_DIR = Path(__file__).resolve().parent.parent / "docs"
+DOCS_PATH = "/docs"
+GUIDE = f"{DOCS_PATH}/getting-started.md"
+
+EXAMPLE_QUERY = """\
+# Welcome to tunegraph. Press the run button (or Ctrl-Enter) to run this storefront query.
+# The Docs pane (book icon, left) describes every type, field and argument.
+# The guide for frontend teams: /docs/getting-started.md (linked below the response).
+#
+# The catalog needs no token. To act as a customer (viewer, purchase), make a token:
+#   tunegraph token --customer 1 --scope purchases:write
+# and set it in the Headers tab: {"Authorization": "Bearer <the token>"}
+
+query Storefront {
+  albums(first: 5, orderBy: {field: POPULARITY, direction: DESC}) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { ...AlbumCard } }
+  }
+  album(id: "QWxidW06MQ==") {
+    ...AlbumCard
+    tracks { trackNumber title durationMs }
+  }
+}
+
+fragment AlbumCard on Album {
+  id
+  title
+  releaseDate
+  artist { name }
+  offers(territory: "US") { format price { amount currency } }
+}
+"""
+"""The query GraphiQL opens with: the best sellers, then Chinook's album 1, through one fragment."""
+
+EXAMPLE_HEADERS = '{\n  "Authorization": ""\n}'
+"""An empty Authorization header counts as none, so the example runs until a token is pasted in."""
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -39,15 +78,25 @@ PAGE = """<!doctype html>
       }};
     }}
     const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+    const hint = React.createElement("div", {{ className: "tunegraph-hint", style: {{ padding: "8px 12px" }} }},
+      "A customer token: tunegraph token --customer 1 --scope purchases:write, then ",
+      React.createElement("code", null, '"Authorization": "Bearer <token>"'),
+      " in Headers. ",
+      React.createElement("a", {{ href: {guide}, target: "_blank" }}, "Getting started"));
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{
         fetcher,
         query: params.get("query") || undefined,
         variables: params.get("variables") || undefined,
+        defaultQuery: {example},
+        defaultHeaders: {headers},
+        defaultEditorToolsVisibility: "headers",
         onEditQuery: keep("query"),
         onEditVariables: keep("variables"),
         shouldPersistHeaders: false,
-      }})
+      }},
+        React.createElement(GraphiQL.Logo, null, "tunegraph"),
+        React.createElement(GraphiQL.Footer, null, hint))
     );
   </script>
 </body>
@@ -57,12 +106,30 @@ PAGE = """<!doctype html>
 
 def page() -> str:
     """The GraphiQL page, loading only tunegraph's own assets."""
-    return PAGE.format(assets=ASSETS_PATH)
+    return PAGE.format(assets=ASSETS_PATH, example=_js(EXAMPLE_QUERY), headers=_js(EXAMPLE_HEADERS), guide=_js(GUIDE))
+
+
+def _js(text: str) -> str:
+    """A JavaScript string literal that cannot end the <script> element it sits in."""
+    return json.dumps(text).replace("<", "\\u003c")
 
 
 def assets() -> Mount:
     """The route serving the vendored GraphiQL, React and ReactDOM builds."""
     return Mount(ASSETS_PATH, app=StaticFiles(directory=ASSETS_DIR), name="graphiql-assets")
+
+
+async def _doc(request: Request) -> Response:
+    name = request.path_params["name"]
+    found = {p.name: p for p in DOCS_DIR.glob("*.md")}.get(name)
+    if found is None:
+        raise HTTPException(404, f"no document {name!r}")
+    return PlainTextResponse(found.read_text(encoding="utf-8"), media_type="text/plain; charset=utf-8")
+
+
+def docs() -> Route:
+    """The route serving the guides in docs/ as text (Markdown), linked from GraphiQL."""
+    return Route(DOCS_PATH + "/{name}", _doc, name="docs")
 
 
 class GraphQLWithGraphiQL(GraphQLApp):

@@ -5,17 +5,17 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from api.auth import caller_from_headers
 from api.context import Context
 from api.loaders import Loaders
+from api.persisted import PersistedGraphQL
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app with tunegraph's context."""
+class GraphQLApp(PersistedGraphQL):
+    """Strawberry's ASGI app with tunegraph's context and persisted queries."""
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         state = request.app.state

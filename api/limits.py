@@ -68,7 +68,7 @@ SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artis
 
 LISTED_ARGUMENTS = ("ids", "upcs", "isrcs")
 """List arguments whose length is the length of the list a field returns."""
-SIZING_ARGUMENTS = frozenset({"first", *LISTED_ARGUMENTS})
+SIZING_ARGUMENTS = frozenset({"first", "last", *LISTED_ARGUMENTS})
 """The only arguments a measure reads."""
 MEASURES_HELD = 1024
 MEASURE_BYTES = 8 * 1024 * 1024
@@ -185,7 +185,8 @@ class _Walker:
         return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in sized}
 
     def first(self, node: FieldNode, arguments: Mapping[str, Any], tally: _Tally) -> int | None:
-        value = arguments.get("first")
+        name = "first" if arguments.get("first") is not None else "last"  # a page's size: either end
+        value = arguments.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             return None
         problem = None
@@ -196,11 +197,11 @@ class _Walker:
         if problem is None:
             return value
         if tally.bad_first is None:
-            argument = next(a for a in node.arguments or () if a.name.value == "first")
+            argument = next(a for a in node.arguments or () if a.name.value == name)
             tally.bad_first = GraphQLError(
-                f"first: {problem} (on {node.name.value})",
+                f"{name}: {problem} (on {node.name.value})",
                 nodes=[argument],
-                extensions={"code": Code.BAD_REQUEST.value, "argument": "first"},
+                extensions={"code": Code.BAD_REQUEST.value, "argument": name},
             )
         return MAX_FIRST
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -13,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from api.context import Info
+from api.descriptions import enum_value
 from api.errors import bad_argument
 from graph.catalog import Page, PageRequest
 
@@ -21,12 +23,12 @@ MAX_FIRST = 100
 NodeT = TypeVar("NodeT")
 
 
-@strawberry.enum
+@strawberry.enum(description="Ascending or descending; ties are always broken by id, ascending.")
 class SortDirection(Enum):
     """Ascending or descending; ties are always broken by id, ascending."""
 
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = enum_value("ASC", description="Smallest first: A to Z, oldest first, least popular first.")
+    DESC = enum_value("DESC", description="Largest first: Z to A, newest first, most popular first.")
 
 
 def page_size(first: int | None, argument: str = "first") -> int:
@@ -38,6 +40,30 @@ def page_size(first: int | None, argument: str = "first") -> int:
     if first > MAX_FIRST:
         raise bad_argument(argument, f"may not exceed {MAX_FIRST}, got {first}")
     return first
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """A page as the Relay arguments ask for it: its size, which end it is taken from, its cursors."""
+
+    size: int
+    backward: bool
+    after: str | None = None
+    before: str | None = None
+
+
+def page_args(first: int | None, after: str | None, last: int | None = None, before: str | None = None) -> PageArgs:
+    """The page `first`/`after`/`last`/`before` ask for; BAD_REQUEST naming the argument otherwise.
+
+    As the Relay cursor connections spec has it: `after` and `before` bound the list from both
+    sides, then `first` takes from the start of what is left, or `last` from its end. One page
+    cannot be both, so `first` with `last` is refused.
+    """
+    if last is None:
+        return PageArgs(page_size(first), False, after, before)
+    if first is not None:
+        raise bad_argument("last", "give `first` (paging forward) or `last` (paging backward), not both")
+    return PageArgs(page_size(last, "last"), True, after, before)
 
 
 def encode_cursor(order: str, value: Any, key: str) -> str:
@@ -62,58 +88,80 @@ def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tu
     return value, key
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in its list (Relay cursor connections).")
 class PageInfo:
     """Where a page stands in its list."""
 
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow this page: ask again with `after: endCursor`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Items come before this page (true whenever `after` was given)."
+    )
+    start_cursor: str | None = strawberry.field(description="The cursor of the first edge; null on an empty page.")
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last edge, to pass as `after` for the next page; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="An item of a page and its cursor.")
 class Edge(Generic[NodeT]):
     """A node and its cursor."""
 
-    cursor: str
-    node: NodeT
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` to continue after this item, in the same list and order only."
+    )
+    node: NodeT = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="A page of a list that can grow (a Relay cursor connection): `first` items after `after`."
+)
 class Connection(Generic[NodeT]):
     """A page of a list that can grow."""
 
-    edges: list[Edge[NodeT]]
-    page_info: PageInfo
+    edges: list[Edge[NodeT]] = strawberry.field(description="The items of this page, in the list's order.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow, and the cursors to reach them.")
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many items the whole list holds.")
+    @strawberry.field(description="How many items the whole list holds (all pages), under the same filter.")
     async def total_count(self) -> int:
         return await self.count()
 
 
 def connection(
     page: Page,
-    size: int,
-    after: str | None,
+    args: PageArgs,
     order: str,
     make: Callable[[dict[str, Any]], NodeT],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
-    """A connection from a page fetched with one row more than asked (that row says 'more')."""
-    rows: Sequence[dict[str, Any]] = page.rows[:size]
+    """A connection from a page fetched with one row more than asked (that row says 'more').
+
+    Backward, the page arrived last row first: it is reversed into the list's order.
+    """
+    rows: Sequence[dict[str, Any]] = page.rows[: args.size]
+    values: Sequence[Any] = page.values[: args.size]
+    if args.backward:
+        rows, values = rows[::-1], values[::-1]
     edges = [
         Edge(cursor=encode_cursor(order, value, row["key"]), node=make(row))
-        for row, value in zip(rows, page.values, strict=False)
+        for row, value in zip(rows, values, strict=False)
     ]
+    more = len(page.rows) > args.size
+    # Relay: a cursor on one side says there are items beyond it (its own row at least).
     info = PageInfo(
-        has_next_page=len(page.rows) > size,
-        has_previous_page=after is not None,
+        has_next_page=(more and not args.backward) or args.before is not None,
+        has_previous_page=(more and args.backward) or args.after is not None,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, page_info=info, count=count)
+
+
+def decode_cursors(args: PageArgs, order: str) -> tuple[tuple[Any, str] | None, tuple[Any, str] | None]:
+    """(after, before) of a page as (sort value, key) pairs; BAD_REQUEST naming a cursor of another list."""
+    return decode_cursor(args.after, order, "after"), decode_cursor(args.before, order, "before")
 
 
 async def list_connection(
@@ -122,14 +170,13 @@ async def list_connection(
     f: dict[str, Any],
     field: str,
     descending: bool,
-    first: int | None,
-    after: str | None,
+    args: PageArgs,
     make: Callable[[dict[str, Any]], NodeT],
 ) -> Connection[NodeT]:
     """A page of one of the catalog lists under a filter and an order, batched per request."""
     label = f"{field}:{'DESC' if descending else 'ASC'}"
-    size = page_size(first)
-    request = PageRequest(entity, f, field, descending, decode_cursor(after, label), size + 1)
+    after, before = decode_cursors(args, label)
+    request = PageRequest(entity, f, field, descending, after, args.size + 1, before, args.backward)
     page = await info.context.loaders.page.load(request)
     info.context.loaders.remember(entity, page.rows)
-    return connection(page, size, after, label, make, lambda: info.context.loaders.count.load((entity, f)))
+    return connection(page, args, label, make, lambda: info.context.loaders.count.load((entity, f)))

@@ -11,6 +11,7 @@ JSON `{"errors": [{"message", "extensions": {"code", ...}}]}` with status 400, 4
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.auth import caller_from_headers
+from api.auth import Viewer, caller_from_headers
 from api.errors import ApiError, Code, bad_argument
 from api.ratelimit import RateLimiter, caller_key
 from api.royalty_files import dsr_flat_file, sales_csv
@@ -67,23 +68,26 @@ def _day(value: str, name: str) -> date:
     raise bad_argument(name, f"{value!r} is not a date (YYYY-MM-DD)")
 
 
-def _charge(request: Request) -> ApiError | None:
+async def _charge(request: Request, viewer: Viewer | None) -> ApiError | None:
+    """Charge the export to the caller's rate-limit budget (the GraphQL one); RATE_LIMITED past it."""
     limiter = getattr(request.app.state, "rate_limiter", None)
-    if not isinstance(limiter, RateLimiter):
+    if not isinstance(limiter, RateLimiter) or not limiter.enabled:
         return None
     client = request.client.host if request.client else None
-    wait = limiter.take(caller_key(request.headers, client), EXPORT_COST)
-    if wait <= 0:
+    claimed = viewer.rate_limit if viewer is not None else None
+    quota = await limiter.charge(caller_key(request.headers, client), EXPORT_COST, limiter.limit_for(claimed))
+    if quota.granted:
         return None
-    seconds = max(1, int(wait + 0.999))
-    return ApiError(Code.RATE_LIMITED, f"Rate limit exceeded: retry in {seconds} s.", retryAfter=seconds)
+    seconds = max(1, math.ceil(quota.retry_after))
+    return ApiError(Code.RATE_LIMITED, f"Rate limit exceeded: an export costs {EXPORT_COST} of a budget of "
+                    f"{quota.limit} per minute; retry in {seconds} s.", retryAfter=seconds)
 
 
 async def _export(request: Request, render: Render, media_type: str, suffix: str) -> Response:
     viewer, token_error = caller_from_headers(request.headers, request.app.state.settings.jwt_secret)
     if token_error is not None:
         return _refusal(token_error, **{"WWW-Authenticate": "Bearer"})
-    if (limited := _charge(request)) is not None:
+    if (limited := await _charge(request, viewer)) is not None:
         return _refusal(limited, **{"Retry-After": str(limited.extensions["retryAfter"])})
     try:
         given = _arguments(request)

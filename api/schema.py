@@ -6,11 +6,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.admission import QueryLimits
 from api.auth import TokenGate
 from api.errors import ErrorPolicy
+from api.ratelimit import RateLimit
+from api.scalars import SCALARS
 from api.types.album import Album
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
@@ -19,12 +22,15 @@ from api.types.discovery import DiscoveryQuery
 from api.types.genre import Genre
 from api.types.industry_codes import IndustryCodeQuery
 from api.types.label import Label
+from api.types.lookup import LookupQuery
 from api.types.purchase import Purchase
 from api.types.recommendation import RecommendQuery
 from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
 
-QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery)
+QUERY_TYPES: tuple[type, ...] = (
+    CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery
+)
 MUTATION_TYPES: tuple[type, ...] = (StoreMutation,)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 
@@ -36,12 +42,26 @@ class Schema(strawberry.Schema):
         return None
 
 
+QUERY_DESCRIPTION = (
+    "Every read. The catalog, search, charts and `recommend` need no token; `viewer` needs a customer "
+    "token, `royaltyStatement` the royalties:read scope. Errors carry `extensions.code`."
+)
+MUTATION_DESCRIPTION = "Every write: buying, with a customer token that has the purchases:write scope."
+
+
+def root(name: str, types: tuple[type, ...], description: str) -> type:
+    """A root type merged from the families' types, with its description."""
+    merged = merge_types(name, types)
+    merged.__strawberry_definition__.description = description  # type: ignore[attr-defined]
+    return merged
+
+
 def build_schema() -> strawberry.Schema:
     """The public schema with caching, limits and error policy."""
-    query = merge_types("Query", QUERY_TYPES)
     return Schema(
-        query=query,
-        mutation=merge_types("Mutation", MUTATION_TYPES),
+        query=root("Query", QUERY_TYPES, QUERY_DESCRIPTION),
+        mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
-        extensions=[ErrorPolicy, TokenGate, QueryLimits],
+        config=StrawberryConfig(scalar_map=SCALARS),
+        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit],  # RateLimit charges what QueryLimits measured
     )

@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
 from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
-from api.pagination import Connection, SortDirection, list_connection
+from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from graph.rights import on_sale
@@ -24,29 +25,48 @@ if TYPE_CHECKING:
     from api.types.track import Track
 
 
-@strawberry.enum
+@strawberry.enum(description="What albums can be sorted by.")
 class AlbumSortField(Enum):
-    TITLE = "TITLE"
-    RELEASE_DATE = "RELEASE_DATE"
-    POPULARITY = "POPULARITY"
+    TITLE = enum_value("TITLE", description="By title, as written (case-sensitive, Unicode code point order).")
+    RELEASE_DATE = enum_value(
+        "RELEASE_DATE", description="By release date; albums without one sort as the earliest."
+    )
+    POPULARITY = enum_value("POPULARITY", description="By units of its tracks sold, all time and everywhere.")
 
 
-@strawberry.input
+@strawberry.input(description="How to sort a list of albums (title, ascending, when omitted).")
 class AlbumOrder:
-    field: AlbumSortField
-    direction: SortDirection
+    field: AlbumSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(description="Which way; ties are broken by id, ascending.")
 
 
-@strawberry.input
+@strawberry.input(description="Conditions an album must meet, all of them (AND); omitted ones are ignored.")
 class AlbumFilter:
-    title: str | None = None
-    title_contains: str | None = None
-    artist: strawberry.ID | None = None
-    genre: strawberry.ID | None = None
-    label: strawberry.ID | None = None
-    released_after: date | None = None
-    released_before: date | None = None
-    territory: str | None = None
+    title: str | None = strawberry.field(default=None, description="Exactly this title (case-sensitive).")
+    title_contains: str | None = strawberry.field(
+        default=None, description="The title contains this text, case-insensitively."
+    )
+    artist: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Credited to this artist (an Artist ID; another type's ID is BAD_REQUEST naming "
+        "`filter.artist`).",
+    )
+    genre: strawberry.ID | None = strawberry.field(
+        default=None, description="In this genre (a Genre ID; otherwise BAD_REQUEST naming `filter.genre`)."
+    )
+    label: strawberry.ID | None = strawberry.field(
+        default=None, description="Released by this label (a Label ID; otherwise BAD_REQUEST naming `filter.label`)."
+    )
+    released_after: date | None = strawberry.field(
+        default=None, description="Released strictly after this day (albums without a release date are left out)."
+    )
+    released_before: date | None = strawberry.field(
+        default=None, description="Released strictly before this day (albums without a release date are left out)."
+    )
+    territory: str | None = strawberry.field(
+        default=None,
+        description='Licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
+    )
     upc: str | None = strawberry.field(
         default=None,
         description="The album with this UPC: UPC-A (12 digits) or EAN-13 (13 digits), GS1 check digit "
@@ -68,16 +88,16 @@ class AlbumFilter:
         }
 
 
-@strawberry.type
+@strawberry.type(description="A release: album, EP, single or compilation. No token needed.")
 class Album(Node):
     """A release: album, EP, single or compilation."""
 
-    id: strawberry.ID
-    title: str
-    upc: str | None
-    release_date: date | None
-    track_count: int
-    duration_ms: int
+    id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Album:<key>\").")
+    title: str = strawberry.field(description="The title as released.")
+    upc: str | None = strawberry.field(description="Universal Product Code (barcode); null where unknown.")
+    release_date: date | None = strawberry.field(description="The day of release; null where unknown.")
+    track_count: int = strawberry.field(description="How many tracks it has, on all discs.")
+    duration_ms: int = strawberry.field(description="Total running time of its tracks, in milliseconds.")
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
 
@@ -95,7 +115,7 @@ class Album(Node):
             row=row,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The main artist.")
     async def artist(self, info: Info) -> Annotated[Artist, strawberry.lazy("api.types.artist")]:
         from api.types.artist import Artist
 
@@ -108,7 +128,7 @@ class Album(Node):
 
         return [Artist.from_row(r) for r in await info.context.loaders.album_artists.load(self.key)]
 
-    @strawberry.field
+    @strawberry.field(description="The record label that released it; null where unknown.")
     async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.label")] | None:
         from api.types.label import Label
 
@@ -116,13 +136,13 @@ class Album(Node):
         row = await info.context.loaders.label.load(key) if key else None
         return Label.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description="Its genres (the genres of its tracks), by name.")
     async def genres(self, info: Info) -> list[Annotated[Genre, strawberry.lazy("api.types.genre")]]:
         from api.types.genre import Genre
 
         return [Genre.from_row(r) for r in await info.context.loaders.album_genres.load(self.key)]
 
-    @strawberry.field(description="In disc, then track order.")
+    @strawberry.field(description="Every track, in disc, then track order.")
     async def tracks(self, info: Info) -> list[Annotated[Track, strawberry.lazy("api.types.track")]]:
         from api.types.track import Track
 
@@ -130,30 +150,36 @@ class Album(Node):
         info.context.loaders.remember("tracks", rows)
         return [Track.from_row(r, album=self.row) for r in rows]
 
-    @strawberry.field(description="Empty where the album is not licensed in `territory`.")
-    def offers(self, info: Info, territory: str | None = None) -> list[Offer]:
+    @strawberry.field(
+        description="The whole album's formats and prices. Empty where the album is not licensed in "
+        "`territory` today (or, without `territory`, not on sale today anywhere)."
+    )
+    def offers(self, info: Info, territory: OfferTerritory = None) -> list[Offer]:
         if not on_sale(self.row, territory, info.context.today):
             return []
         return offers_of(self.row, self.row.get("currency") or "USD")
 
-    @strawberry.field
-    def available_in(self, info: Info, territory: str) -> bool:
+    @strawberry.field(description="Whether the album is licensed in `territory` today.")
+    def available_in(self, info: Info, territory: RequiredTerritory) -> bool:
         return on_sale(self.row, territory, info.context.today)
 
-    @strawberry.field(description="Customers who bought this also bought.")
-    async def also_bought(self, info: Info, first: int | None = None, territory: str | None = None) -> list[Album]:
+    @strawberry.field(
+        description="Customers who bought this also bought: albums whose tracks this album's buyers bought, "
+        "best first, never itself."
+    )
+    async def also_bought(self, info: Info, first: ListFirst = None, territory: SaleTerritory = None) -> list[Album]:
         from api.recommendations import album_also_bought
 
         return [Album.from_row(r) for r in await album_also_bought(info, self.key, first, territory)]
 
 
 async def album_connection(
-    info: Info, f: dict[str, Any], order: AlbumOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: AlbumOrder | None, args: PageArgs
 ) -> Connection[Album]:
     """A page of albums under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "albums", f, field, desc, first, after, Album.from_row)
+    return await list_connection(info, "albums", f, field, desc, args, Album.from_row)
 
 
 PAGE_FIELDS = frozenset({"artist", "artists", "tracks"})

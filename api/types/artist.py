@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import After, Before, First, Last, ListFirst, SaleTerritory, enum_value
 from api.ids import to_global
-from api.pagination import Connection, SortDirection, list_connection, page_size
+from api.pagination import Connection, PageArgs, SortDirection, list_connection, page_args, page_size
 from api.types.node import Node, resolves
 from graph.catalog import PageRequest
 
@@ -18,30 +19,34 @@ if TYPE_CHECKING:
     from api.types.track import Track
 
 
-@strawberry.enum
+@strawberry.enum(description="What artists can be sorted by.")
 class ArtistSortField(Enum):
-    NAME = "NAME"
-    POPULARITY = "POPULARITY"
+    NAME = enum_value("NAME", description="By name, as written (case-sensitive).")
+    POPULARITY = enum_value(
+        "POPULARITY", description="By units sold of the albums credited to them, all time and everywhere."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="How to sort a list of artists (name, ascending, when omitted).")
 class ArtistOrder:
-    field: ArtistSortField
-    direction: SortDirection
+    field: ArtistSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(description="Which way; ties are broken by id, ascending.")
 
 
-@strawberry.input
+@strawberry.input(description="Conditions an artist must meet, all of them (AND); omitted ones are ignored.")
 class ArtistFilter:
-    name: str | None = None
-    name_contains: str | None = None
+    name: str | None = strawberry.field(default=None, description="Exactly this name (case-sensitive).")
+    name_contains: str | None = strawberry.field(
+        default=None, description="The name contains this text, case-insensitively."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A performer credited on albums and tracks. No token needed.")
 class Artist(Node):
     """A performer credited on albums and tracks."""
 
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Artist:<key>\").")
+    name: str = strawberry.field(description="The name as credited.")
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
 
@@ -51,21 +56,29 @@ class Artist(Node):
         return cls(id=strawberry.ID(to_global("Artist", row["key"])), name=row["name"],
                    key=row["key"], row=row)
 
-    @strawberry.field
+    @strawberry.field(description="Albums credited to this artist, title order by default.")
     async def albums(
         self,
         info: Info,
-        order_by: Annotated[AlbumOrder, strawberry.lazy("api.types.album")] | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        order_by: Annotated[
+            Annotated[AlbumOrder, strawberry.lazy("api.types.album")] | None,
+            strawberry.argument(description="The order; title, ascending, when omitted."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 
-        return await album_connection(info, {"artist": self.key}, order_by, first, after)
+        return await album_connection(info, {"artist": self.key}, order_by, page_args(first, after, last, before))
 
-    @strawberry.field(description="Best-selling tracks of this artist.")
+    @strawberry.field(
+        description="Best-selling tracks of this artist: units sold, all time and everywhere, best first; "
+        "with `territory`, only those on sale there today."
+    )
     async def top_tracks(
-        self, info: Info, territory: str | None = None, first: int | None = None
+        self, info: Info, territory: SaleTerritory = None, first: ListFirst = None
     ) -> list[Annotated[Track, strawberry.lazy("api.types.track")]]:
         from api.types.track import Track
 
@@ -77,20 +90,22 @@ class Artist(Node):
         info.context.loaders.remember("tracks", page.rows)
         return [Track.from_row(r) for r in page.rows]
 
-    @strawberry.field(description="Artists whose buyers also bought this artist.")
-    async def related(self, info: Info, first: int | None = None) -> list[Artist]:
+    @strawberry.field(
+        description="Artists whose buyers also bought this artist, most related first; never itself."
+    )
+    async def related(self, info: Info, first: ListFirst = None) -> list[Artist]:
         from api.recommendations import related_artists
 
         return [Artist.from_row(r) for r in await related_artists(info, self.key, first)]
 
 
 async def artist_connection(
-    info: Info, f: dict[str, Any], order: ArtistOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: ArtistOrder | None, args: PageArgs
 ) -> Connection[Artist]:
     """A page of artists under a filter and an order (name by default)."""
     field = order.field.value if order else "NAME"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "artists", f, field, desc, first, after, Artist.from_row)
+    return await list_connection(info, "artists", f, field, desc, args, Artist.from_row)
 
 
 @resolves("Artist")

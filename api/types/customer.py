@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from api.auth import forbidden_record, require_viewer
 from api.context import Info
+from api.descriptions import After, Before, First, Last, ListFirst
 from api.errors import ApiError
 from api.ids import to_global
-from api.pagination import Connection, connection, decode_cursor, page_size
+from api.pagination import Connection, connection, decode_cursors, page_args
 from api.types.node import Node, resolves
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
@@ -18,9 +19,15 @@ from graph.catalog import Row
 from graph.purchases import PurchasePageRequest
 
 
-@strawberry.type(description="A store customer; visible only to themself (and admins).")
+@strawberry.type(
+    description="A store customer. Visible only with a customer token for them (its `sub` is this "
+    "customer's `id`) or a token with the `admin` scope: UNAUTHENTICATED without a token, FORBIDDEN otherwise."
+)
 class Customer(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description='The global ID (base64 of "Customer:<key>"; Chinook: the CustomerId). A customer token\'s '
+        "`sub` claim is this value."
+    )
     country: str = strawberry.field(description='ISO 3166-1 alpha-2, e.g. "GB".')
     key: strawberry.Private[str]
 
@@ -29,9 +36,17 @@ class Customer(Node):
         """A Customer from its graph row."""
         return cls(id=strawberry.ID(to_global("Customer", row["key"])), country=row["country"], key=row["key"])
 
-    @strawberry.field(description="Newest first.")
+    @strawberry.field(
+        description="This customer's purchases, newest first. Needs a token for this customer (or `admin`): "
+        "UNAUTHENTICATED without one, FORBIDDEN for anyone else."
+    )
     async def purchases(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Purchase]:
         viewer = require_viewer(info.context.viewer)
         if not viewer.may_read_customer(self.key):
@@ -39,16 +54,28 @@ class Customer(Node):
         # The customer's key is part of the order label, so a cursor of one customer's list
         # is refused on another's.
         order = f"purchasedAt:DESC:{self.key}"
-        size = page_size(first)
-        request = PurchasePageRequest(self.key, decode_cursor(after, order), size + 1)
+        args = page_args(first, after, last, before)
+        after_key, before_key = decode_cursors(args, order)
+        request = PurchasePageRequest(self.key, after_key, args.size + 1, before_key, args.backward)
         page = await info.context.loaders.purchase_page.load(request)
-        return connection(page, size, after, order, Purchase.from_row,
+        return connection(page, args, order, Purchase.from_row,
                           lambda: info.context.loaders.purchase_count.load(self.key))
 
-    @strawberry.field(description="Tracks this customer may like: never owned, on sale in `territory` "
-                      "(default: their country).")
+    @strawberry.field(
+        description="Tracks this customer may like, best first: never one they own, on sale in `territory` "
+        "(default: their country). Without purchases: what sells best there."
+    )
     async def recommendations(
-        self, info: Info, first: int | None = None, territory: str | None = None
+        self,
+        info: Info,
+        first: ListFirst = None,
+        territory: Annotated[
+            str | None,
+            strawberry.argument(
+                description='Only tracks on sale today in this country (ISO 3166-1 alpha-2, any case); '
+                "the customer's own country when omitted."
+            ),
+        ] = None,
     ) -> list[Recommendation]:
         from api.recommendations import for_customer
 

@@ -7,20 +7,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import After, Before, First, Last
 from api.ids import to_global
-from api.pagination import Connection
+from api.pagination import Connection, page_args
 from api.types.node import Node, resolves
 
 if TYPE_CHECKING:
     from api.types.album import Album
 
 
-@strawberry.type
+@strawberry.type(description='A record label: the rights holder that royalties are owed to. No token needed.')
 class Label(Node):
     """A record label: the rights holder royalties are owed to."""
 
-    id: strawberry.ID
-    name: str
+    id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Label:<key>\").")
+    name: str = strawberry.field(description="The name, as displayed.")
     key: strawberry.Private[str]
 
     @classmethod
@@ -28,13 +29,18 @@ class Label(Node):
         """A Label from its graph row."""
         return cls(id=strawberry.ID(to_global("Label", row["key"])), name=row["name"], key=row["key"])
 
-    @strawberry.field
+    @strawberry.field(description='Albums released by this label, by title.')
     async def albums(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 
-        return await album_connection(info, {"label": self.key}, None, first, after)
+        return await album_connection(info, {"label": self.key}, None, page_args(first, after, last, before))
 
 
 @resolves("Label")

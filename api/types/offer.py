@@ -9,27 +9,29 @@ from typing import Any
 
 import strawberry
 
+from api.descriptions import enum_value
+
 
 @strawberry.enum(description="Lossy and lossless download formats, and video.")
 class Format(Enum):
-    MP3_320 = "MP3_320"
-    AAC_256 = "AAC_256"
-    FLAC_16_44 = "FLAC_16_44"
-    FLAC_24_96 = "FLAC_24_96"
-    MPEG4_VIDEO = "MPEG4_VIDEO"
+    MP3_320 = enum_value("MP3_320", description="MP3 at 320 kbit/s (lossy).")
+    AAC_256 = enum_value("AAC_256", description="AAC at 256 kbit/s (lossy).")
+    FLAC_16_44 = enum_value("FLAC_16_44", description="FLAC, 16-bit 44.1 kHz (lossless, CD quality).")
+    FLAC_24_96 = enum_value("FLAC_24_96", description="FLAC, 24-bit 96 kHz (lossless, hi-res).")
+    MPEG4_VIDEO = enum_value("MPEG4_VIDEO", description="MPEG-4 video (music videos).")
 
 
 @strawberry.type(description="An amount in a currency; the amount is a decimal string, never a float.")
 class Money:
-    amount: Decimal
-    currency: str
+    amount: Decimal = strawberry.field(description='The amount in major units, e.g. "0.99" for 99 cents.')
+    currency: str = strawberry.field(description='ISO 4217 currency code, e.g. "USD".')
 
 
 @strawberry.type(description="A format on sale at a price.")
 class Offer:
-    format: Format
-    price: Money
-    size_bytes: int | None
+    format: Format = strawberry.field(description="The format sold.")
+    price: Money = strawberry.field(description="The price, in the release's currency (USD when it names none).")
+    size_bytes: int | None = strawberry.field(description="Download size in bytes; null where unknown.")
 
 
 FORMATS = {f.value: f for f in Format}

@@ -23,8 +23,11 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="One track sold, at the price in force then.")
 class PurchaseLine:
-    format: Format
-    price: Money
+    format: Format = strawberry.field(description="The format bought.")
+    price: Money = strawberry.field(
+        description="What this track cost, at the price in force then: its own price, or its share of an album "
+        "bought whole (the shares sum to the album's price)."
+    )
     track_key: strawberry.Private[str]
     album_key: strawberry.Private[str | None]
 
@@ -38,7 +41,7 @@ class PurchaseLine:
             album_key=row.get("albumKey"),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The track bought.")
     async def track(self, info: Info) -> Annotated[Track, strawberry.lazy("api.types.track")]:
         from api.types.track import Track
 
@@ -54,12 +57,15 @@ class PurchaseLine:
         return Album.from_row(row) if row else None
 
 
-@strawberry.type(description="A completed sale; visible only to its customer (and admins).")
+@strawberry.type(
+    description="A completed sale. Visible only to its customer's token (or `admin` scope); through "
+    "`node(id:)` anyone else gets FORBIDDEN, even for an ID that does not exist."
+)
 class Purchase(Node):
-    id: strawberry.ID
-    purchased_at: datetime
-    territory: str
-    total: Money
+    id: strawberry.ID = strawberry.field(description='The global ID (base64 of "Purchase:<key>").')
+    purchased_at: datetime = strawberry.field(description="When it was bought (UTC).")
+    territory: str = strawberry.field(description="The country it was sold in (ISO 3166-1 alpha-2).")
+    total: Money = strawberry.field(description="What the customer paid in all: the sum of the lines.")
     key: strawberry.Private[str]
     customer_key: strawberry.Private[str]
     stored_lines: strawberry.Private[list[Row] | None]
@@ -77,7 +83,7 @@ class Purchase(Node):
             stored_lines=lines,
         )
 
-    @strawberry.field
+    @strawberry.field(description="One line per track sold (an album bought whole gives a line per track).")
     async def lines(self, info: Info) -> list[PurchaseLine]:
         rows = self.stored_lines
         if rows is None:

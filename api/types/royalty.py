@@ -24,9 +24,11 @@ SHARED = (
 
 @strawberry.type(description="One album's sales in the period; royalties rounded half-up to the cent.")
 class RoyaltyLine:
-    units: int
-    gross: Money
-    royalties_due: Money
+    units: int = strawberry.field(description="Units of this album sold in the period (purchase lines).")
+    gross: Money = strawberry.field(description="What buyers paid for them.")
+    royalties_due: Money = strawberry.field(
+        description="What is owed to the rights holders, rounded half-up to the cent."
+    )
     album_key: strawberry.Private[str]
 
     @classmethod
@@ -39,7 +41,7 @@ class RoyaltyLine:
             album_key=line.key,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The album sold.")
     async def album(self, info: Info) -> Annotated[Album, strawberry.lazy("api.types.album")]:
         from api.types.album import Album
 
@@ -74,10 +76,10 @@ class RoyaltyTerritoryLine:
 
 @strawberry.type(description="A label's sales in one currency; royaltiesDue is the sum of the lines' rounded amounts.")
 class RoyaltyStatement:
-    units: int
-    gross: Money
-    royalties_due: Money
-    lines: list[RoyaltyLine]
+    units: int = strawberry.field(description="Units sold in the period, all albums (purchase lines).")
+    gross: Money = strawberry.field(description="What buyers paid, all albums.")
+    royalties_due: Money = strawberry.field(description="What is owed: the sum of the lines' rounded amounts.")
+    lines: list[RoyaltyLine] = strawberry.field(description="One line per album that sold in the period.")
     by_track: list[RoyaltyTrackLine] = strawberry.field(
         description="The same sales per track, largest gross first; units, gross and royaltiesDue add up "
         "to the statement's."
@@ -108,7 +110,7 @@ class RoyaltyStatement:
             label_key=statement.label_key,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The label the statement is for.")
     async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.label")]:
         from api.types.label import Label
 

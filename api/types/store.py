@@ -8,9 +8,10 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import PURCHASES_WRITE, require_customer
+from api.auth import PURCHASES_WRITE, require_customer, unknown_customer
 from api.context import Info
-from api.errors import ApiError, Code
+from api.descriptions import enum_value
+from api.errors import ApiError
 from api.ids import from_global
 from api.royalty_reads import readable_statement
 from api.types.customer import Customer, customer_of
@@ -25,17 +26,27 @@ SOLD_TYPES = ("Track", "Album")
 
 @strawberry.enum(description="Why a purchase was refused.")
 class PurchaseRejectCode(Enum):
-    NOT_FOUND = "NOT_FOUND"
-    NOT_LICENSED_IN_TERRITORY = "NOT_LICENSED_IN_TERRITORY"
-    FORMAT_UNAVAILABLE = "FORMAT_UNAVAILABLE"
-    INVALID_INPUT = "INVALID_INPUT"
+    NOT_FOUND = enum_value("NOT_FOUND", description="An item's ID names no track or album.")
+    NOT_LICENSED_IN_TERRITORY = enum_value(
+        "NOT_LICENSED_IN_TERRITORY", description="An item is not on sale in the territory today."
+    )
+    FORMAT_UNAVAILABLE = enum_value(
+        "FORMAT_UNAVAILABLE", description="An item is not offered in the format asked for."
+    )
+    INVALID_INPUT = enum_value(
+        "INVALID_INPUT",
+        description="The input is wrong: no items or over 100, an item twice, a blank idempotencyKey, a "
+        "malformed ID or one of something not for sale, or a territory other than the customer's country.",
+    )
 
 
 @strawberry.type(description="A refused purchase: nothing was bought or charged.")
 class PurchaseRejected:
-    code: PurchaseRejectCode
-    message: str
-    item_id: strawberry.ID | None
+    code: PurchaseRejectCode = strawberry.field(description="Why, as a code to act on.")
+    message: str = strawberry.field(description="Why, in words for a developer (not localised).")
+    item_id: strawberry.ID | None = strawberry.field(
+        description="The item at fault, as sent in `items[].id`; null when the whole order is at fault."
+    )
 
     @classmethod
     def of(cls, rejection: Rejection) -> PurchaseRejected:
@@ -44,20 +55,32 @@ class PurchaseRejected:
         return cls(code=PurchaseRejectCode(rejection.code.value), message=rejection.message, item_id=item)
 
 
-PurchaseResult = Annotated[Purchase | PurchaseRejected, strawberry.union("PurchaseResult")]
+PurchaseResult = Annotated[
+    Purchase | PurchaseRejected,
+    strawberry.union(
+        "PurchaseResult", description="The purchase made, or why nothing was bought (a business refusal, not an error)."
+    ),
+]
 
 
-@strawberry.input
+@strawberry.input(description="One thing to buy: a track alone, or an album whole.")
 class PurchaseItemInput:
-    id: strawberry.ID
-    format: Format
+    id: strawberry.ID = strawberry.field(description="A Track or Album ID.")
+    format: Format = strawberry.field(description="The format to buy; one of the item's `offers`.")
 
 
-@strawberry.input
+@strawberry.input(description="An order: what to buy, where, and a key that makes retrying safe.")
 class PurchaseInput:
-    items: list[PurchaseItemInput]
-    territory: str
-    idempotency_key: str
+    items: list[PurchaseItemInput] = strawberry.field(
+        description="What to buy: 1 to 100 items, each once (otherwise INVALID_INPUT)."
+    )
+    territory: str = strawberry.field(
+        description="The customer's own country (ISO 3166-1 alpha-2, any case); any other is INVALID_INPUT."
+    )
+    idempotency_key: str = strawberry.field(
+        description="A key unique to this order, chosen by the client (a UUID, say). Sending the same key "
+        "again never buys twice: it returns the first result."
+    )
 
 
 def _item(given: PurchaseItemInput) -> Item | Rejection:
@@ -83,48 +106,72 @@ def _order(customer: Customer, given: PurchaseInput) -> Order | Rejection:
     return Order(customer.key, territory, given.idempotency_key, tuple(items))
 
 
-@strawberry.type
+@strawberry.type(description="Reads that need a token.")
 class StoreQuery:
     """Reads that need a token."""
 
-    @strawberry.field(description="The customer named by the bearer token; null without one.")
+    @strawberry.field(
+        description="The customer named by the bearer token; null without one. A token whose `sub` is not a "
+        "Customer ID (a partner token) gets FORBIDDEN; a Customer ID of no customer, UNAUTHENTICATED."
+    )
     async def viewer(self, info: Info) -> Customer | None:
-        viewer = info.context.viewer
-        if viewer is None or viewer.customer_key is None:
+        if info.context.viewer is None:
             return None
-        return await customer_of(info, viewer.customer_key)
+        customer_key = require_customer(info.context.viewer)
+        customer = await customer_of(info, customer_key)
+        if customer is None:
+            raise unknown_customer()
+        return customer
 
     @strawberry.field(
         description="Units, gross sales and royalties owed to a label's rights holders in a period "
-        "(UTC days, both inclusive). Needs the royalties:read scope and a token whose `labels` claim "
-        "names the label (or the admin scope); any other label is FORBIDDEN, whether it exists or not. "
-        "`currency` picks one when the label sold in several (otherwise BAD_REQUEST)."
+        "(UTC days, both inclusive). Needs the royalties:read scope (UNAUTHENTICATED without a token, "
+        "FORBIDDEN without the scope) and a token whose `labels` claim names the label (or the admin "
+        "scope): any other label is FORBIDDEN, whether it exists or not. `currency` picks one when the "
+        "label sold in several (otherwise BAD_REQUEST); an unknown label is NOT_FOUND."
     )
     async def royalty_statement(
         self,
         info: Info,
-        label: strawberry.ID,
-        from_: Annotated[date, strawberry.argument(name="from")],
-        to: date,
-        currency: str | None = None,
+        label: Annotated[strawberry.ID, strawberry.argument(description="A Label ID.")],
+        from_: Annotated[
+            date, strawberry.argument(name="from", description="The first day of the period (UTC), inclusive.")
+        ],
+        to: Annotated[
+            date,
+            strawberry.argument(
+                description="The last day of the period (UTC), inclusive; before `from` is BAD_REQUEST."
+            ),
+        ],
+        currency: Annotated[
+            str | None,
+            strawberry.argument(
+                description='ISO 4217 code (any case, e.g. "EUR"): which currency\'s sales, when the label sold '
+                "in several; may be omitted when it sold in one."
+            ),
+        ] = None,
     ) -> RoyaltyStatement:
         found = await readable_statement(info.context.graph, info.context.viewer, label, from_, to, currency)
         return RoyaltyStatement.of(found)
 
 
-@strawberry.type
+@strawberry.type(description="Buying.")
 class StoreMutation:
     """Buying."""
 
     @strawberry.mutation(
         description="The viewer buys tracks or whole albums; the same idempotencyKey never buys twice "
-        "and returns the first result (even if the items differ)."
+        "and returns the first result (even if the items differ). Needs a customer token with the "
+        "purchases:write scope (UNAUTHENTICATED without a token, FORBIDDEN otherwise). `territory` must be the "
+        "customer's country (else INVALID_INPUT); a release not licensed there is NOT_LICENSED_IN_TERRITORY."
     )
-    async def purchase(self, info: Info, input: PurchaseInput) -> PurchaseResult:
+    async def purchase(
+        self, info: Info, input: Annotated[PurchaseInput, strawberry.argument(description="The order.")]
+    ) -> PurchaseResult:
         customer_key = require_customer(info.context.viewer, PURCHASES_WRITE)
         customer = await customer_of(info, customer_key)
         if customer is None:
-            raise ApiError(Code.UNAUTHENTICATED, "The token names a customer that does not exist.")
+            raise unknown_customer()
         order = _order(customer, input)
         if isinstance(order, Rejection):
             return PurchaseRejected.of(order)

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
+from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
-from api.pagination import Connection, SortDirection, list_connection
+from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from graph.rights import on_sale
@@ -22,30 +23,48 @@ if TYPE_CHECKING:
     from api.types.genre import Genre
 
 
-@strawberry.enum
+@strawberry.enum(description="What tracks can be sorted by.")
 class TrackSortField(Enum):
-    TITLE = "TITLE"
-    DURATION = "DURATION"
-    POPULARITY = "POPULARITY"
+    TITLE = enum_value("TITLE", description="By title, as written (case-sensitive).")
+    DURATION = enum_value("DURATION", description="By running time.")
+    POPULARITY = enum_value("POPULARITY", description="By units sold, all time and everywhere.")
 
 
-@strawberry.input
+@strawberry.input(description="How to sort a list of tracks (title, ascending, when omitted).")
 class TrackOrder:
-    field: TrackSortField
-    direction: SortDirection
+    field: TrackSortField = strawberry.field(description="What to sort by.")
+    direction: SortDirection = strawberry.field(description="Which way; ties are broken by id, ascending.")
 
 
-@strawberry.input
+@strawberry.input(description="Conditions a track must meet, all of them (AND); omitted ones are ignored.")
 class TrackFilter:
-    title: str | None = None
-    title_contains: str | None = None
-    artist: strawberry.ID | None = None
-    album: strawberry.ID | None = None
-    genre: strawberry.ID | None = None
-    isrc: str | None = None
-    min_duration_ms: int | None = None
-    max_duration_ms: int | None = None
-    territory: str | None = None
+    title: str | None = strawberry.field(default=None, description="Exactly this title (case-sensitive).")
+    title_contains: str | None = strawberry.field(
+        default=None, description="The title contains this text, case-insensitively."
+    )
+    artist: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Credited to this artist (an Artist ID; otherwise BAD_REQUEST naming `filter.artist`).",
+    )
+    album: strawberry.ID | None = strawberry.field(
+        default=None, description="On this album (an Album ID; otherwise BAD_REQUEST naming `filter.album`)."
+    )
+    genre: strawberry.ID | None = strawberry.field(
+        default=None, description="In this genre (a Genre ID; otherwise BAD_REQUEST naming `filter.genre`)."
+    )
+    isrc: str | None = strawberry.field(
+        default=None, description='This ISRC, with or without hyphens, any case ("GB-AYE-69-00531").'
+    )
+    min_duration_ms: int | None = strawberry.field(
+        default=None, description="At least this long, in milliseconds (inclusive)."
+    )
+    max_duration_ms: int | None = strawberry.field(
+        default=None, description="At most this long, in milliseconds (inclusive)."
+    )
+    territory: str | None = strawberry.field(
+        default=None,
+        description='On an album licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
+    )
 
     def as_params(self) -> dict[str, Any]:
         """The filter as graph parameters, IDs turned into keys."""
@@ -62,17 +81,20 @@ class TrackFilter:
         }
 
 
-@strawberry.type
+@strawberry.type(description="A recording on an album. No token needed.")
 class Track(Node):
     """A recording on an album."""
 
-    id: strawberry.ID
-    title: str
-    isrc: str | None
-    duration_ms: int
-    disc_number: int
-    track_number: int
-    composer: str | None
+    id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Track:<key>\").")
+    title: str = strawberry.field(description="The title as released.")
+    isrc: str | None = strawberry.field(
+        description='International Standard Recording Code, 12 characters without hyphens ("GBAYE6900531"); '
+        "null where unknown."
+    )
+    duration_ms: int = strawberry.field(description="Running time in milliseconds.")
+    disc_number: int = strawberry.field(description="Which disc of its album, from 1.")
+    track_number: int = strawberry.field(description="Position on its disc, from 1.")
+    composer: str | None = strawberry.field(description="Who wrote it, as credited; null where unknown.")
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
     album_row: strawberry.Private[dict[str, Any] | None] = None
@@ -98,19 +120,19 @@ class Track(Node):
         assert row is not None, f"track {self.key} has no album"
         return row
 
-    @strawberry.field
+    @strawberry.field(description="The album it is on.")
     async def album(self, info: Info) -> Annotated[Album, strawberry.lazy("api.types.album")]:
         from api.types.album import Album
 
         return Album.from_row(await self._album_row(info))
 
-    @strawberry.field(description="Main artist first.")
+    @strawberry.field(description="Every credited artist, main artist first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:
         from api.types.artist import Artist
 
         return [Artist.from_row(r) for r in await info.context.loaders.track_artists.load(self.key)]
 
-    @strawberry.field
+    @strawberry.field(description="Its genre; null where unknown.")
     async def genre(self, info: Info) -> Annotated[Genre, strawberry.lazy("api.types.genre")] | None:
         from api.types.genre import Genre
 
@@ -119,8 +141,12 @@ class Track(Node):
         return Genre.from_row(row) if row else None
 
     # Sync where the album row is at hand (an album's track list): most offers cost no coroutine then.
-    @strawberry.field(description="Empty where the track is not licensed in `territory`.", graphql_type=list[Offer])
-    def offers(self, info: Info, territory: str | None = None) -> list[Offer] | Awaitable[list[Offer]]:
+    @strawberry.field(
+        description="This track's formats and prices when bought alone. Empty where its album is not "
+        "licensed in `territory` today (or, without `territory`, not on sale today anywhere).",
+        graphql_type=list[Offer],
+    )
+    def offers(self, info: Info, territory: OfferTerritory = None) -> list[Offer] | Awaitable[list[Offer]]:
         if self.album_row is not None:
             return _offers(self.row, self.album_row, territory, info.context.today)
         return self._offers_later(info, territory)
@@ -128,8 +154,8 @@ class Track(Node):
     async def _offers_later(self, info: Info, territory: str | None) -> list[Offer]:
         return _offers(self.row, await self._album_row(info), territory, info.context.today)
 
-    @strawberry.field(graphql_type=bool)
-    def available_in(self, info: Info, territory: str) -> bool | Awaitable[bool]:
+    @strawberry.field(description="Whether its album is licensed in `territory` today.", graphql_type=bool)
+    def available_in(self, info: Info, territory: RequiredTerritory) -> bool | Awaitable[bool]:
         if self.album_row is not None:
             return on_sale(self.album_row, territory, info.context.today)
         return self._available_later(info, territory)
@@ -137,8 +163,11 @@ class Track(Node):
     async def _available_later(self, info: Info, territory: str) -> bool:
         return on_sale(await self._album_row(info), territory, info.context.today)
 
-    @strawberry.field(description="Customers who bought this also bought.")
-    async def also_bought(self, info: Info, first: int | None = None, territory: str | None = None) -> list[Track]:
+    @strawberry.field(
+        description="Customers who bought this also bought: tracks most like this one in what their buyers "
+        "bought, best first."
+    )
+    async def also_bought(self, info: Info, first: ListFirst = None, territory: SaleTerritory = None) -> list[Track]:
         from api.recommendations import track_also_bought
 
         return [Track.from_row(r) for r in await track_also_bought(info, self.key, first, territory)]
@@ -151,12 +180,12 @@ def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, t
 
 
 async def track_connection(
-    info: Info, f: dict[str, Any], order: TrackOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: TrackOrder | None, args: PageArgs
 ) -> Connection[Track]:
     """A page of tracks under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "tracks", f, field, desc, first, after, Track.from_row)
+    return await list_connection(info, "tracks", f, field, desc, args, Track.from_row)
 
 
 @resolves("Track")

@@ -23,7 +23,9 @@ from graphql import parse
 
 from api import admission, limits
 from api.admission import CACHES, retained_bytes
+from api.bytecache import ByteLRU
 from api.census import take_census
+from api.limits import MeasureCache
 from api.schema import build_schema
 from server import create_app
 from settings import Settings
@@ -179,8 +181,9 @@ def _padded(i: int, size: int) -> str:
 
 
 async def test_distinct_large_documents_leave_memory_flat(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(CACHES.documents, "capacity", 512 << 10)
-    monkeypatch.setattr(CACHES.measures, "max_bytes", 256 << 10)
+    # Other tests may have filled the process-wide caches past these smaller ceilings: start from empty ones.
+    monkeypatch.setattr(CACHES, "documents", ByteLRU(512 << 10, CACHES.documents.largest))
+    monkeypatch.setattr(CACHES, "measures", MeasureCache(max_bytes=256 << 10))
 
     async def send(i: int) -> None:
         size = (16 << 10) if i % 3 else (1 << 20)  # one in three is over MAX_BYTES, refused before parsing

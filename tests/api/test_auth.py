@@ -87,10 +87,19 @@ async def test_token_without_exp_is_accepted(gql: GraphQL, secret: str) -> None:
     assert body == {"data": {"viewer": {"id": gid("Customer", "2"), "country": "DE"}}}
 
 
-async def test_partner_token_has_no_viewer(gql: GraphQL, secret: str) -> None:
-    assert (await ask(gql, VIEWER, headers=bearer(token(secret, "partner-acme", "royalties:read")))) == {
-        "data": {"viewer": None}
-    }
+@pytest.mark.parametrize("sub", ["partner-acme", gid("Artist", "1"), "Q3VzdG9tZXI6"], ids=["partner", "artist-id", "empty-key"])
+async def test_viewer_of_a_token_whose_subject_is_not_a_customer_is_forbidden(gql: GraphQL, secret: str, sub: str) -> None:
+    body = await ask(gql, VIEWER, headers=bearer(token(secret, sub, "royalties:read admin")))
+    assert codes(body) == ["FORBIDDEN"]
+    assert body["data"] == {"viewer": None}
+    assert f"subject {sub!r} is not a customer" in body["errors"][0]["message"]
+    assert body["errors"][0]["path"] == ["viewer"]
+
+
+async def test_viewer_of_a_customer_that_does_not_exist_is_unauthenticated(gql: GraphQL, secret: str) -> None:
+    body = await ask(gql, VIEWER, headers=customer_token(secret, "999999"))
+    assert codes(body) == ["UNAUTHENTICATED"]
+    assert "does not exist" in body["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(

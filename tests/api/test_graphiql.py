@@ -22,7 +22,7 @@ import httpx
 import pytest
 import websockets
 
-from api.graphiql import ASSETS_DIR, ASSETS_PATH
+from api.graphiql import ASSETS_DIR, ASSETS_PATH, GUIDE
 from api.ids import to_global
 from graph.driver import Graph
 from settings import PROJECT_ROOT, Settings
@@ -205,3 +205,49 @@ async def test_non_browsers_get_json_not_the_page(client: httpx.AsyncClient, acc
     response = await client.get("/graphql", params={"query": "{ genres { name } }"}, headers={"Accept": accept})
     assert response.headers["content-type"].startswith("application/json")
     assert response.json()["data"]["genres"]
+
+
+def editor_text(selector: str) -> str:
+    """A JS expression: the text of the CodeMirror editor inside `selector`."""
+    return f"(document.querySelector('{selector} .CodeMirror') || {{CodeMirror: {{getValue: () => ''}}}}).CodeMirror.getValue()"
+
+
+async def test_graphiql_opens_on_a_working_example_with_a_token_hint(
+    graph: Graph, settings: Settings, sqlite: sqlite3.Connection
+) -> None:
+    first_album = sqlite.execute("SELECT Title FROM Album WHERE AlbumId = 1").fetchone()[0]
+    with api_server(settings) as base, chromium() as page_ws:
+        async with devtools(page_ws) as page:
+            await page.send("Page.enable")
+            await page.send("Page.navigate", url=f"{base}/graphql")
+            await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
+            query = await page.wait_for(editor_text(".graphiql-query-editor"))
+            headers = await page.wait_for(editor_text(".graphiql-editor-tool .graphiql-editor:not(.hidden)"))
+            footer = await page.evaluate("document.querySelector('.tunegraph-hint').innerText")
+            guide = await page.evaluate("document.querySelector('.tunegraph-hint a').href")
+            await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
+            # CodeMirror renders only the lines in view: the whole answer is the editor's value.
+            answer_text = editor_text(".graphiql-response")
+            shown = await page.wait_for(f"{answer_text}.includes({json.dumps(first_album)}) && {answer_text}")
+    assert "Welcome to GraphiQL" not in query
+    assert query.startswith("# Welcome to tunegraph")
+    assert "albums(first: 5" in query
+    assert "fragment AlbumCard on Album" in query
+    assert "tunegraph token --customer 1" in query
+    assert json.loads(headers) == {"Authorization": ""}
+    assert "tunegraph token --customer 1" in footer
+    assert "Bearer" in footer
+    assert guide == f"{base}{GUIDE}"
+    answer = json.loads(shown)
+    assert "errors" not in answer, answer
+    assert len(answer["data"]["albums"]["edges"]) == 5
+    assert answer["data"]["album"]["title"] == first_album
+
+
+async def test_docs_route_serves_only_the_guides(client: httpx.AsyncClient) -> None:
+    guide = await client.get(GUIDE)
+    assert guide.status_code == 200
+    assert guide.headers["content-type"] == "text/plain; charset=utf-8"
+    assert guide.text == (PROJECT_ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    for name in ("nope.md", "..%2FREADME.md", "%2E%2E%2Fpyproject.toml"):
+        assert (await client.get(f"/docs/{name}")).status_code == 404, name
