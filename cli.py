@@ -137,7 +137,8 @@ def _token(args: argparse.Namespace, settings: Settings) -> None:
     if args.partner is not None and (not args.partner.strip() or customer_key(args.partner) is not None):
         raise CommandError("--partner needs a name that is not a Customer ID (use --customer for a customer)")
     subject = args.partner if args.partner is not None else to_global("Customer", args.customer)
-    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit))
+    labels = [k for given in args.label for k in given.replace(",", " ").split()]
+    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit, labels))
 
 
 def _customer(raw: str) -> str:
@@ -247,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lifetime such as 30m, 1h (default), 7d; `never` for no `exp`")
     token.add_argument("--rate-limit", type=_positive, metavar="COST",
                        help="the `rateLimit` claim: query cost per minute (capped by TUNEGRAPH_RATE_LIMIT_MAX)")
+    token.add_argument("--label", action="append", default=[], metavar="KEYS",
+                       help="the `labels` claim: label keys whose royalties a partner may read, repeatable")
     token.set_defaults(func=_token)
     return parser
 

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from api import ops
+from api import ops, royalty_export
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
 from api.persisted import QueryStore
@@ -75,6 +75,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),
+        *royalty_export.routes(),
         assets(),
         docs(),
     ]

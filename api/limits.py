@@ -66,7 +66,9 @@ LIST_ESTIMATE = 30
 SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
 """Lists that hold a handful by nature: credits and genres."""
 
-SIZING_ARGUMENTS = frozenset({"first", "last", "ids"})
+LISTED_ARGUMENTS = ("ids", "upcs", "isrcs")
+"""List arguments whose length is the length of the list a field returns."""
+SIZING_ARGUMENTS = frozenset({"first", "last", *LISTED_ARGUMENTS})
 """The only arguments a measure reads."""
 MEASURES_HELD = 1024
 MEASURE_BYTES = 8 * 1024 * 1024
@@ -207,10 +209,8 @@ class _Walker:
 def _list_size(first: int | None, arguments: Mapping[str, Any]) -> int:
     if first is not None:
         return first
-    ids = arguments.get("ids")
-    if isinstance(ids, list):
-        return len(ids)
-    return LIST_ESTIMATE
+    listed = [v for name in LISTED_ARGUMENTS if isinstance(v := arguments.get(name), list)]
+    return len(listed[0]) if listed else LIST_ESTIMATE
 
 
 def _is_entity(named: GraphQLNamedType) -> bool:

@@ -114,6 +114,7 @@ ALBUM_FILTERS = {
     "artist": "EXISTS { (a)-[:BY]->(:Artist {key: $f.artist}) }",
     "genre": "EXISTS { (a)-[:IN_GENRE]->(:Genre {key: $f.genre}) }",
     "label": "EXISTS { (a)-[:RELEASED_BY]->(:Label {key: $f.label}) }",
+    "upc": "a.upc = $f.upc",
     "releasedAfter": "a.releaseDate > $f.releasedAfter",
     "releasedBefore": "a.releaseDate < $f.releasedBefore",
     "releasedSince": "a.releaseDate >= $f.releasedSince",

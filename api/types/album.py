@@ -11,6 +11,7 @@ import strawberry
 from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
+from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.node import Node, resolves
@@ -66,6 +67,11 @@ class AlbumFilter:
         default=None,
         description='Licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
     )
+    upc: str | None = strawberry.field(
+        default=None,
+        description="The album with this UPC: UPC-A (12 digits) or EAN-13 (13 digits), GS1 check digit "
+        "verified (a malformed one is BAD_REQUEST naming filter.upc).",
+    )
 
     def as_params(self) -> dict[str, Any]:
         """The filter as graph parameters, IDs turned into keys."""
@@ -78,6 +84,7 @@ class AlbumFilter:
             "releasedAfter": self.released_after,
             "releasedBefore": self.released_before,
             "territory": self.territory.upper() if self.territory else None,
+            "upc": code_argument(self.upc, "filter.upc", stored_upc) if self.upc is not None else None,
         }
 
 
