@@ -10,14 +10,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from graphql import (
+    ArgumentNode,
     DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    IntValueNode,
     ListValueNode,
     Node,
+    ObjectFieldNode,
     ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -38,6 +41,8 @@ from api.limits import (
 )
 
 _NESTING = (SelectionSetNode, ListValueNode, ObjectValueNode)
+MAX_INT = 2**31 - 1
+"""GraphQL's Int is 32-bit, and every integer argument of the schema is an Int."""
 
 
 @dataclass
@@ -64,6 +69,8 @@ class Census:
     tokens: int = 0
     """Tokens the parsed document keeps, comments included."""
     cycle: FragmentDefinitionNode | None = None
+    huge_int: tuple[str, IntValueNode] | None = None
+    """The first integer literal past Int, and the argument (or input field) it is given to."""
 
     def refusal(self) -> GraphQLError | None:
         """The first document-wide limit the document breaks, or None."""
@@ -83,6 +90,14 @@ class Census:
                 f"Cannot spread fragment '{self.cycle.name.value}' within itself.",
                 nodes=[self.cycle],
                 extensions={"code": Code.BAD_REQUEST.value},
+            )
+        if self.huge_int is not None:
+            argument, node = self.huge_int
+            digits = len(node.value.lstrip("-"))
+            return GraphQLError(
+                f"{argument}: must be an Int (at most {MAX_INT}), got an integer of {digits} digits",
+                nodes=[node],
+                extensions={"code": Code.BAD_REQUEST.value, "argument": argument},
             )
         if self.overlaps > MAX_OVERLAPS:
             return too_complex("overlaps", self.overlaps, MAX_OVERLAPS)
@@ -111,9 +126,9 @@ def take_census(document: DocumentNode) -> Census:
 
 def _count(definition: Node, census: Census) -> _Definition:
     found = _Definition()
-    stack: list[tuple[Node, int]] = [(definition, 0)]
+    stack: list[tuple[Node, int, str]] = [(definition, 0, "")]
     while stack:
-        node, nesting = stack.pop()
+        node, nesting, argument = stack.pop()
         census.nodes += 1
         if isinstance(node, _NESTING):
             nesting += 1
@@ -126,15 +141,26 @@ def _count(definition: Node, census: Census) -> _Definition:
             census.directives += 1
         elif isinstance(node, VariableDefinitionNode):
             census.variables += 1
+            argument = f"${node.variable.name.value}"
         elif isinstance(node, ListValueNode):
             census.longest_list = max(census.longest_list, len(node.values))
+        elif isinstance(node, ArgumentNode | ObjectFieldNode):
+            argument = node.name.value
+        elif isinstance(node, IntValueNode) and census.huge_int is None and _past_int(node.value):
+            census.huge_int = (argument or "value", node)
         for key in node.keys[1:]:  # keys[0] is `loc`
             value = getattr(node, key, None)
             if isinstance(value, Node):
-                stack.append((value, nesting))
+                stack.append((value, nesting, argument))
             elif isinstance(value, tuple | list):
-                stack.extend((child, nesting) for child in value if isinstance(child, Node))
+                stack.extend((child, nesting, argument) for child in value if isinstance(child, Node))
     return found
+
+
+def _past_int(literal: str) -> bool:
+    """Whether an integer literal lies outside Int, judged by its length before converting it."""
+    digits = literal.lstrip("-")
+    return len(digits) > len(str(MAX_INT)) or abs(int(literal)) > MAX_INT + literal.startswith("-")
 
 
 def _overlaps(order: list[str], fragments: dict[str, _Definition], operations: list[_Definition]) -> int:

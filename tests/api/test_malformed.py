@@ -222,7 +222,12 @@ BAD_ARGUMENTS: dict[str, tuple[str, dict[str, Any], str]] = {
         'query($u: DateTime) { bestsellers(until: $u) { rank } }', {"u": "9999-12-31T23:59:59-01:00"}, "until:"
     ),
     "inline first of 5,000 digits": (
-        "{ artists(first: 1" + "0" * 5000 + ") { totalCount } }", {}, "Expected value of type 'Int'"
+        "{ artists(first: 1" + "0" * 5000 + ") { totalCount } }", {}, "first: must be an Int (at most 2147483647), got an integer of 5001 digits"
+    ),
+    "inline first just past Int": ("{ artists(first: 2147483648) { totalCount } }", {}, "first: must be an Int"),
+    "inline last far below Int": ("{ artists(last: -99999999999) { totalCount } }", {}, "last: must be an Int"),
+    "variable default past Int": (
+        "query($n: Int = 99999999999) { artists(first: $n) { totalCount } }", {}, "$n: must be an Int"
     ),
     "garbage cursor": ('{ artists(after: "!!!") { totalCount } }', {}, "after: not a cursor of this list"),
     "cursor of deep JSON": (
