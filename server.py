@@ -17,6 +17,8 @@ from starlette.routing import Route
 from api import ops
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
+from api.media import Media
+from api.media_routes import media_routes
 from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
 from api.schema import build_schema
@@ -76,10 +78,12 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         Route("/metrics", ops.metrics),
         assets(),
         docs(),
+        *media_routes(),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.rate_limiter = rate_limiter(settings)
+    app.state.media = Media.from_settings(settings)
     return app
 
 

@@ -44,6 +44,11 @@ class Settings:
     album_cache: int = 20_000
     chart_seconds: int = 60
     workers: int = 1
+    media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "media")
+    masters_dir: Path | None = None  # None: demo masters, synthesized under media_dir/masters on demand
+    media_secret: str | None = None  # None: derived from jwt_secret
+    download_seconds: int = 900
+    media_cache_mb: int = 2048
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -76,4 +81,9 @@ class Settings:
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
+            media_dir=Path(e.get("TUNEGRAPH_MEDIA_DIR") or data_dir / "media"),
+            masters_dir=Path(e["TUNEGRAPH_MASTERS_DIR"]) if e.get("TUNEGRAPH_MASTERS_DIR") else None,
+            media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or None,
+            download_seconds=_int(e, "TUNEGRAPH_DOWNLOAD_SECONDS", 900),
+            media_cache_mb=_int(e, "TUNEGRAPH_MEDIA_CACHE_MB", 2048),
         )

@@ -19,6 +19,7 @@ from graph.rights import on_sale
 
 if TYPE_CHECKING:
     from api.types.artist import Artist
+    from api.types.download import Image
     from api.types.genre import Genre
     from api.types.label import Label
     from api.types.track import Track
@@ -114,6 +115,20 @@ class Album(Node):
 
         rows = await info.context.loaders.album_artists.load(self.key)
         return Artist.from_row(rows[0])
+
+    @strawberry.field(
+        description="The cover, at 100, 300, 600 and 1200 pixels square (JPEG), smallest first. Each URL "
+        "carries the cover's content version, so it may be cached forever."
+    )
+    async def artwork(self, info: Info) -> list[Annotated[Image, strawberry.lazy("api.types.download")]]:
+        from api.media import artwork_url
+        from api.types.download import Image
+        from delivery.artwork import SIZES, Cover
+
+        artists = await info.context.loaders.album_artists.load(self.key)
+        cover = Cover(self.key, self.title, (artists[0].get("name") or "") if artists else "")
+        request = info.context.request
+        return [Image(url=artwork_url(request, cover, s), width=s, height=s) for s in SIZES]
 
     @strawberry.field(description="Every credited artist, main first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:
