@@ -132,10 +132,16 @@ async def cover(request: Request) -> Response:
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": IMMUTABLE})
 
 
+async def nothing(request: Request) -> Response:
+    """Any other path under /media: a JSON 404 (no file is looked up from a path)."""
+    return _refuse(404, "NOT_FOUND", "no such media path")
+
+
 def media_routes() -> list[Route]:
     """The routes under /media."""
     return [
         Route("/media/download/{token}", download, methods=["GET", "HEAD"], name=DOWNLOAD_ROUTE),
         Route("/media/preview/{track}.mp3", preview, methods=["GET", "HEAD"], name=PREVIEW_ROUTE),
         Route("/media/artwork/{album}/{size:int}.jpg", cover, methods=["GET", "HEAD"], name=ARTWORK_ROUTE),
+        Route("/media/{rest:path}", nothing),
     ]
