@@ -128,7 +128,8 @@ async def test_an_owned_track_downloads_whole_with_its_headers_tags_and_audio(st
     body = await store.ask(LINK, {"t": store.track(0), "f": "FLAC_16_44"})
     link = body["data"]["download"]
     expires = time.mktime(time.strptime(link["expiresAt"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
-    assert link["format"] == "FLAC_16_44" and link["track"] == {"id": store.track(0)}
+    assert link["format"] == "FLAC_16_44"
+    assert link["track"] == {"id": store.track(0)}
     assert abs(expires - (time.time() + 900)) < 60
     response = await store.client.get(link["url"])
     assert response.status_code == 200, response.text
@@ -144,7 +145,8 @@ async def test_an_owned_track_downloads_whole_with_its_headers_tags_and_audio(st
     with av.open(str(saved)) as media:
         stream = media.streams.audio[0]
         assert (stream.codec_context.name, stream.rate, stream.format.name) == ("flac", 44_100, "s16")
-        assert media.duration is not None and abs(media.duration / av.time_base - 8) < 0.1
+        assert media.duration is not None
+        assert abs(media.duration / av.time_base - 8) < 0.1
     tags = FLAC(saved)
     assert (tags["TITLE"], tags["ARTIST"], tags["ALBUM"], tags["TRACKNUMBER"], tags["ISRC"]) == (
         ["Hoppípolla 0"], [ARTIST], ["Takk…"], ["1"], ["ISTST0000000"])
@@ -156,12 +158,15 @@ async def test_single_ranges_resume_and_bad_ones_are_416(store: Store) -> None:
     url = await store.link(0, "FLAC_16_44")
     whole = (await store.client.get(url)).content
     part = await store.client.get(url, headers={"Range": "bytes=100-1099"})
-    assert part.status_code == 206 and part.content == whole[100:1100]
+    assert part.status_code == 206
+    assert part.content == whole[100:1100]
     assert part.headers["content-range"] == f"bytes 100-1099/{len(whole)}"
     tail = await store.client.get(url, headers={"Range": "bytes=-10"})
-    assert tail.status_code == 206 and tail.content == whole[-10:]
+    assert tail.status_code == 206
+    assert tail.content == whole[-10:]
     beyond = await store.client.get(url, headers={"Range": f"bytes={len(whole)}-"})
-    assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{len(whole)}"
+    assert beyond.status_code == 416
+    assert beyond.headers["content-range"] == f"bytes */{len(whole)}"
 
 
 async def test_downloads_are_counted_and_resumed_transfers_are_not(store: Store) -> None:
@@ -194,7 +199,8 @@ async def test_links_are_refused_for_what_the_viewer_does_not_own(
     [error] = body["errors"]
     assert error["extensions"]["code"] == code
     if code == "FORBIDDEN" and case != "partner":
-        assert track in error["message"] and fmt in error["message"]
+        assert track in error["message"]
+        assert fmt in error["message"]
 
 
 def _payload_swapped(url: str, customer: str) -> str:
@@ -232,7 +238,8 @@ async def test_sixteen_concurrent_downloads_of_an_uncached_file_encode_once(stor
     responses = await asyncio.gather(*(store.client.get(url) for _ in range(16)))
     assert {r.status_code for r in responses} == {200}
     assert len({r.content for r in responses}) == 1
-    assert _encodes("AAC_256") == before + 1 and store.media.library.cache.made == made + 1
+    assert _encodes("AAC_256") == before + 1
+    assert store.media.library.cache.made == made + 1
 
 
 async def test_album_links_cover_each_owned_track(store: Store) -> None:
@@ -267,13 +274,15 @@ async def test_covers_come_at_every_size_with_immutable_versioned_urls(store: St
     assert [(i["width"], i["height"]) for i in images] == [(s, s) for s in (100, 300, 600, 1200)]
     for image in images:
         response = await store.client.get(image["url"])
-        assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/jpeg"
         assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
         with Image.open(io.BytesIO(response.content)) as jpeg:
             assert (jpeg.format, jpeg.size) == ("JPEG", (image["width"], image["height"]))
     current = images[1]["url"]
     stale = await store.client.get(current.split("?")[0] + "?v=0000", follow_redirects=False)
-    assert stale.status_code == 302 and stale.headers["location"] == current
+    assert stale.status_code == 302
+    assert stale.headers["location"] == current
     for bad in (current.replace("/300.jpg", "/301.jpg"), current.replace(current.split("/")[-2], "QWxidW06bm9uZQ==")):
         assert (await store.client.get(bad)).status_code == 404
 
@@ -281,11 +290,13 @@ async def test_covers_come_at_every_size_with_immutable_versioned_urls(store: St
 async def test_a_preview_is_an_mp3_cut_from_the_master(store: Store, tmp_path: Path) -> None:
     body = await store.ask("query($t: ID!) { node(id: $t) { ... on Track { previewUrl } } }", {"t": store.track(2)}, {})
     response = await store.client.get(body["data"]["node"]["previewUrl"])
-    assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "audio/mpeg"
     saved = tmp_path / "preview.mp3"
     saved.write_bytes(response.content)
     with av.open(str(saved)) as media:
         assert media.streams.audio[0].codec_context.name == "mp3float"
-        assert media.duration is not None and 7.5 < media.duration / av.time_base <= 30
+        assert media.duration is not None
+        assert 7.5 < media.duration / av.time_base <= 30
     missing = body["data"]["node"]["previewUrl"].rsplit("/", 1)[0] + "/" + "VHJhY2s6bm9uZQ==.mp3"
     assert (await store.client.get(missing)).status_code == 404

@@ -32,5 +32,6 @@ def test_the_version_changes_with_title_or_artist() -> None:
 
 def test_cached_covers_stay_inside_the_folder(tmp_path: Path) -> None:
     path = cached_jpeg(tmp_path, COVER, 300)
-    assert path.is_relative_to(tmp_path) and path.read_bytes() == jpeg(COVER, 300)
+    assert path.is_relative_to(tmp_path)
+    assert path.read_bytes() == jpeg(COVER, 300)
     assert cached_jpeg(tmp_path, COVER, 300) == path

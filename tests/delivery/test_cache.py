@@ -31,6 +31,10 @@ class Producer:
             f.write(b"y" * (self.size - self.size // 2))
 
 
+def _files_in(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.is_file()]
+
+
 def _age(path: Path, seconds_ago: float) -> None:
     then = time.time() - seconds_ago
     os.utime(path, (then, path.stat().st_mtime))
@@ -52,8 +56,9 @@ async def test_another_process_s_cache_finds_the_file_made_under_the_lock(tmp_pa
 async def test_a_failed_make_fails_every_waiter_and_leaves_no_file(tmp_path: Path) -> None:
     cache, make = MediaCache(tmp_path, 10_000), Producer(fail=True)
     outcomes = await asyncio.gather(*(cache.get("a.mp3", make) for _ in range(4)), return_exceptions=True)
-    assert all(isinstance(o, ValueError) for o in outcomes) and make.runs == 1
-    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == []
+    assert all(isinstance(o, ValueError) for o in outcomes)
+    assert make.runs == 1
+    assert _files_in(tmp_path) == []
     assert cache.files() == []
 
 

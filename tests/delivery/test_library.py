@@ -16,6 +16,7 @@ from delivery.formats import ENCODINGS
 from delivery.library import MediaConfig, MediaLibrary
 from delivery.masters import MasterMissing, MasterUnreadable
 from delivery.synth import write_master
+from delivery.tags import TrackTags
 
 TAGS_COVER = jpeg(Cover("a", "Album", "Artist"), 100)
 EXPECTED = {  # codec as decoded, sample rate, and what mutagen reads of the stream
@@ -30,9 +31,7 @@ def _library(root: Path, masters: Path | None = None) -> MediaLibrary:
     return MediaLibrary(MediaConfig(root, masters, 10**9))
 
 
-def _tags() -> object:
-    from delivery.tags import TrackTags
-
+def _tags() -> TrackTags:
     return TrackTags("Tïtle", "Ärtist", "Album", 4, "GBAYE6900531", TAGS_COVER)
 
 
@@ -55,12 +54,13 @@ async def test_each_format_decodes_as_its_codec_rate_and_length_with_its_tags(tm
     library = _library(tmp_path)
     library.masters.root.mkdir(parents=True)
     write_master("7", library.masters.path_of("7"), seconds=3)
-    path = await library.rendition("7", ENCODINGS[fmt], _tags())  # type: ignore[arg-type]
+    path = await library.rendition("7", ENCODINGS[fmt], _tags())
     codec, rate, (attribute, value) = EXPECTED[fmt]
     with av.open(str(path)) as media:
         stream = media.streams.audio[0]
         assert (stream.codec_context.name, stream.rate, stream.channels) == (codec, rate, 2)
-        assert media.duration is not None and abs(media.duration / av.time_base - 3) < 0.1
+        assert media.duration is not None
+        assert abs(media.duration / av.time_base - 3) < 0.1
     assert getattr(MutagenFile(path).info, attribute) == value
     assert _read_tags(path, fmt) == ("Tïtle", "Ärtist", "Album", "4", "GBAYE6900531", TAGS_COVER)
 
@@ -72,7 +72,8 @@ async def test_a_preview_is_thirty_seconds_cut_from_inside_the_master(tmp_path: 
     path = await library.preview("7")
     with av.open(str(path)) as media:
         assert media.streams.audio[0].codec_context.name == "mp3float"
-        assert media.duration is not None and abs(media.duration / av.time_base - 30) < 0.2
+        assert media.duration is not None
+        assert abs(media.duration / av.time_base - 30) < 0.2
 
 
 async def test_a_corrupt_master_is_unreadable_and_leaves_no_cache_file(tmp_path: Path) -> None:
@@ -81,8 +82,9 @@ async def test_a_corrupt_master_is_unreadable_and_leaves_no_cache_file(tmp_path:
     library.masters.path_of("7").write_bytes(b"fLaC" + b"\x00garbage" * 100)
     for encoding in ENCODINGS.values():
         with pytest.raises(MasterUnreadable):
-            await library.rendition("7", encoding, _tags())  # type: ignore[arg-type]
-    assert library.cache.files() == [] and library.cache.made == 0
+            await library.rendition("7", encoding, _tags())
+    assert library.cache.files() == []
+    assert library.cache.made == 0
     assert [p.name for p in library.cache.root.iterdir() if p.is_file()] == []
 
 

@@ -14,7 +14,9 @@ from delivery.masters import MasterMissing, masters_for
 @pytest.mark.parametrize("key", ["1", "../../etc/passwd", "a/b", "\u0000", "..", "Ünï"])
 def test_every_key_maps_inside_the_masters_folder(tmp_path: Path, key: str) -> None:
     path = masters_for(tmp_path, None).path_of(key)
-    assert path.parent == tmp_path / "masters" and path.name.endswith(".flac") and not path.name.startswith(".")
+    assert path.parent == tmp_path / "masters"
+    assert path.name.endswith(".flac")
+    assert not path.name.startswith(".")
 
 
 def test_demo_masters_are_the_same_bytes_for_the_same_key(tmp_path: Path) -> None:
@@ -29,7 +31,8 @@ def test_a_demo_master_is_16_bit_44_1_khz_stereo_flac(tmp_path: Path) -> None:
     with av.open(str(path)) as master:
         stream = master.streams.audio[0]
         assert (stream.codec_context.name, stream.rate, stream.channels, stream.format.name) == ("flac", 44_100, 2, "s16")
-        assert master.duration is not None and abs(master.duration / av.time_base - 2) < 0.05
+        assert master.duration is not None
+        assert abs(master.duration / av.time_base - 2) < 0.05
 
 
 def test_a_configured_masters_folder_is_never_filled_with_demo_audio(tmp_path: Path) -> None:
