@@ -18,6 +18,8 @@ from pathlib import Path
 from delivery.files import PARTIAL_PREFIX, file_lock, write_whole
 
 LOCKS = ".locks"
+ENCODE_SLOTS = max(1, os.cpu_count() or 1)
+"""Files made at once in a process: more would only share the same cores, each finishing later."""
 RECENT_SECONDS = 60.0
 """A file used this recently is never evicted: a response may be about to open it."""
 
@@ -31,6 +33,7 @@ class MediaCache:
         self.made = 0
         """Files this process has made (encodes), for tests and logs."""
         self._making: dict[str, asyncio.Task[Path]] = {}
+        self._slots = asyncio.Semaphore(ENCODE_SLOTS)
 
     async def get(self, name: str, make: Callable[[Path], None]) -> Path:
         """The cached file `name`, made by `make(temporary path)` first if absent."""
@@ -39,11 +42,15 @@ class MediaCache:
             return path
         task = self._making.get(name)
         if task is None:
-            task = asyncio.create_task(asyncio.to_thread(self._make, path, make))
+            task = asyncio.create_task(self._make_in_slot(path, make))
             self._making[name] = task
             task.add_done_callback(lambda _: self._making.pop(name, None))
         # Shielded: one client going away must not cancel the encode the others wait for.
         return await asyncio.shield(task)
+
+    async def _make_in_slot(self, path: Path, make: Callable[[Path], None]) -> Path:
+        async with self._slots:
+            return await asyncio.to_thread(self._make, path, make)
 
     def _make(self, path: Path, make: Callable[[Path], None]) -> Path:
         with file_lock(self.root / LOCKS / f"{path.name}.lock"):

@@ -25,6 +25,8 @@ from PIL import Image
 from prometheus_client import REGISTRY
 
 from api.media import Media
+from api.types.offer import Format
+from delivery.formats import ENCODINGS
 from delivery.signing import Grant, sign
 from graph.driver import Cypher, Graph
 from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
@@ -113,6 +115,10 @@ async def store(graph: Graph, settings: Settings, tmp_path_factory: pytest.TempP
             await _buy(client, headers, [(gid("Album", release.key), "MP3_320")], "album")
             yield Store(client, app.state.media, graph, release, buyer, headers, stranger)
     await made.cleanup()
+
+
+def test_every_audio_format_sold_has_an_encoding() -> None:
+    assert set(ENCODINGS) == {f.value for f in Format} - {"MPEG4_VIDEO"}
 
 
 def _encodes(fmt: str) -> float:
