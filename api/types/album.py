@@ -12,14 +12,16 @@ from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
 from api.lookahead import asked_fields
+from api.media import artwork_url
 from api.pagination import Connection, SortDirection, list_connection
+from api.types.image import Image
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
+from delivery.artwork import SIZES, Cover
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
     from api.types.artist import Artist
-    from api.types.download import Image
     from api.types.genre import Genre
     from api.types.label import Label
     from api.types.track import Track
@@ -120,11 +122,7 @@ class Album(Node):
         description="The cover, at 100, 300, 600 and 1200 pixels square (JPEG), smallest first. Each URL "
         "carries the cover's content version, so it may be cached forever."
     )
-    async def artwork(self, info: Info) -> list[Annotated[Image, strawberry.lazy("api.types.download")]]:
-        from api.media import artwork_url
-        from api.types.download import Image
-        from delivery.artwork import SIZES, Cover
-
+    async def artwork(self, info: Info) -> list[Image]:
         artists = await info.context.loaders.album_artists.load(self.key)
         cover = Cover(self.key, self.title, (artists[0].get("name") or "") if artists else "")
         request = info.context.request

@@ -1,4 +1,4 @@
-"""Download links: the `download` and `downloadAlbum` mutations, and cover images."""
+"""Download links: the `download` and `downloadAlbum` mutations."""
 
 from __future__ import annotations
 
@@ -25,15 +25,6 @@ AlbumId = Annotated[strawberry.ID, strawberry.argument(description="An Album ID.
 DownloadFormat = Annotated[
     Format, strawberry.argument(description="The format bought; MPEG4_VIDEO is not delivered (BAD_REQUEST).")
 ]
-
-
-@strawberry.type(description="An image at one size.")
-class Image:
-    url: str = strawberry.field(
-        description="Where to fetch it (JPEG). The URL carries a content version, so it may be cached forever."
-    )
-    width: int = strawberry.field(description="Width in pixels.")
-    height: int = strawberry.field(description="Height in pixels.")
 
 
 @strawberry.type(description="A signed, expiring link to a track the viewer owns, in one format.")

@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def _error(response: httpx.Response) -> str:
 async def test_an_owned_track_downloads_whole_with_its_headers_tags_and_audio(store: Store, tmp_path: Path) -> None:
     body = await store.ask(LINK, {"t": store.track(0), "f": "FLAC_16_44"})
     link = body["data"]["download"]
-    expires = time.mktime(time.strptime(link["expiresAt"][:19], "%Y-%m-%dT%H:%M:%S")) - time.timezone
+    expires = datetime.fromisoformat(link["expiresAt"]).timestamp()
     assert link["format"] == "FLAC_16_44"
     assert link["track"] == {"id": store.track(0)}
     assert abs(expires - (time.time() + 900)) < 60
