@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, serve, media, token."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def _import_feed(args: argparse.Namespace, settings: Settings) -> None:
     from graph.importers import feed
 
     print(asyncio.run(feed.run(settings, Path(args.file))))
+
+
+def _import_ddex(args: argparse.Namespace, settings: Settings) -> None:
+    from graph.importers import ddex
+
+    print(asyncio.run(ddex.run(settings, Path(args.path))))
 
 
 def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
@@ -108,6 +114,12 @@ def _recs_evaluate(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _persisted_manifest(args: argparse.Namespace, settings: Settings) -> None:
+    from api.manifest import write_manifest
+
+    print(write_manifest(Path(args.folder), Path(args.out)))
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import server
 
@@ -125,7 +137,8 @@ def _token(args: argparse.Namespace, settings: Settings) -> None:
     if args.partner is not None and (not args.partner.strip() or customer_key(args.partner) is not None):
         raise CommandError("--partner needs a name that is not a Customer ID (use --customer for a customer)")
     subject = args.partner if args.partner is not None else to_global("Customer", args.customer)
-    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit))
+    labels = [k for given in args.label for k in given.replace(",", " ").split()]
+    print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit, labels))
 
 
 def _media_generate(args: argparse.Namespace, settings: Settings) -> None:
@@ -222,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     feed = sources.add_parser("feed", help="a catalog feed (JSON Lines); idempotent")
     feed.add_argument("file", help="FILE.jsonl")
     feed.set_defaults(func=_import_feed)
+    ddex = sources.add_parser("ddex", help="DDEX ERN 4.3/3.8.2 release and purge messages; idempotent")
+    ddex.add_argument("path", help="a message file, or a folder of them (*.xml)")
+    ddex.set_defaults(func=_import_ddex)
     synth = sources.add_parser("synthetic", help="a generated store, for scale")
     synth.add_argument("--tracks", type=_positive, required=True, help="number of tracks")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -243,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--min-items", type=_positive, default=5, help="users with at least N items")
     ev.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     ev.set_defaults(func=_recs_evaluate)
+
+    persisted = groups.add_parser("persisted", help="persisted queries")
+    persisted_actions = persisted.add_subparsers(dest="action", required=True)
+    manifest = persisted_actions.add_parser(
+        "manifest", help="a manifest of the operations in a folder of .graphql files (TUNEGRAPH_PERSISTED_QUERIES)")
+    manifest.add_argument("folder", help="DIR searched for *.graphql files")
+    manifest.add_argument("--out", required=True, help="FILE.json to write")
+    manifest.set_defaults(func=_persisted_manifest)
 
     groups.add_parser("serve", help="the GraphQL API (same as python server.py)").set_defaults(
         func=_serve)
@@ -267,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="lifetime such as 30m, 1h (default), 7d; `never` for no `exp`")
     token.add_argument("--rate-limit", type=_positive, metavar="COST",
                        help="the `rateLimit` claim: query cost per minute (capped by TUNEGRAPH_RATE_LIMIT_MAX)")
+    token.add_argument("--label", action="append", default=[], metavar="KEYS",
+                       help="the `labels` claim: label keys whose royalties a partner may read, repeatable")
     token.set_defaults(func=_token)
     return parser
 

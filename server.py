@@ -14,11 +14,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from api import ops
+from api import ops, royalty_export
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
 from api.media import Media
 from api.media_routes import media_routes
+from api.persisted import QueryStore
 from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
 from api.schema import build_schema
@@ -76,6 +77,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         Route("/healthz", ops.healthz),
         Route("/readyz", ops.readyz),
         Route("/metrics", ops.metrics),
+        *royalty_export.routes(),
         assets(),
         docs(),
         *media_routes(),
@@ -83,6 +85,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.rate_limiter = rate_limiter(settings)
+    app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
     app.state.media = Media.from_settings(settings)
     return app
 

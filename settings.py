@@ -13,6 +13,13 @@ DEFAULT_URI = "bolt://127.0.0.1:7687"
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw not in ("", "0", "1", "false", "true", "no", "yes"):
+        raise ValueError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -44,6 +51,9 @@ class Settings:
     album_cache: int = 20_000
     chart_seconds: int = 60
     workers: int = 1
+    persisted_queries: Path | None = None
+    persisted_only: bool = False
+    max_body_bytes: int = 2_097_152
     media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "media")
     masters_dir: Path | None = None  # None: demo masters, synthesized under media_dir/masters on demand
     media_secret: str | None = None  # None: derived from jwt_secret
@@ -81,6 +91,9 @@ class Settings:
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
+            persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,
+            persisted_only=_flag(e, "TUNEGRAPH_PERSISTED_ONLY"),
+            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 2_097_152),
             media_dir=Path(e.get("TUNEGRAPH_MEDIA_DIR") or data_dir / "media"),
             masters_dir=Path(e["TUNEGRAPH_MASTERS_DIR"]) if e.get("TUNEGRAPH_MASTERS_DIR") else None,
             media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or None,

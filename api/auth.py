@@ -14,7 +14,7 @@ import base64
 import binascii
 import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -127,12 +127,15 @@ def _rate_limit(claim: Any) -> int | None:
 
 
 def issue_token(
-    secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None, rate_limit: int | None = None
+    secret: str, subject: str, scopes: Iterable[str], lifetime: timedelta | None, rate_limit: int | None = None,
+    labels: Sequence[str] = (),
 ) -> str:
     """A signed HS256 token for `subject` (a Customer's global ID, or a partner's name); no `exp` if no lifetime."""
     claims: dict[str, Any] = {"sub": subject, "scope": " ".join(scopes), "iat": int(time.time())}
     if rate_limit is not None:
         claims["rateLimit"] = rate_limit
+    if labels:
+        claims["labels"] = list(labels)
     if lifetime is not None:
         claims["exp"] = claims["iat"] + int(lifetime.total_seconds())
     with warnings.catch_warnings():
@@ -179,6 +182,20 @@ def require_customer(viewer: Viewer | None, scope: str | None = None) -> str:
             "token, whose `sub` is a Customer's global ID.",
         )
     return found.customer_key
+
+
+def require_label(viewer: Viewer | None, scope: str, label_key: str) -> Viewer:
+    """The viewer, if it has `scope` and may read the label; FORBIDDEN otherwise.
+
+    The refusal is the same whether or not the label exists, so a partner cannot probe for labels.
+    """
+    found = require_scope(viewer, scope)
+    if found.may_read_label(label_key):
+        return found
+    if not found.labels:
+        raise ApiError(Code.FORBIDDEN, "This token names no labels (no `labels` claim): it may read no label's data.")
+    raise ApiError(Code.FORBIDDEN, f"This token may not read label {label_key!r} (not in its `labels` claim).",
+                   label=label_key)
 
 
 def unknown_customer() -> ApiError:

@@ -21,6 +21,22 @@ After = Annotated[
         "naming `after`. Omitted: the first page."
     ),
 ]
+Last = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Page backward: the last n items (0 to 100) of the list, or of those before `before`. "
+        "Not together with `first` (BAD_REQUEST naming `last`); more than 100 or a negative number is "
+        "BAD_REQUEST naming `last`."
+    ),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(
+        description="End before this cursor: an edge's `cursor` (or `pageInfo.startCursor`) from an earlier "
+        "page of the same list in the same order; with `after` too, the items between the two. A string "
+        "that is not such a cursor is BAD_REQUEST naming `before`."
+    ),
+]
 OfferTerritory = Annotated[
     str | None,
     strawberry.argument(

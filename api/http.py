@@ -2,20 +2,66 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException, StarletteRequestAdapter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from api.auth import caller_from_headers
 from api.context import Context
+from api.errors import Code
 from api.loaders import Loaders
+from api.persisted import PersistedGraphQL
+from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
+
+log = logging.getLogger("tunegraph.api")
 
 
-class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI app with tunegraph's context."""
+def error_response(status: int, message: str, code: Code = Code.BAD_REQUEST, **extensions: Any) -> Response:
+    """A GraphQL-style JSON error answered before (or instead of) execution."""
+    headers = {"Connection": "close"} if status == 413 else None  # the rest of the body is never read
+    body = {"errors": [{"message": message, "extensions": {**extensions, "code": code.value}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+class CappedRequest(StarletteRequestAdapter):
+    """Starlette's request adapter, reading the body no further than TUNEGRAPH_MAX_BODY_BYTES."""
+
+    async def get_body(self) -> bytes:
+        request = self._request
+        return await read_capped(request.headers, request.stream(), request.app.state.settings.max_body_bytes)
+
+
+class GraphQLApp(PersistedGraphQL):
+    """Strawberry's ASGI app with tunegraph's context, persisted queries, strict request parsing and JSON errors."""
+
+    request_adapter_class = CappedRequest
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except BadRequestError as bad:
+            response = error_response(bad.status, bad.message)
+        except HTTPException as refused:
+            response = error_response(refused.status_code, refused.reason)
+        except Exception:  # answered as JSON, and the connection stays usable
+            request_id = uuid.uuid4().hex[:16]
+            log.exception("request %s: unexpected error outside the operation", request_id)
+            response = error_response(
+                500, f"Internal error (request id {request_id}).", Code.INTERNAL, requestId=request_id
+            )
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         state = request.app.state
@@ -29,6 +75,28 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
             token_error=token_error,
         )
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
+        """One operation from the query string (GET) or a JSON body (POST); 4xx naming what is wrong."""
+        if request.method == "GET":
+            data: Any = self.parse_query_params(request.query_params)
+        else:
+            check_content_type(request.content_type)
+            data = parse_json(await request.get_body(), "the request body")
+        fields = request_fields(data)
+        return GraphQLRequestData(
+            query=fields.get("query"),
+            variables=fields.get("variables"),
+            operation_name=fields.get("operationName"),
+            extensions=fields.get("extensions"),
+        )
+
+    def parse_query_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        fields = dict(params)
+        for name in ("variables", "extensions"):
+            if fields.get(name):
+                fields[name] = parse_json(fields[name], f"the `{name}` parameter")
+        return fields
 
     async def process_result(self, request: Request | WebSocket, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}

@@ -7,6 +7,14 @@ import binascii
 
 from api.errors import bad_argument
 
+SHOWN_CHARS = 60
+"""How much of a bad value an error message repeats."""
+
+
+def shown(value: str) -> str:
+    """A client's value quoted in an error message, cut short when long."""
+    return repr(value) if len(value) <= SHOWN_CHARS else repr(value[:SHOWN_CHARS]) + f"... ({len(value)} characters)"
+
 
 def to_global(type_name: str, key: str) -> str:
     """The global ID of a record."""
@@ -18,10 +26,10 @@ def from_global(value: str, argument: str = "id") -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value.encode(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise bad_argument(argument, f"{value!r} is not a valid ID") from None
+        raise bad_argument(argument, f"{shown(value)} is not a valid ID") from None
     type_name, sep, key = decoded.partition(":")
     if not sep or not type_name or not key:
-        raise bad_argument(argument, f"{value!r} is not a valid ID")
+        raise bad_argument(argument, f"{shown(value)} is not a valid ID")
     return type_name, key
 
 

@@ -66,7 +66,9 @@ LIST_ESTIMATE = 30
 SHORT_LISTS = {("Album", "artists"): 3, ("Album", "genres"): 3, ("Track", "artists"): 3}
 """Lists that hold a handful by nature: credits and genres."""
 
-SIZING_ARGUMENTS = frozenset({"first", "ids"})
+LISTED_ARGUMENTS = ("ids", "upcs", "isrcs")
+"""List arguments whose length is the length of the list a field returns."""
+SIZING_ARGUMENTS = frozenset({"first", "last", *LISTED_ARGUMENTS})
 """The only arguments a measure reads."""
 MEASURES_HELD = 1024
 MEASURE_BYTES = 8 * 1024 * 1024
@@ -183,7 +185,8 @@ class _Walker:
         return {a.name.value: value_from_ast_untyped(a.value, self.variables) for a in sized}
 
     def first(self, node: FieldNode, arguments: Mapping[str, Any], tally: _Tally) -> int | None:
-        value = arguments.get("first")
+        name = "first" if arguments.get("first") is not None else "last"  # a page's size: either end
+        value = arguments.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
             return None
         problem = None
@@ -194,11 +197,11 @@ class _Walker:
         if problem is None:
             return value
         if tally.bad_first is None:
-            argument = next(a for a in node.arguments or () if a.name.value == "first")
+            argument = next(a for a in node.arguments or () if a.name.value == name)
             tally.bad_first = GraphQLError(
-                f"first: {problem} (on {node.name.value})",
+                f"{name}: {problem} (on {node.name.value})",
                 nodes=[argument],
-                extensions={"code": Code.BAD_REQUEST.value, "argument": "first"},
+                extensions={"code": Code.BAD_REQUEST.value, "argument": name},
             )
         return MAX_FIRST
 
@@ -206,10 +209,8 @@ class _Walker:
 def _list_size(first: int | None, arguments: Mapping[str, Any]) -> int:
     if first is not None:
         return first
-    ids = arguments.get("ids")
-    if isinstance(ids, list):
-        return len(ids)
-    return LIST_ESTIMATE
+    listed = [v for name in LISTED_ARGUMENTS if isinstance(v := arguments.get(name), list)]
+    return len(listed[0]) if listed else LIST_ESTIMATE
 
 
 def _is_entity(named: GraphQLNamedType) -> bool:

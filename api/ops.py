@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import time
@@ -14,6 +15,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+log = logging.getLogger("tunegraph.ops")
 GRAPHQL_REQUESTS = Counter(
     "tunegraph_graphql_requests", "GraphQL requests answered", ["method", "status"]
 )
@@ -36,8 +38,9 @@ async def readyz(request: Request) -> Response:
     problems = []
     try:
         await asyncio.wait_for(state.graph.ping(), timeout=2.0)
-    except Exception as exc:  # any failure to answer means not ready
-        problems.append(f"neo4j: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # any failure to answer means not ready; the why stays in the log
+        log.warning("readyz: Neo4j did not answer: %s: %s", type(exc).__name__, exc)
+        problems.append("neo4j: unavailable")
     models = getattr(state, "models", None)
     if models is not None and models.current is None:
         problems.append("model: no recommender model loaded (run `tunegraph recs train`)")

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,8 @@ from graph.catalog import Page, PageRequest
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100
+MAX_CURSOR = 1024
+"""Longest cursor: those made here hold one sort value and one key."""
 NodeT = TypeVar("NodeT")
 
 
@@ -41,6 +44,30 @@ def page_size(first: int | None, argument: str = "first") -> int:
     return first
 
 
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    """A page as the Relay arguments ask for it: its size, which end it is taken from, its cursors."""
+
+    size: int
+    backward: bool
+    after: str | None = None
+    before: str | None = None
+
+
+def page_args(first: int | None, after: str | None, last: int | None = None, before: str | None = None) -> PageArgs:
+    """The page `first`/`after`/`last`/`before` ask for; BAD_REQUEST naming the argument otherwise.
+
+    As the Relay cursor connections spec has it: `after` and `before` bound the list from both
+    sides, then `first` takes from the start of what is left, or `last` from its end. One page
+    cannot be both, so `first` with `last` is refused.
+    """
+    if last is None:
+        return PageArgs(page_size(first), False, after, before)
+    if first is not None:
+        raise bad_argument("last", "give `first` (paging forward) or `last` (paging backward), not both")
+    return PageArgs(page_size(last, "last"), True, after, before)
+
+
 def encode_cursor(order: str, value: Any, key: str) -> str:
     """An opaque cursor holding the sort value and key of a row, and the order it belongs to."""
     tagged = ["d", value.isoformat()] if isinstance(value, date) else ["v", value]
@@ -52,12 +79,16 @@ def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tu
     """(sort value, key) of a cursor made for `order`; BAD_REQUEST otherwise."""
     if cursor is None:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise bad_argument(argument, "not a cursor of this list")
     try:
         made_for, (tag, value), key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if tag == "d":
             value = date.fromisoformat(value)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise bad_argument(argument, f"{cursor!r} is not a cursor of this list") from None
+        elif not isinstance(value, str | int | float | None):
+            raise TypeError(value)
+    except (binascii.Error, ValueError, TypeError, RecursionError):
+        raise bad_argument(argument, "not a cursor of this list") from None
     if made_for != order or not isinstance(key, str):
         raise bad_argument(argument, "the cursor belongs to a list in another order")
     return value, key
@@ -106,25 +137,37 @@ class Connection(Generic[NodeT]):
 
 def connection(
     page: Page,
-    size: int,
-    after: str | None,
+    args: PageArgs,
     order: str,
     make: Callable[[dict[str, Any]], NodeT],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
-    """A connection from a page fetched with one row more than asked (that row says 'more')."""
-    rows: Sequence[dict[str, Any]] = page.rows[:size]
+    """A connection from a page fetched with one row more than asked (that row says 'more').
+
+    Backward, the page arrived last row first: it is reversed into the list's order.
+    """
+    rows: Sequence[dict[str, Any]] = page.rows[: args.size]
+    values: Sequence[Any] = page.values[: args.size]
+    if args.backward:
+        rows, values = rows[::-1], values[::-1]
     edges = [
         Edge(cursor=encode_cursor(order, value, row["key"]), node=make(row))
-        for row, value in zip(rows, page.values, strict=False)
+        for row, value in zip(rows, values, strict=False)
     ]
+    more = len(page.rows) > args.size
+    # Relay: a cursor on one side says there are items beyond it (its own row at least).
     info = PageInfo(
-        has_next_page=len(page.rows) > size,
-        has_previous_page=after is not None,
+        has_next_page=(more and not args.backward) or args.before is not None,
+        has_previous_page=(more and args.backward) or args.after is not None,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges=edges, page_info=info, count=count)
+
+
+def decode_cursors(args: PageArgs, order: str) -> tuple[tuple[Any, str] | None, tuple[Any, str] | None]:
+    """(after, before) of a page as (sort value, key) pairs; BAD_REQUEST naming a cursor of another list."""
+    return decode_cursor(args.after, order, "after"), decode_cursor(args.before, order, "before")
 
 
 async def list_connection(
@@ -133,14 +176,13 @@ async def list_connection(
     f: dict[str, Any],
     field: str,
     descending: bool,
-    first: int | None,
-    after: str | None,
+    args: PageArgs,
     make: Callable[[dict[str, Any]], NodeT],
 ) -> Connection[NodeT]:
     """A page of one of the catalog lists under a filter and an order, batched per request."""
     label = f"{field}:{'DESC' if descending else 'ASC'}"
-    size = page_size(first)
-    request = PageRequest(entity, f, field, descending, decode_cursor(after, label), size + 1)
+    after, before = decode_cursors(args, label)
+    request = PageRequest(entity, f, field, descending, after, args.size + 1, before, args.backward)
     page = await info.context.loaders.page.load(request)
     info.context.loaders.remember(entity, page.rows)
-    return connection(page, size, after, label, make, lambda: info.context.loaders.count.load((entity, f)))
+    return connection(page, args, label, make, lambda: info.context.loaders.count.load((entity, f)))

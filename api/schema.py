@@ -21,6 +21,7 @@ from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
 from api.types.download import DownloadMutation
 from api.types.genre import Genre
+from api.types.industry_codes import IndustryCodeQuery
 from api.types.label import Label
 from api.types.lookup import LookupQuery
 from api.types.purchase import Purchase
@@ -28,7 +29,9 @@ from api.types.recommendation import RecommendQuery
 from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
 
-QUERY_TYPES: tuple[type, ...] = (CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery)
+QUERY_TYPES: tuple[type, ...] = (
+    CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery
+)
 MUTATION_TYPES: tuple[type, ...] = (StoreMutation, DownloadMutation)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 

@@ -114,6 +114,7 @@ ALBUM_FILTERS = {
     "artist": "EXISTS { (a)-[:BY]->(:Artist {key: $f.artist}) }",
     "genre": "EXISTS { (a)-[:IN_GENRE]->(:Genre {key: $f.genre}) }",
     "label": "EXISTS { (a)-[:RELEASED_BY]->(:Label {key: $f.label}) }",
+    "upc": "a.upc = $f.upc",
     "releasedAfter": "a.releaseDate > $f.releasedAfter",
     "releasedBefore": "a.releaseDate < $f.releasedBefore",
     "releasedSince": "a.releaseDate >= $f.releasedSince",
@@ -212,8 +213,8 @@ def _match(e: Entity, scope: str, batched: bool) -> str:
 
 
 def _batched(name: str, body: str, out: str) -> Cypher:
-    """The same body for each map of `$requests` (its f and after in place of `$f`, `$after`)."""
-    body = body.replace("$f.", "req.f.").replace("$after.", "req.after.")
+    """The same body for each map of `$requests` (its f and cursors in place of `$f`, `$after`, `$before`)."""
+    body = body.replace("$f.", "req.f.").replace("$after.", "req.after.").replace("$before.", "req.before.")
     text = f"UNWIND $requests AS req CALL (req) {{ {body} }} RETURN req.id AS id, {out}"
     return Cypher(name, text)
 
@@ -231,38 +232,55 @@ FLOORS = {
 # Expand while degree^2 <= WALK_FACTOR x limit x population; the factor was calibrated on the
 # 1.2M-track store, where genres cross over between 8k and 20k relationships.
 WALK_FACTOR = 25
+Cursors = tuple[bool, bool, bool]
+"""Whether a page is bounded by an `after` cursor, by a `before` cursor, and read backward from the end."""
 
 
-def _seek(e: Entity, sort: str, desc: bool, after: bool, gate: str | None) -> list[str]:
-    """The sort key's range: from the cursor, or all of it; gated, it is empty unless `gate` holds."""
+def _seek(
+    e: Entity, sort: str, desc: bool, after: bool, gate: str | None, before: bool = False, backward: bool = False
+) -> list[str]:
+    """The sort key's range between the cursors, or all of it; gated, it is empty unless `gate` holds.
+
+    A forward walk starts at `after`, a backward one at `before`: the gate goes on that bound.
+    """
     value, v = e.sorts[sort], e.var
-    # A range seek from the cursor, then the ties at or before it dropped: `>= v` keeps the
+    # A range seek from each cursor, then the ties at or beyond it dropped: `>= v` keeps the
     # index seek and its order, where `> v OR (= v AND key > k)` would not.
-    if after:
-        bound = "$after.v" if gate is None else f"CASE WHEN {gate} THEN $after.v END"
-        return [f"{value} {'<=' if desc else '>='} {bound}", f"NOT ({value} = $after.v AND {v}.key <= $after.k)"]
+    lower, upper = ("<=", ">=") if desc else (">=", "<=")
+    start = "before" if backward else "after"
+    out: list[str] = []
+    for name, present, op, ties in (("after", after, lower, "<="), ("before", before, upper, ">=")):
+        if not present:
+            continue
+        bound = f"${name}.v" if gate is None or name != start else f"CASE WHEN {gate} THEN ${name}.v END"
+        out += [f"{value} {op} {bound}", f"NOT ({value} = ${name}.v AND {v}.key {ties} ${name}.k)"]
+    if (before if backward else after) or (gate is None and out):
+        return out
     if gate is None:
         return [f"{value} IS NOT NULL"]
     # A null bound makes the seek read nothing, so the branch not chosen costs nothing.
-    return [f"{value} >= CASE WHEN {gate} THEN {FLOORS[sort]} END"]
+    return [f"{value} >= CASE WHEN {gate} THEN {FLOORS[sort]} END", *out]
 
 
-def _order(e: Entity, sort: str, desc: bool) -> str:
-    return f"{e.sorts[sort]} {'DESC' if desc else 'ASC'}, {e.var}.key ASC"
+def _order(e: Entity, sort: str, desc: bool, backward: bool = False) -> str:
+    """The list's order, or (walking backward from its end) the exact reverse of it."""
+    value = "DESC" if desc != backward else "ASC"
+    return f"{e.sorts[sort]} {value}, {e.var}.key {'DESC' if backward else 'ASC'}"
 
 
-def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool) -> str:
+def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bool, cursors: Cursors) -> str:
     """Rows of one page under one parent, by whichever of expand and index walk is cheaper for it.
 
     The planner picks one plan whatever the parent's size (by the average degree: an index walk
     for genres, which reads most of the index for a small one), so both are in the query and the
     parent's degree, O(1) for a dense node, chooses at run time.
     """
-    v, rel, order = e.var, e.scopes[scope], _order(e, sort, desc)
+    after, before, backward = cursors
+    v, rel, order = e.var, e.scopes[scope], _order(e, sort, desc, backward)
     prop = e.sorts[sort].split(".", 1)[1]
     conditions = _conditions(e, scope, keys)
-    expand = " AND ".join(_seek(e, sort, desc, after, None) + conditions)
-    walk = " AND ".join(_seek(e, sort, desc, after, "walk") + conditions)
+    expand = " AND ".join(_seek(e, sort, desc, after, None, before, backward) + conditions)
+    walk = " AND ".join(_seek(e, sort, desc, after, "walk", before, backward) + conditions)
     return f"""
       MATCH (p:{scope.title()} {{key: $f.{scope}}})
       CALL () {{ MATCH (x:{e.label}) RETURN count(x) AS population }}
@@ -281,20 +299,24 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
     """
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def page_query(
-    entity: str, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool, batched: bool
+    entity: str, scope: str, keys: frozenset[str], sort: str, desc: bool, after: bool, batched: bool,
+    before: bool = False, backward: bool = False,
 ) -> Cypher:
-    """The page query of one shape: which filters are set, the order, with or without a cursor."""
+    """The page query of one shape: which filters and cursors are set, the order, the walk's direction.
+
+    Backward, the rows come last first: the list's order reversed, read from its end.
+    """
     e = ENTITIES[entity]
     if scope != "all" and not batched:
-        rows = _one_parent(e, scope, keys, sort, desc, after)
+        rows = _one_parent(e, scope, keys, sort, desc, (after, before, backward))
     else:
-        where = _seek(e, sort, desc, after, None) + _conditions(e, scope, keys)
+        where = _seek(e, sort, desc, after, None, before, backward) + _conditions(e, scope, keys)
         rows = f"""
           {_match(e, scope, batched)}
           WHERE {" AND ".join(where)}
-          WITH {e.var} ORDER BY {_order(e, sort, desc)} LIMIT $limit
+          WITH {e.var} ORDER BY {_order(e, sort, desc, backward)} LIMIT $limit
         """
     body = f"""{rows}
       {e.finish}
@@ -315,7 +337,11 @@ def count_query(entity: str, scope: str, keys: frozenset[str], batched: bool) ->
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    """One page of one list: filter, order, cursor position and size."""
+    """One page of one list: filter, order, the cursors around it, its size and its end.
+
+    Backward (`last`), the page is the `limit` rows nearest `before` (or the list's end), read
+    last first: the caller reverses them.
+    """
 
     entity: str
     filter: Mapping[str, Any]
@@ -323,27 +349,35 @@ class PageRequest:
     descending: bool
     after: tuple[Any, str] | None
     limit: int
+    before: tuple[Any, str] | None = None
+    backward: bool = False
 
     def group(self) -> PageShape:
         """Requests of one group share a query text and a LIMIT (Cypher wants it constant)."""
         keys = set_keys(self.entity, self.filter)
         scope = scope_of(self.entity, self.filter)
-        return (self.entity, scope, keys, self.sort, self.descending, self.after is not None, self.limit)
+        cursors = (self.after is not None, self.before is not None, self.backward)
+        return (self.entity, scope, keys, self.sort, self.descending, cursors, self.limit)
 
     def filter_params(self) -> dict[str, Any]:
         """The set filters, by key."""
         return {k: self.filter[k] for k in set_keys(self.entity, self.filter)}
 
     def after_params(self) -> dict[str, Any] | None:
-        """The cursor as {v, k}."""
+        """The `after` cursor as {v, k}."""
         return {"v": self.after[0], "k": self.after[1]} if self.after else None
+
+    def cursor_params(self) -> dict[str, Any]:
+        """Both cursors as {v, k} (or null), by name."""
+        before = {"v": self.before[0], "k": self.before[1]} if self.before else None
+        return {"after": self.after_params(), "before": before}
 
     def params(self, ident: int) -> dict[str, Any]:
         """This request as a map of the UNWIND list."""
-        return {"id": ident, "f": self.filter_params(), "after": self.after_params()}
+        return {"id": ident, "f": self.filter_params(), **self.cursor_params()}
 
 
-PageShape = tuple[str, str, frozenset[str], str, bool, bool, int]
+PageShape = tuple[str, str, frozenset[str], str, bool, Cursors, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,16 +394,16 @@ def _page(record: Mapping[str, Any]) -> Page:
 
 
 async def pages(graph: Graph, requests: Sequence[PageRequest]) -> list[Page]:
-    """Answer many page requests with one query per distinct shape (filters, order, cursor, size)."""
+    """Answer many page requests with one query per distinct shape (filters, order, cursors, size)."""
     groups: dict[PageShape, list[int]] = {}
     for i, req in enumerate(requests):
         groups.setdefault(req.group(), []).append(i)
     out: list[Page] = [Page([], []) for _ in requests]
-    for (entity, scope, keys, sort, desc, after, limit), indexes in groups.items():
-        query = page_query(entity, scope, keys, sort, desc, after, len(indexes) > 1)
+    for (entity, scope, keys, sort, desc, (after, before, backward), limit), indexes in groups.items():
+        query = page_query(entity, scope, keys, sort, desc, after, len(indexes) > 1, before, backward)
         if len(indexes) == 1:
             req = requests[indexes[0]]
-            params = {"f": req.filter_params(), "after": req.after_params(), "limit": limit}
+            params = {"f": req.filter_params(), **req.cursor_params(), "limit": limit}
             out[indexes[0]] = _page((await graph.read(query, params))[0])
             continue
         batch = [requests[i].params(i) for i in indexes]

@@ -11,6 +11,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+from graph import search_names
 from graph.catalog import ALBUM_MAP, TRACK_MAP, WALK_FACTOR, Row
 from graph.driver import Cypher, Graph
 
@@ -25,13 +26,13 @@ WORD = re.compile(r"\w+")
 # An artist named like the query is what people look for most, so artist scores weigh more.
 _BRANCHES = {
     "ARTIST": """
-      CALL db.index.fulltext.queryNodes('search_artist', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_artist_names', $lucene{options}) YIELD node, score
       RETURN 0 AS kind, node, score * 1.5 AS score""",
     "ALBUM": """
-      CALL db.index.fulltext.queryNodes('search_album', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_album_titles', $lucene{options}) YIELD node, score
       RETURN 1 AS kind, node, score * 1.2 AS score""",
     "TRACK": """
-      CALL db.index.fulltext.queryNodes('search_track', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_track_titles', $lucene{options}) YIELD node, score
       RETURN 2 AS kind, node, score""",
 }
 # Rows of a page in the same shapes the catalog loaders return, so nested fields reuse them.
@@ -76,9 +77,11 @@ def _search_query(types: tuple[str, ...]) -> Cypher:
     }}
     WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
     WITH collect({{kind: kind, node: node, score: score}}) AS hits
-    WITH size(hits) AS total, hits[$offset..$offset + $limit] AS page
+    WITH size(hits) AS total, hits
+    WITH total, hits, coalesce($offset, CASE WHEN total > $limit THEN total - $limit ELSE 0 END) AS start
+    WITH total, start, hits[start..start + $limit] AS page
     {_PAGE}
-    RETURN total, rows
+    RETURN total, start, rows
     """
     return Cypher("search", text)
 
@@ -128,6 +131,49 @@ SEARCH_QUERIES = {subset: _search_query(subset) for subset in _subsets()}
 """Every hit ranked, to count them all: for clients that ask for totalCount."""
 WINDOW_QUERIES = {subset: _window_query(subset) for subset in _subsets()}
 """Only the hits up to the page's end (and one more) from each index: the page without a total."""
+
+# A query of one or two letters: the names and titles whose joined form starts with it, most
+# popular first, each type read in that order from its (prefix, popularity, key) index (the
+# ORDER BY names the prefix, constant here, or the planner sorts instead of reading in order).
+_SHORT_MATCH = "MATCH (n:{label}) WHERE n.{field} = $q AND n.popularity IS NOT NULL AND n.key IS NOT NULL"
+_SHORT_LABELS = {"ARTIST": "Artist", "ALBUM": "Album", "TRACK": "Track"}
+
+
+def _short_counts(types: tuple[str, ...], field: str) -> str:
+    return " + ".join(f"COUNT {{ {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)} RETURN n }}" for t in types)
+
+
+def _short_query(types: tuple[str, ...], field: str, counted: bool) -> Cypher:
+    branches = "\n      UNION ALL".join(
+        f"""
+      {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)}
+      WITH n ORDER BY n.{field} DESC, n.popularity DESC, n.key DESC LIMIT $window
+      RETURN {SEARCH_TYPES.index(t)} AS kind, n AS node, toFloat(n.popularity) AS score"""
+        for t in types
+    )
+    text = f"""
+    CALL () {{{branches}
+    }}
+    WITH kind, node, score ORDER BY score DESC, kind, node.key DESC LIMIT $window
+    WITH collect({{kind: kind, node: node, score: score}}) AS hits
+    WITH size(hits) > $offset + $limit AS more, hits[$offset..$offset + $limit] AS page
+    {_PAGE}
+    RETURN more, rows, {_short_counts(types, field) if counted else "null"} AS total
+    """
+    return Cypher("search_short", text)
+
+
+SHORT_FIELDS = {1: search_names.INITIAL, 2: search_names.START}
+SHORT_QUERIES = {
+    (s, n, counted): _short_query(s, f, counted)
+    for s in _subsets() for n, f in SHORT_FIELDS.items() for counted in (False, True)
+}
+"""A short query's page, by types, length and whether it is counted: its hits by popularity up to the page's end."""
+SHORT_COUNTS = {
+    (s, n): Cypher("search_short_count", f"RETURN {_short_counts(s, f)} AS total")
+    for s in _subsets() for n, f in SHORT_FIELDS.items()
+}
+"""How many names a short query starts: to find the last page before reading it."""
 
 # --- charts ----------------------------------------------------------------------------------
 # A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
@@ -221,13 +267,19 @@ def _word_clause(word: str) -> str:
 
 
 def lucene_query(text: str) -> str | None:
-    """A safe Lucene query for user text: per word exact, prefix and fuzzy, boosted; None if empty."""
+    """A safe Lucene query for user text: per word exact, prefix and fuzzy, boosted; None if empty.
+
+    Several words are also looked up joined, as names are indexed joined too: "guns n roses"
+    finds Guns N' Roses by `gunsnroses`.
+    """
     found = words(text)
     if not found:
         return None
     parts = [_word_clause(w) for w in found]
     if len(found) > 1:
         parts.append('"' + " ".join(_escape(w) for w in found) + '"^6')
+        if whole := search_names.joined(text):
+            parts.append(f"({_escape(whole)}^8 OR {_escape(whole)}*^3)")
     return " OR ".join(parts)
 
 
@@ -242,29 +294,48 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """A page of ranked hits, whether more follow, and how many there are in all (when counted)."""
+    """A page of ranked hits, whether more follow, how many there are in all (when counted), where it starts."""
 
     hits: list[Hit]
     more: bool
     total: int | None = None
+    offset: int = 0
 
 
 async def search(
-    graph: Graph, text: str, types: Collection[str], offset: int, limit: int, *, count: bool = False
+    graph: Graph, text: str, types: Collection[str], offset: int | None, limit: int, *, count: bool = False
 ) -> SearchPage:
-    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked)."""
+    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked).
+
+    With no offset, the last `limit` hits (every hit is ranked and counted then).
+    """
     lucene = lucene_query(text)
     chosen = tuple(t for t in SEARCH_TYPES if t in types)
     if lucene is None or not chosen:
-        return SearchPage([], more=False, total=0 if count else None)
+        return SearchPage([], more=False, total=0 if count or offset is None else None)
+    if len(short := search_names.joined(text)) <= search_names.SHORT_QUERY:
+        return await _short_search(graph, short, chosen, offset, limit, count)
     params: dict[str, Any] = {"lucene": lucene, "offset": offset, "limit": limit}
-    if count:
+    if count or offset is None:
         result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
-        total = int(result["total"])
-        return SearchPage(_hits(result["rows"]), more=offset + len(result["rows"]) < total, total=total)
+        total, start = int(result["total"]), int(result["start"])
+        return SearchPage(_hits(result["rows"]), more=start + len(result["rows"]) < total, total=total, offset=start)
     window = offset + limit + 1
     result = (await graph.read(WINDOW_QUERIES[chosen], {**params, "window": window}))[0]
-    return SearchPage(_hits(result["rows"]), more=bool(result["more"]))
+    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), offset=offset)
+
+
+async def _short_search(
+    graph: Graph, q: str, chosen: tuple[str, ...], offset: int | None, limit: int, count: bool
+) -> SearchPage:
+    """A page of the names a one- or two-letter query starts, most popular first (score: units sold)."""
+    if offset is None:  # the last page: where it starts needs the count first
+        total = int((await graph.read(SHORT_COUNTS[(chosen, len(q))], {"q": q}))[0]["total"])
+        offset = max(0, total - limit)
+    params = {"q": q, "offset": offset, "limit": limit, "window": offset + limit + 1}
+    result = (await graph.read(SHORT_QUERIES[(chosen, len(q), count)], params))[0]
+    found = None if result["total"] is None else int(result["total"])
+    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), total=found, offset=offset)
 
 
 def _hits(rows: list[dict[str, Any]]) -> list[Hit]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ConnectionAcquisitionTimeoutError, ServiceUnavailable, SessionExpired, TransientError
 from prometheus_client import Counter
 
 from settings import Settings
@@ -20,7 +21,12 @@ RETRY_SECONDS = 15.0
 CYPHER_QUERIES = Counter(
     "tunegraph_cypher_queries", "Cypher queries sent to Neo4j", ["query"]
 )
-UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, OSError)
+UNAVAILABLE_ERRORS = (ServiceUnavailable, SessionExpired, TransientError, ConnectionAcquisitionTimeoutError, OSError)
+"""Neo4j is away or cannot serve now (stopped, restarting, a dropped or defunct connection, a full pool):
+worth retrying later. TransientError covers DatabaseUnavailable, what a database shutting down answers."""
+READ_RETRY_DELAYS = (0.0, 0.2, 1.0)
+"""Pauses before each retry of a read that hit an UNAVAILABLE_ERRORS: a stale pooled connection after a
+restart is replaced at once; a database that is stopping gets a second and a bit before the request fails."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +85,21 @@ class Graph:
         return cls(driver, settings.neo4j_database)
 
     async def read(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of a read query, as plain dicts with native values; retried once if the link drops."""
+        """Rows of a read query, as plain dicts with native values; retried briefly while Neo4j is unavailable."""
         CYPHER_QUERIES.labels(query.name).inc()
         # An auto-commit read costs a third less client CPU than execute_query's managed
-        # transaction, and reads are safe to repeat, so one retry stands in for the driver's.
-        for attempt in range(2):
+        # transaction, and reads are safe to repeat, so a short retry stands in for the driver's.
+        for delay in READ_RETRY_DELAYS:
             try:
-                async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
-                    result = await s.run(query.text, dict(params or {}))
-                    return [{k: native(v) for k, v in zip(r.keys(), r.values(), strict=True)} async for r in result]
-            except (ServiceUnavailable, SessionExpired):
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
+                return await self._read_once(query, params)
+            except UNAVAILABLE_ERRORS:
+                await asyncio.sleep(delay)
+        return await self._read_once(query, params)
+
+    async def _read_once(self, query: Cypher, params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+            result = await s.run(query.text, dict(params or {}))
+            return [{k: native(v) for k, v in zip(r.keys(), r.values(), strict=True)} async for r in result]
 
     async def write(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a write query run in its own retried transaction."""

@@ -49,21 +49,22 @@ PURCHASE_LINES = Cypher(
     RETURN k AS key, collect(l{.*, trackKey: t.key}) AS rows
     """,
 )
-PURCHASE_PAGE = Cypher(
-    "purchase_page",
-    """
+# Newest first, ties by key descending; backward (`last`), oldest first from the end or `before`.
+_PURCHASE_PAGE = """
     UNWIND $requests AS req
     CALL (req) {
       MATCH (:Customer {key: req.customer})-[:MADE]->(p:Purchase)
       WITH p, p.purchasedAt.epochMillis AS v
-      WHERE req.after IS NULL OR v < req.after.v OR (v = req.after.v AND p.key < req.after.k)
-      WITH p, v ORDER BY v DESC, p.key DESC
+      WHERE (req.after IS NULL OR v < req.after.v OR (v = req.after.v AND p.key < req.after.k))
+        AND (req.before IS NULL OR v > req.before.v OR (v = req.before.v AND p.key > req.before.k))
+      WITH p, v ORDER BY v {direction}, p.key {direction}
       LIMIT $limit
       RETURN collect({row: p{.*}, v: v}) AS page
     }
     RETURN req.id AS id, page
-    """,
-)
+"""
+PURCHASE_PAGE = Cypher("purchase_page", _PURCHASE_PAGE.replace("{direction}", "DESC"))
+PURCHASE_PAGE_BACKWARD = Cypher("purchase_page", _PURCHASE_PAGE.replace("{direction}", "ASC"))
 PURCHASE_COUNTS = Cypher(
     "purchase_counts",
     "UNWIND $keys AS k MATCH (:Customer {key: k})-[:MADE]->(p:Purchase) RETURN k AS key, count(p) AS total",
@@ -169,11 +170,13 @@ class _Refused(Exception):  # noqa: N818  (a control-flow signal, not an error)
 
 @dataclass(frozen=True, slots=True)
 class PurchasePageRequest:
-    """One page of one customer's purchases, newest first."""
+    """One page of one customer's purchases, newest first (backward: nearest `before` or the end, oldest first)."""
 
     customer: str
     after: tuple[int, str] | None
     limit: int
+    before: tuple[int, str] | None = None
+    backward: bool = False
 
 
 def idempotency_node_key(customer_key: str, idempotency_key: str) -> str:
@@ -304,19 +307,21 @@ async def buy(graph: Graph, order: Order, now: datetime) -> Bought | Rejection:
         return refused.rejection
 
 
-def _after(req: PurchasePageRequest) -> dict[str, Any] | None:
-    return {"v": req.after[0], "k": req.after[1]} if req.after else None
+def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
+    return {"v": cursor[0], "k": cursor[1]} if cursor else None
 
 
 async def purchase_pages(graph: Graph, requests: Sequence[PurchasePageRequest]) -> list[Page]:
-    """Many customers' purchase pages, one query per distinct page size."""
-    groups: dict[int, list[int]] = {}
+    """Many customers' purchase pages, one query per distinct page size and direction."""
+    groups: dict[tuple[int, bool], list[int]] = {}
     for i, req in enumerate(requests):
-        groups.setdefault(req.limit, []).append(i)
+        groups.setdefault((req.limit, req.backward), []).append(i)
     out = [Page([], []) for _ in requests]
-    for limit, indexes in groups.items():
-        params = [{"id": i, "customer": requests[i].customer, "after": _after(requests[i])} for i in indexes]
-        for rec in await graph.read(PURCHASE_PAGE, {"requests": params, "limit": limit}):
+    for (limit, backward), indexes in groups.items():
+        params = [{"id": i, "customer": requests[i].customer, "after": _cursor(requests[i].after),
+                   "before": _cursor(requests[i].before)} for i in indexes]
+        query = PURCHASE_PAGE_BACKWARD if backward else PURCHASE_PAGE
+        for rec in await graph.read(query, {"requests": params, "limit": limit}):
             out[rec["id"]] = Page([p["row"] for p in rec["page"]], [p["v"] for p in rec["page"]])
     return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph import search_names
 from graph.driver import Cypher, Graph
 
 # Eventually consistent: a commit does not wait for Lucene, which halves bulk-import commits;
@@ -43,18 +44,36 @@ STATEMENTS: tuple[Cypher, ...] = (
         "CREATE INDEX purchase_idempotency IF NOT EXISTS FOR (n:Purchase) "
         "ON (n.customerKey, n.idempotencyKey)",
     ),
+    # Each name or title is searched beside its joined form (graph.search_names): "acdc" finds AC/DC.
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_artist IF NOT EXISTS FOR (n:Artist) ON EACH [n.name] " + SEARCH_OPTIONS,
+        "CREATE FULLTEXT INDEX search_artist_names IF NOT EXISTS FOR (n:Artist) ON EACH [n.name, n.searchJoined] "
+        + SEARCH_OPTIONS,
     ),
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_album IF NOT EXISTS FOR (n:Album) ON EACH [n.title] " + SEARCH_OPTIONS,
+        "CREATE FULLTEXT INDEX search_album_titles IF NOT EXISTS FOR (n:Album) ON EACH [n.title, n.searchJoined] "
+        + SEARCH_OPTIONS,
     ),
     Cypher(
         "schema",
-        "CREATE FULLTEXT INDEX search_track IF NOT EXISTS FOR (n:Track) ON EACH [n.title] " + SEARCH_OPTIONS,
+        "CREATE FULLTEXT INDEX search_track_titles IF NOT EXISTS FOR (n:Track) ON EACH [n.title, n.searchJoined] "
+        + SEARCH_OPTIONS,
     ),
+    # A one- or two-letter query lists the names it starts, most popular first, from these in order.
+    *(
+        Cypher(
+            "schema",
+            f"CREATE INDEX {label.lower()}_search_{prop.removeprefix('search').lower()} IF NOT EXISTS "
+            f"FOR (n:{label}) ON (n.{prop}, n.popularity, n.key)",
+        )
+        for label in ("Artist", "Album", "Track")
+        for prop in ("searchInitial", "searchStart")
+    ),
+    # The full-text indexes of names alone, before joined names.
+    Cypher("schema", "DROP INDEX search_artist IF EXISTS"),
+    Cypher("schema", "DROP INDEX search_album IF EXISTS"),
+    Cypher("schema", "DROP INDEX search_track IF EXISTS"),
 )
 
 AWAIT_INDEXES = Cypher("schema_await", "CALL db.awaitIndexes(300)")
@@ -72,6 +91,7 @@ async def ensure_schema(graph: Graph) -> None:
     for statement in STATEMENTS:
         await graph.write(statement)
     await graph.write(BACKFILL)
+    await search_names.backfill(graph)
     await graph.write(AWAIT_INDEXES)
 
 

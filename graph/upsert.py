@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, LiteralString
 
-from graph import catalog_version
+from graph import catalog_version, search_names
 from graph.bulk_rows import Rows
 from graph.driver import Cypher, Graph, Tx
 from graph.release import Offer, PartyRef, Release
@@ -52,7 +52,8 @@ MERGE_ARTISTS = Cypher(
     MERGE (x:Artist {key: r.key})
     ON CREATE SET x.popularity = 0
     WITH x, r WHERE x.name IS NULL OR x.name <> r.name
-    SET x.name = r.name
+    SET x.name = r.name, x.searchJoined = r.searchJoined, x.searchInitial = r.searchInitial,
+        x.searchStart = r.searchStart
     """,
 )
 MERGE_GENRES = Cypher(
@@ -82,7 +83,8 @@ WRITE_ALBUMS = Cypher(
         a.currency = r.currency, a.territories = r.territories, a.rightsStart = r.rightsStart,
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
-        a.contentHash = r.contentHash
+        a.contentHash = r.contentHash, a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial,
+        a.searchStart = r.searchStart
     WITH a, r
     CALL (a, r) {
       UNWIND r.artists AS credit
@@ -132,7 +134,8 @@ CREATE_TRACKS = Cypher(
     UNWIND r.tracks AS tr
     CREATE (t:Track {key: tr.key, popularity: 0, title: tr.title, isrc: tr.isrc, durationMs: tr.durationMs,
                      discNumber: tr.discNumber, trackNumber: tr.trackNumber, composer: tr.composer,
-                     offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes})
+                     offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes,
+                     searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart})
     CREATE (t)-[:ON_ALBUM]->(a)
     FOREACH (g IN [i IN tr.genreAt | genres[i]] | CREATE (t)-[:IN_GENRE]->(g))
     FOREACH (credit IN tr.artistAt |
@@ -151,7 +154,8 @@ UPDATE_TRACKS = Cypher(
     ON CREATE SET t.popularity = 0
     SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
         t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
-        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes
+        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes, t.searchJoined = r.searchJoined,
+        t.searchInitial = r.searchInitial, t.searchStart = r.searchStart
     MERGE (t)-[:ON_ALBUM]->(a)
     """
     + _TRACK_LINKS,
@@ -290,6 +294,10 @@ def prepare_release(release: Release) -> PreparedRelease:
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
     album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()
+    # Derived from the titles, so outside the digest: a release is unchanged whatever search keeps.
+    album.update(search_names.fields(release.title))
+    for row, track in zip(tracks, release.tracks, strict=True):
+        row.update(search_names.fields(track.title))
     return PreparedRelease(release.key, digest, rights.end, album, tracks, artists, genres)
 
 
@@ -351,7 +359,7 @@ class ReleaseRows:
         return [
             (UNLINK_ALBUMS, {"keys": Rows(self.old_albums)}),
             (UNLINK_TRACKS, {"keys": Rows(t["key"] for t in self.old_tracks)}),
-            (MERGE_ARTISTS, {"rows": named(self.artists)}),
+            (MERGE_ARTISTS, {"rows": Rows({**r, **search_names.fields(r["name"])} for r in named(self.artists))}),
             (MERGE_GENRES, {"rows": named(self.genres)}),
             (MERGE_LABELS, {"rows": named(self.labels)}),
             (WRITE_ALBUMS, {"rows": Rows(self.albums)}),

@@ -59,9 +59,14 @@ async def test_customer_token_is_the_viewer(
 async def test_partner_token_reads_royalties_and_has_no_viewer(
     client: httpx.AsyncClient, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    token = issued(capsys, "--partner", "acme", "--scope", "royalties:read", "--expires", "30m")
+    token = issued(capsys, "--partner", "acme", "--scope", "royalties:read", "--expires", "30m",
+                   "--label", "tunegraph-house")
     statement = await ask(client, ROYALTIES, token, {"label": gid("Label", "tunegraph-house")})
     assert "errors" not in statement, statement
+    unlisted = issued(capsys, "--partner", "acme", "--scope", "royalties:read", "--label", "indie-a,indie-b")
+    assert claims(unlisted, settings)["labels"] == ["indie-a", "indie-b"]
+    refused = await ask(client, ROYALTIES, unlisted, {"label": gid("Label", "tunegraph-house")})
+    assert codes(refused) == ["FORBIDDEN"]
     assert isinstance(statement["data"]["royaltyStatement"]["units"], int)
     viewer = await ask(client, VIEWER, token)
     assert codes(viewer) == ["FORBIDDEN"]

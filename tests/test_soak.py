@@ -88,8 +88,9 @@ def test_a_short_soak_reports_start_and_end_and_counts_errors(
         assert w["requests"] == sum(k["requests"] for k in w["kinds"].values())
         assert w["hostile"] == sum(w["kinds"][kind]["requests"] for kind in soak.HOSTILE) >= len(soak.HOSTILE)
         recommendations = w["kinds"]["recommendations"]
-        assert recommendations["errors"] == recommendations["requests"] == recommendations["answers"]["200 UNAVAILABLE"]
-        assert recommendations["error_samples"][0].startswith("HTTP 200: No recommender model")
+        # Without a model a recommendation fails whole: UNAVAILABLE, HTTP 503 with Retry-After.
+        assert recommendations["errors"] == recommendations["requests"] == recommendations["answers"]["503 UNAVAILABLE"]
+        assert recommendations["error_samples"][0].startswith("HTTP 503: No recommender model")
         # Nothing else failed: the storefront answered, and every hostile request was refused.
         assert w["errors"] == recommendations["errors"] >= 1
         assert all(refused(answer) for kind in soak.HOSTILE for answer in w["kinds"][kind]["answers"])
@@ -100,4 +101,4 @@ def test_a_short_soak_reports_start_and_end_and_counts_errors(
         w["kinds"]["recommendations"]["errors"] for w in windows)
     markdown = md_path.read_text()
     assert f"| errors | {windows[0]['errors']} | {windows[1]['errors']} | |" in markdown
-    assert "- recommendations: HTTP 200: No recommender model" in markdown
+    assert "- recommendations: HTTP 503: No recommender model" in markdown

@@ -11,9 +11,10 @@ import strawberry
 from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
+from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.media import artwork_url
-from api.pagination import Connection, SortDirection, list_connection
+from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.image import Image
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
@@ -69,6 +70,11 @@ class AlbumFilter:
         default=None,
         description='Licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
     )
+    upc: str | None = strawberry.field(
+        default=None,
+        description="The album with this UPC: UPC-A (12 digits) or EAN-13 (13 digits), GS1 check digit "
+        "verified (a malformed one is BAD_REQUEST naming filter.upc).",
+    )
 
     def as_params(self) -> dict[str, Any]:
         """The filter as graph parameters, IDs turned into keys."""
@@ -81,6 +87,7 @@ class AlbumFilter:
             "releasedAfter": self.released_after,
             "releasedBefore": self.released_before,
             "territory": self.territory.upper() if self.territory else None,
+            "upc": code_argument(self.upc, "filter.upc", stored_upc) if self.upc is not None else None,
         }
 
 
@@ -180,12 +187,12 @@ class Album(Node):
 
 
 async def album_connection(
-    info: Info, f: dict[str, Any], order: AlbumOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: AlbumOrder | None, args: PageArgs
 ) -> Connection[Album]:
     """A page of albums under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "albums", f, field, desc, first, after, Album.from_row)
+    return await list_connection(info, "albums", f, field, desc, args, Album.from_row)
 
 
 PAGE_FIELDS = frozenset({"artist", "artists", "tracks"})

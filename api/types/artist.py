@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.descriptions import After, First, ListFirst, SaleTerritory, enum_value
+from api.descriptions import After, Before, First, Last, ListFirst, SaleTerritory, enum_value
 from api.ids import to_global
-from api.pagination import Connection, SortDirection, list_connection, page_size
+from api.pagination import Connection, PageArgs, SortDirection, list_connection, page_args, page_size
 from api.types.node import Node, resolves
 from graph.catalog import PageRequest
 
@@ -66,10 +66,12 @@ class Artist(Node):
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 
-        return await album_connection(info, {"artist": self.key}, order_by, first, after)
+        return await album_connection(info, {"artist": self.key}, order_by, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Best-selling tracks of this artist: units sold, all time and everywhere, best first; "
@@ -98,12 +100,12 @@ class Artist(Node):
 
 
 async def artist_connection(
-    info: Info, f: dict[str, Any], order: ArtistOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: ArtistOrder | None, args: PageArgs
 ) -> Connection[Artist]:
     """A page of artists under a filter and an order (name by default)."""
     field = order.field.value if order else "NAME"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "artists", f, field, desc, first, after, Artist.from_row)
+    return await list_connection(info, "artists", f, field, desc, args, Artist.from_row)
 
 
 @resolves("Artist")

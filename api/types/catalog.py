@@ -8,9 +8,9 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.descriptions import After, First
+from api.descriptions import After, Before, First, Last
 from api.ids import from_global
-from api.pagination import Connection
+from api.pagination import Connection, page_args
 from api.types import album as album_types
 from api.types import artist as artist_types
 from api.types import genre as genre_types
@@ -84,9 +84,11 @@ class CatalogQuery:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Artist]:
         f = {"name": filter.name, "nameContains": filter.name_contains} if filter else {}
-        return await artist_types.artist_connection(info, f, order_by, first, after)
+        return await artist_types.artist_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every album, a page at a time; title order by default.")
     async def albums(
@@ -98,9 +100,11 @@ class CatalogQuery:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Album]:
         f = filter.as_params() if filter else {}
-        return await album_types.album_connection(info, f, order_by, first, after)
+        return await album_types.album_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every track, a page at a time; title order by default.")
     async def tracks(
@@ -112,9 +116,11 @@ class CatalogQuery:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Track]:
         f = filter.as_params() if filter else {}
-        return await track_types.track_connection(info, f, order_by, first, after)
+        return await track_types.track_connection(info, f, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every genre, by name (a short list: not paged).")
     async def genres(self, info: Info) -> list[Genre]:

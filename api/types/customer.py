@@ -8,10 +8,10 @@ import strawberry
 
 from api.auth import forbidden_record, require_viewer
 from api.context import Info
-from api.descriptions import After, First, ListFirst
+from api.descriptions import After, Before, First, Last, ListFirst
 from api.errors import ApiError
 from api.ids import to_global
-from api.pagination import Connection, connection, decode_cursor, page_size
+from api.pagination import Connection, connection, decode_cursors, page_args
 from api.types.node import Node, resolves
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
@@ -41,7 +41,12 @@ class Customer(Node):
         "UNAUTHENTICATED without one, FORBIDDEN for anyone else."
     )
     async def purchases(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Purchase]:
         viewer = require_viewer(info.context.viewer)
         if not viewer.may_read_customer(self.key):
@@ -49,10 +54,11 @@ class Customer(Node):
         # The customer's key is part of the order label, so a cursor of one customer's list
         # is refused on another's.
         order = f"purchasedAt:DESC:{self.key}"
-        size = page_size(first)
-        request = PurchasePageRequest(self.key, decode_cursor(after, order), size + 1)
+        args = page_args(first, after, last, before)
+        after_key, before_key = decode_cursors(args, order)
+        request = PurchasePageRequest(self.key, after_key, args.size + 1, before_key, args.backward)
         page = await info.context.loaders.purchase_page.load(request)
-        return connection(page, size, after, order, Purchase.from_row,
+        return connection(page, args, order, Purchase.from_row,
                           lambda: info.context.loaders.purchase_count.load(self.key))
 
     @strawberry.field(

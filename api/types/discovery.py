@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Annotated, Any
@@ -9,11 +10,20 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.descriptions import After, First, ListFirst, enum_value
+from api.descriptions import After, Before, First, Last, ListFirst, enum_value
 from api.errors import bad_argument
 from api.ids import key_of
 from api.lookahead import asked_fields
-from api.pagination import Connection, PageInfo, SortDirection, decode_cursor, encode_cursor, page_size
+from api.pagination import (
+    Connection,
+    PageArgs,
+    PageInfo,
+    SortDirection,
+    decode_cursor,
+    encode_cursor,
+    page_args,
+    page_size,
+)
 from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
 from api.types.artist import Artist
 from api.types.track import Track
@@ -21,6 +31,13 @@ from graph import discovery
 from graph.chart_cache import ChartCache
 
 SEARCH_ORDER = "SEARCH"
+MAX_SEARCH_CHARS = 200
+"""Longest search text: a long title and then some."""
+MAX_SEARCH_WORD = 64
+"""Longest word searched for, as indexed (folded); Lucene refuses fuzzy terms of 1,000 or more."""
+MAX_SEARCH_OFFSET = 100_000
+"""Past this many hits no search cursor of ours points."""
+CURSOR_POSITION = re.compile(r"[0-9]{1,6}")
 
 
 @strawberry.enum(description="What search looks in.")
@@ -67,21 +84,42 @@ def _node(hit: discovery.Hit) -> Artist | Album | Track:
     return Track.from_row(hit.row)
 
 
-def _search_offset(after: str | None) -> int:
-    """Where the page after `after` starts: a search cursor holds a hit's position."""
-    position = decode_cursor(after, SEARCH_ORDER)
+def _search_position(cursor: str | None, argument: str) -> int | None:
+    """The position of the hit a search cursor was made for."""
+    position = decode_cursor(cursor, SEARCH_ORDER, argument)
     if position is None:
-        return 0
-    if not position[1].isdigit():
-        raise bad_argument("after", f"{after!r} is not a cursor of this list")
-    return int(position[1]) + 1
+        return None
+    if not CURSOR_POSITION.fullmatch(position[1]) or int(position[1]) >= MAX_SEARCH_OFFSET:
+        raise bad_argument(argument, "not a cursor of this list")
+    return int(position[1])
 
 
-def _instant(value: datetime | None) -> datetime | None:
-    """Instants without an offset are taken as UTC, as purchases are stored."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+def _search_window(args: PageArgs) -> tuple[int, int | None]:
+    """Positions [start, end) the cursors leave of the ranking (end None: up to its end)."""
+    after = _search_position(args.after, "after")
+    return (0 if after is None else after + 1), _search_position(args.before, "before")
+
+
+def _search_text(query: str) -> str:
+    """The search text, checked: short enough to search, and no word too long for the index."""
+    if len(query) > MAX_SEARCH_CHARS:
+        raise bad_argument("query", f"at most {MAX_SEARCH_CHARS} characters, got {len(query)}")
+    longest = max(discovery.words(query), key=len, default="")
+    if len(longest) > MAX_SEARCH_WORD:
+        raise bad_argument("query", f"words of at most {MAX_SEARCH_WORD} letters, got one of {len(longest)}")
+    return query
+
+
+def _instant(value: datetime | None, argument: str) -> datetime | None:
+    """The instant in UTC (without an offset it is taken as UTC, as purchases are stored)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise bad_argument(argument, f"{value.isoformat()} is out of range in UTC") from None
 
 
 def _territory(value: str | None) -> str | None:
@@ -92,23 +130,42 @@ def _genre(value: strawberry.ID | None) -> str | None:
     return key_of(value, "Genre", "genre") if value else None
 
 
+async def _search_page(
+    info: Info, query: str, chosen: list[str], args: PageArgs, count: bool
+) -> discovery.SearchPage:
+    """The hits the page arguments ask for: from the start or after `after`, or backward from `before` or the end."""
+    start, end = _search_window(args)
+    graph = info.context.graph
+    if not args.backward:
+        size = args.size if end is None else max(0, min(args.size, end - start))
+        return await discovery.search(graph, query, chosen, start, size, count=count)
+    if end is not None:
+        offset = max(start, end - args.size)
+        return await discovery.search(graph, query, chosen, offset, max(0, end - offset), count=count)
+    # The last hits: ranked and counted whole; those before `after` are not the page's.
+    found = await discovery.search(graph, query, chosen, None, args.size, count=True)
+    skip = max(0, start - found.offset)
+    return discovery.SearchPage(found.hits[skip:], found.more, found.total, found.offset + skip)
+
+
 async def search_connection(
-    info: Info, query: str, types: list[SearchType] | None, first: int | None, after: str | None
+    info: Info, query: str, types: list[SearchType] | None, args: PageArgs
 ) -> SearchConnection:
-    """A page of the ranked union of artists, albums and tracks matching `query`."""
-    size = page_size(first)
-    offset = _search_offset(after)
+    """A page of the ranked union of artists, albums and tracks matching `query`.
+
+    A cursor holds a hit's position in the ranking, so pages go back as they go forward.
+    """
     chosen = [t.value for t in types] if types is not None else list(discovery.SEARCH_TYPES)
     count = "totalCount" in asked_fields(info, "SearchConnection")
-    found = await discovery.search(info.context.graph, query, chosen, offset, size, count=count)
+    found = await _search_page(info, query, chosen, args, count)
     edges = [
-        SearchEdge(cursor=encode_cursor(SEARCH_ORDER, hit.score, str(offset + i)), node=_node(hit),
+        SearchEdge(cursor=encode_cursor(SEARCH_ORDER, hit.score, str(found.offset + i)), node=_node(hit),
                    score=hit.score)
         for i, hit in enumerate(found.hits)
     ]
     page_info = PageInfo(
-        has_next_page=found.more,
-        has_previous_page=offset > 0,
+        has_next_page=(found.more and not args.backward) or args.before is not None,
+        has_previous_page=found.offset > 0,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None,
     )
@@ -123,7 +180,8 @@ class DiscoveryQuery:
 
     @strawberry.field(
         description="Full-text search over artist names, album titles and track titles; "
-        "typo tolerant; best match first."
+        "typo tolerant; best match first. Punctuation is optional (\"acdc\" finds AC/DC); a query of one or "
+        "two letters lists the names it starts, most popular first (`score` is then the units sold)."
     )
     async def search(
         self,
@@ -141,8 +199,10 @@ class DiscoveryQuery:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> SearchConnection:
-        return await search_connection(info, query, types, first, after)
+        return await search_connection(info, _search_text(query), types, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Albums already released (releaseDate <= today), newest first; "
@@ -166,6 +226,8 @@ class DiscoveryQuery:
         ] = None,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Album]:
         f: dict[str, Any] = {
             "territory": _territory(territory),
@@ -174,7 +236,7 @@ class DiscoveryQuery:
             "releasedUntil": info.context.today,
         }
         order = AlbumOrder(field=AlbumSortField.RELEASE_DATE, direction=SortDirection.DESC)
-        return await album_connection(info, f, order, first, after)
+        return await album_connection(info, f, order, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Tracks ranked by units sold in the window; ties broken by title, then id. The window "
@@ -210,7 +272,7 @@ class DiscoveryQuery:
         first: ListFirst = None,
     ) -> list[ChartEntry]:
         size = page_size(first)
-        start, end = _instant(since), _instant(until)
+        start, end = _instant(since, "since"), _instant(until, "until")
         if start is not None and end is not None and end <= start:
             raise bad_argument("until", "must be later than since")
         key = (_territory(territory), _genre(genre), start, end)

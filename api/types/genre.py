@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.descriptions import After, First
+from api.descriptions import After, Before, First, Last
 from api.ids import to_global
-from api.pagination import Connection
+from api.pagination import Connection, page_args
 from api.types.node import Node, resolves
 
 if TYPE_CHECKING:
@@ -34,11 +34,16 @@ class Genre(Node):
 
     @strawberry.field(description='Albums in this genre, by title.')
     async def albums(
-        self, info: Info, first: First = None, after: After = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
         from api.types.album import album_connection
 
-        return await album_connection(info, {"genre": self.key}, None, first, after)
+        return await album_connection(info, {"genre": self.key}, None, page_args(first, after, last, before))
 
 
 @resolves("Genre")

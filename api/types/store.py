@@ -8,16 +8,17 @@ from typing import Annotated
 
 import strawberry
 
-from api.auth import PURCHASES_WRITE, ROYALTIES_READ, require_customer, require_scope, unknown_customer
+from api.auth import PURCHASES_WRITE, require_customer, unknown_customer
 from api.context import Info
 from api.descriptions import enum_value
-from api.errors import ApiError, Code, bad_argument
-from api.ids import from_global, key_of
+from api.errors import ApiError
+from api.ids import from_global
+from api.royalty_reads import readable_statement
 from api.types.customer import Customer, customer_of
 from api.types.offer import Format
 from api.types.purchase import Purchase
 from api.types.royalty import RoyaltyStatement
-from graph import purchases, royalties
+from graph import purchases
 from graph.purchases import Item, Order, RejectCode, Rejection
 
 SOLD_TYPES = ("Track", "Album")
@@ -125,8 +126,9 @@ class StoreQuery:
     @strawberry.field(
         description="Units, gross sales and royalties owed to a label's rights holders in a period "
         "(UTC days, both inclusive). Needs the royalties:read scope (UNAUTHENTICATED without a token, "
-        "FORBIDDEN without the scope). `currency` picks one when the label sold in several (otherwise "
-        "BAD_REQUEST); an unknown label is NOT_FOUND."
+        "FORBIDDEN without the scope) and a token whose `labels` claim names the label (or the admin "
+        "scope): any other label is FORBIDDEN, whether it exists or not. `currency` picks one when the "
+        "label sold in several (otherwise BAD_REQUEST); an unknown label is NOT_FOUND."
     )
     async def royalty_statement(
         self,
@@ -149,18 +151,7 @@ class StoreQuery:
             ),
         ] = None,
     ) -> RoyaltyStatement:
-        require_scope(info.context.viewer, ROYALTIES_READ)
-        label_key = key_of(label, "Label", "label")
-        if from_ > to:
-            raise bad_argument("from", "must not be after `to`")
-        try:
-            found = await royalties.statement(
-                info.context.graph, label_key, from_, to, currency.upper() if currency else None
-            )
-        except royalties.SeveralCurrencies as several:
-            raise bad_argument("currency", f"{several}; choose one") from None
-        if found is None:
-            raise ApiError(Code.NOT_FOUND, f"label: no label with ID {label!r}", argument="label")
+        found = await readable_statement(info.context.graph, info.context.viewer, label, from_, to, currency)
         return RoyaltyStatement.of(found)
 
 

@@ -12,7 +12,7 @@ import strawberry
 from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
-from api.pagination import Connection, SortDirection, list_connection
+from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from graph.rights import on_sale
@@ -189,12 +189,12 @@ def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, t
 
 
 async def track_connection(
-    info: Info, f: dict[str, Any], order: TrackOrder | None, first: int | None, after: str | None
+    info: Info, f: dict[str, Any], order: TrackOrder | None, args: PageArgs
 ) -> Connection[Track]:
     """A page of tracks under a filter and an order (title by default)."""
     field = order.field.value if order else "TITLE"
     desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "tracks", f, field, desc, first, after, Track.from_row)
+    return await list_connection(info, "tracks", f, field, desc, args, Track.from_row)
 
 
 @resolves("Track")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
+from graph import search_names
 from graph.driver import Cypher, Graph
 from graph.importers.pipeline import write_customers, write_purchase_history, write_releases
 from graph.release import (
@@ -48,7 +49,8 @@ UPSERT_ARTISTS = Cypher(
     UNWIND $artists AS ar
     MERGE (x:Artist {key: ar.key})
     ON CREATE SET x.popularity = 0
-    SET x.name = ar.name
+    SET x.name = ar.name, x.searchJoined = ar.searchJoined, x.searchInitial = ar.searchInitial,
+        x.searchStart = ar.searchStart
     RETURN count(x) AS written
     """,
 )
@@ -194,7 +196,8 @@ async def load(graph: Graph, store: ChinookStore, quiet: bool = False) -> str:
     await ensure_schema(graph)
     summary = await write_releases(graph, store.releases, total=len(store.releases), quiet=quiet)
     # Chinook lists artists with no album; the release path only meets credited ones.
-    await graph.write(UPSERT_ARTISTS, {"artists": [{"key": a.key, "name": a.name} for a in store.artists]})
+    await graph.write(UPSERT_ARTISTS, {"artists": [
+        {"key": a.key, "name": a.name, **search_names.fields(a.name)} for a in store.artists]})
     customers = await write_customers(graph, store.customers, quiet=quiet)
     purchases = await write_purchase_history(
         graph, store.purchases, total=len(store.purchases), quiet=quiet

@@ -81,5 +81,7 @@ async def write(graph: Graph, releases: Sequence[Release]) -> None:
 
 
 async def remove(graph: Graph, prefix: str) -> None:
-    """Delete every node a test wrote under its prefix."""
+    """Delete every node a test wrote under its prefix (and from search, before it returns)."""
     await graph.write(DELETE_PREFIXED, {"prefix": prefix})
+    # Search scores depend on what the indexes hold: a late removal would move the next test's scores.
+    await await_search_refresh(graph)

@@ -85,3 +85,33 @@ async def test_total_count_country_and_cost_independent_of_page_size(
 async def test_first_over_100_is_refused(gql: GraphQL, settings: Settings) -> None:
     body = await ask(gql, PAGE, {"first": 101}, headers=headers(settings, "1"))
     assert codes(body) == ["BAD_REQUEST"]
+
+
+BACK = """query($last: Int, $before: String) { viewer { purchases(last: $last, before: $before) {
+  pageInfo { hasNextPage hasPreviousPage startCursor } edges { node { id } } } } }"""
+
+
+@pytest.mark.parametrize(("customer", "last"), [(1, 1), (2, 3), (59, 4)])
+async def test_history_backward_from_the_oldest_is_the_same_list(
+    gql: GraphQL, settings: Settings, sqlite: sqlite3.Connection, customer: int, last: int
+) -> None:
+    hdrs = headers(settings, str(customer))
+    pages: list[list[str]] = []
+    before = None
+    while True:
+        body = await ask(gql, BACK, {"last": last, "before": before}, headers=hdrs)
+        page = body["data"]["viewer"]["purchases"]
+        assert page["pageInfo"]["hasNextPage"] == (before is not None)
+        pages.append([e["node"]["id"] for e in page["edges"]])
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        assert len(page["edges"]) == last
+        before = page["pageInfo"]["startCursor"]
+    got = [node for page in reversed(pages) for node in page]
+    assert got == [gid("Purchase", str(r["InvoiceId"])) for r in invoices(sqlite, customer)]
+
+
+async def test_last_over_100_is_refused(gql: GraphQL, settings: Settings) -> None:
+    body = await ask(gql, BACK, {"last": 101}, headers=headers(settings, "1"))
+    assert codes(body) == ["BAD_REQUEST"]
+    assert body["errors"][0]["extensions"]["argument"] == "last"

@@ -267,3 +267,21 @@ def test_the_byte_cache_drops_the_least_recently_used_and_skips_the_largest() ->
     assert cache.total == 80
     cache.put("a", 5, 10)
     assert (cache.get("a"), cache.total) == (5, 50)
+
+
+async def test_last_sizes_a_page_as_first_does(gql: GraphQL) -> None:
+    backward = "{ artists(last: 100) { edges { node { albums(last: 100) { edges { node { tracks { title } } } } } } } }"
+    forward = backward.replace("last", "first")
+    schema = build_schema()._schema
+    assert limits.measure(schema, parse(backward), None, None).cost == limits.measure(schema, parse(forward), None, None).cost
+    assert only_error(await gql(backward))["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert gql.last_cypher == 0
+    cases: list[tuple[str, dict[str, object] | None]] = [
+        ("{ albums(last: 101) { totalCount } }", None),
+        ("query($n: Int) { artists { edges { node { albums(last: $n) { totalCount } } } } }", {"n": -1}),
+    ]
+    for query, variables in cases:
+        error = only_error(await gql(query, variables))
+        assert (error["extensions"]["code"], error["extensions"]["argument"]) == ("BAD_REQUEST", "last")
+        assert error["message"].startswith("last: ")
+        assert gql.last_cypher == 0

@@ -236,3 +236,117 @@ async def test_a_cursor_of_another_order_is_refused(gql: GraphQL) -> None:
     cursor = body["data"]["list"]["pageInfo"]["endCursor"]  # type: ignore[index]
     body = await gql(query, {"after": cursor, "order": {"field": "POPULARITY", "direction": "DESC"}})
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"  # type: ignore[index]
+
+
+BACK = """
+query($filter: {kind}Filter, $order: {kind}Order, $last: Int, $before: String, $first: Int, $after: String) {
+  list: {field}(filter: $filter, orderBy: $order, last: $last, before: $before, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { id } }
+  }
+}
+"""
+
+
+def back_query(kind: str) -> str:
+    return BACK.replace("{kind}", kind).replace("{field}", FIELDS[kind])
+
+
+async def walk_back(
+    gql: GraphQL, kind: str, f: dict[str, Any], sort: str, desc: bool, sizes: list[int]
+) -> list[str]:
+    """Every id of a list, page by page backward from its end (`last`, `before`), in the list's order."""
+    order = {"field": sort, "direction": "DESC" if desc else "ASC"}
+    pages: list[list[str]] = []
+    before: str | None = None
+    for step in range(10_000):
+        last = sizes[min(step, len(sizes) - 1)]
+        body = await gql(back_query(kind), {"filter": f, "order": order, "last": last, "before": before})
+        assert "errors" not in body, body
+        page = body["data"]["list"]  # type: ignore[index]
+        edges, info = page["edges"], page["pageInfo"]
+        assert len(edges) <= last
+        assert info["hasNextPage"] is (before is not None)
+        if edges:
+            assert (info["startCursor"], info["endCursor"]) == (edges[0]["cursor"], edges[-1]["cursor"])
+        pages.append([e["node"]["id"] for e in edges])
+        if not info["hasPreviousPage"]:
+            break
+        assert len(edges) == last
+        before = info["startCursor"]
+    return [node for page in reversed(pages) for node in page]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+async def test_paging_backward_from_the_end_is_the_forward_walk_reversed(
+    gql: GraphQL, chinook: Chinook, data: st.DataObject
+) -> None:
+    kind = data.draw(st.sampled_from(["Artist", "Album", "Track"]))
+    f, pred = data.draw(st.sampled_from([(f, p) for f, p in FILTERS[kind](chinook) if f]))
+    sort = data.draw(st.sampled_from(list(SORTS[kind])))
+    desc = data.draw(st.booleans())
+    sizes = data.draw(st.lists(st.integers(1, 40), min_size=1, max_size=4))
+    forward, _ = await walk(gql, kind, f, sort, desc, [data.draw(st.integers(1, 40))])
+    assert await walk_back(gql, kind, f, sort, desc, sizes) == forward
+    assert forward == expected(chinook, kind, pred, sort, desc)
+
+
+@pytest.mark.parametrize("sort", ["TITLE", "RELEASE_DATE", "POPULARITY"])
+@pytest.mark.parametrize("desc", [False, True])
+async def test_whole_album_list_backward_ties_included(gql: GraphQL, chinook: Chinook, sort: str, desc: bool) -> None:
+    # Every album's release date ties, and most popularities: the key breaks them, backward too.
+    want = expected(chinook, "Album", lambda i: True, sort, desc)
+    assert await walk_back(gql, "Album", {}, sort, desc, [37, 100]) == want
+
+
+async def test_both_cursors_bound_the_page_from_either_end(gql: GraphQL, chinook: Chinook) -> None:
+    kind, f, order = "Track", {"genre": to_global("Genre", "blues")}, {"field": "DURATION", "direction": "DESC"}
+    body = await gql(back_query(kind), {"filter": f, "order": order, "first": 100})
+    edges = body["data"]["list"]["edges"]  # type: ignore[index]
+    ids, cursors = [e["node"]["id"] for e in edges], [e["cursor"] for e in edges]
+    assert len(ids) > 60
+    between = {"filter": f, "order": order, "after": cursors[10], "before": cursors[50]}
+    for size, arg in ((5, "first"), (5, "last"), (100, "first"), (100, "last")):
+        page = (await gql(back_query(kind), {**between, arg: size}))["data"]["list"]  # type: ignore[index]
+        got = [e["node"]["id"] for e in page["edges"]]
+        want = ids[11:50][:size] if arg == "first" else ids[11:50][-size:]
+        assert got == want, (size, arg)
+        # Relay: a cursor on a side means items beyond it; otherwise, whether the page stopped short.
+        assert page["pageInfo"]["hasPreviousPage"] is True
+        assert page["pageInfo"]["hasNextPage"] is True
+    empty = (await gql(back_query(kind), {**between, "after": cursors[50], "before": cursors[10], "last": 5}))
+    assert empty["data"]["list"]["edges"] == []  # type: ignore[index]
+
+
+async def test_last_alone_is_the_end_of_the_list(gql: GraphQL, chinook: Chinook) -> None:
+    want = expected(chinook, "Artist", lambda i: True, "NAME", False)
+    page = (await gql(back_query("Artist"), {"last": 3}))["data"]["list"]  # type: ignore[index]
+    assert [e["node"]["id"] for e in page["edges"]] == want[-3:]
+    assert (page["pageInfo"]["hasPreviousPage"], page["pageInfo"]["hasNextPage"]) == (True, False)
+    assert page["totalCount"] == len(want)
+    nothing = (await gql(back_query("Artist"), {"last": 0}))["data"]["list"]  # type: ignore[index]
+    assert nothing["edges"] == []
+    assert nothing["pageInfo"]["hasPreviousPage"] is True
+
+
+@pytest.mark.parametrize(
+    ("variables", "argument"),
+    [({"last": 101}, "last"), ({"last": -1}, "last"), ({"first": 2, "last": 2}, "last"),
+     ({"last": 2, "before": "bm9wZQ=="}, "before")],
+)
+async def test_backward_mistakes_name_the_argument(gql: GraphQL, variables: dict[str, Any], argument: str) -> None:
+    body = await gql(back_query("Album"), variables)
+    errors: list[dict[str, Any]] = body["errors"]  # type: ignore[assignment]
+    assert errors[0]["extensions"]["code"] == "BAD_REQUEST"
+    assert errors[0]["extensions"]["argument"] == argument
+    assert body.get("data") is None
+
+
+async def test_a_before_cursor_of_another_order_is_refused(gql: GraphQL) -> None:
+    body = await gql(back_query("Album"), {"first": 1})
+    cursor = body["data"]["list"]["pageInfo"]["endCursor"]  # type: ignore[index]
+    order = {"field": "POPULARITY", "direction": "DESC"}
+    body = await gql(back_query("Album"), {"last": 2, "before": cursor, "order": order})
+    assert body["errors"][0]["extensions"]["argument"] == "before"  # type: ignore[index]

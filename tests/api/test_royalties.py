@@ -15,7 +15,7 @@ from graph.driver import Graph
 from graph.importers.chinook import ROYALTY_RATE
 from settings import Settings
 from tests.conftest import GraphQL
-from tests.store_support import Fixtures, ask, bearer, codes, gid, token
+from tests.store_support import Fixtures, ask, bearer, codes, gid, key_of_gid, token
 
 STATEMENT = """query($label: ID!, $from: Date!, $to: Date!, $currency: String) {
   royaltyStatement(label: $label, from: $from, to: $to, currency: $currency) {
@@ -33,8 +33,10 @@ async def shop(graph: Graph) -> AsyncIterator[Fixtures]:
     await made.cleanup()
 
 
-def partner(settings: Settings, scope: str = "royalties:read") -> dict[str, str]:
-    return bearer(token(settings.jwt_secret, "label-portal", scope))
+def partner(settings: Settings, scope: str = "royalties:read", *labels: str) -> dict[str, str]:
+    """A label portal's token for `labels` (the house label when none are given)."""
+    named = list(labels) or [key_of_gid(HOUSE)]
+    return bearer(token(settings.jwt_secret, "label-portal", scope, labels=named))
 
 
 def expected_from_sqlite(sqlite: sqlite3.Connection, start: str, end: str) -> dict[str, tuple[int, Decimal]]:
@@ -85,14 +87,15 @@ async def test_statement_uses_the_rate_and_price_stored_on_each_sale(
         assert (await ask(gql, BUY, variables, headers=hdrs))["data"]["purchase"]["__typename"] == "Purchase"
     today = datetime.now(UTC).date().isoformat()
     label = gid("Label", f"{shop.prefix}label")
-    body = await ask(gql, STATEMENT, {"label": label, "from": today, "to": today}, headers=partner(settings))
+    hdrs = partner(settings, "royalties:read", f"{shop.prefix}label")
+    body = await ask(gql, STATEMENT, {"label": label, "from": today, "to": today}, headers=hdrs)
     got = body["data"]["royaltyStatement"]
     gross = Decimal("2.99") + Decimal("1.29")
     assert got["units"] == len(release.tracks) + 1
     assert Decimal(got["gross"]["amount"]) == gross
     assert Decimal(got["royaltiesDue"]["amount"]) == (gross * Decimal("0.55")).quantize(CENT, ROUND_HALF_UP)
     yesterday = await ask(gql, STATEMENT, {"label": label, "from": "2020-01-01", "to": "2020-12-31"},
-                          headers=partner(settings))
+                          headers=hdrs)
     assert yesterday["data"]["royaltyStatement"]["units"] == 0
     assert yesterday["data"]["royaltyStatement"]["lines"] == []
 
@@ -107,10 +110,11 @@ async def test_several_currencies_need_a_choice(gql: GraphQL, settings: Settings
         assert (await ask(gql, BUY, variables, headers=hdrs))["data"]["purchase"]["__typename"] == "Purchase"
     today = datetime.now(UTC).date().isoformat()
     args: dict[str, Any] = {"label": gid("Label", f"{shop.prefix}label"), "from": today, "to": today}
-    body = await ask(gql, STATEMENT, args, headers=partner(settings))
+    hdrs = partner(settings, "royalties:read", f"{shop.prefix}label")
+    body = await ask(gql, STATEMENT, args, headers=hdrs)
     assert codes(body) == ["BAD_REQUEST"]
     assert "EUR" in body["errors"][0]["message"]
-    body = await ask(gql, STATEMENT, {**args, "currency": "eur"}, headers=partner(settings))
+    body = await ask(gql, STATEMENT, {**args, "currency": "eur"}, headers=hdrs)
     got = body["data"]["royaltyStatement"]
     assert got["gross"] == {"amount": "2.99", "currency": "EUR"}
     assert [x["album"]["id"] for x in got["lines"]] == [gid("Album", eur.key)]
@@ -119,7 +123,7 @@ async def test_several_currencies_need_a_choice(gql: GraphQL, settings: Settings
 @pytest.mark.parametrize(
     ("variables", "code"),
     [
-        ({"label": gid("Label", "no-such-label"), "from": "2021-01-01", "to": "2021-01-02"}, "NOT_FOUND"),
+        ({"label": gid("Label", "no-such-label"), "from": "2021-01-01", "to": "2021-01-02"}, "FORBIDDEN"),
         ({"label": HOUSE, "from": "2021-02-01", "to": "2021-01-01"}, "BAD_REQUEST"),
         ({"label": gid("Album", "1"), "from": "2021-01-01", "to": "2021-01-02"}, "BAD_REQUEST"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -41,15 +42,27 @@ async def plan_of(graph: Graph, query: Cypher, params: dict[str, Any]) -> set[st
     return set(operators(summary.plan))
 
 
-@pytest.mark.parametrize("after", [False, True], ids=["first", "after"])
+# (after, before, backward): first; first after; last; last before; between two cursors, either end.
+CURSOR_MODES = {
+    "first": (False, False, False), "after": (True, False, False), "last": (False, False, True),
+    "before": (False, True, True), "between": (True, True, False), "between-last": (True, True, True),
+}
+
+
+def cursor_params(sort: str, after: bool, before: bool) -> dict[str, Any]:
+    cursor = {"v": CURSOR_VALUE[sort], "k": "0"}
+    return {"after": cursor if after else None, "before": cursor if before else None}
+
+
+@pytest.mark.parametrize("mode", list(CURSOR_MODES))
 @pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
 @pytest.mark.parametrize(("entity", "sort"), SORTED_LISTS)
 async def test_unfiltered_pages_read_the_sort_index_in_order(
-    graph: Graph, entity: str, sort: str, desc: bool, after: bool
+    graph: Graph, entity: str, sort: str, desc: bool, mode: str
 ) -> None:
-    query = catalog.page_query(entity, "all", frozenset(), sort, desc, after, False)
-    cursor = {"v": CURSOR_VALUE[sort], "k": "0"} if after else None
-    ops = await plan_of(graph, query, {"f": {}, "after": cursor, "limit": 21})
+    after, before, backward = CURSOR_MODES[mode]
+    query = catalog.page_query(entity, "all", frozenset(), sort, desc, after, False, before, backward)
+    ops = await plan_of(graph, query, {"f": {}, **cursor_params(sort, after, before), "limit": 21})
     assert ops & INDEX_OPERATORS, ops
     assert not ops & FULL_SORTS, ops
 
@@ -127,15 +140,15 @@ async def parent_keys(graph: Graph, scope: str) -> list[str]:
     return [r["key"] for r in await graph.read(Cypher("t_parents", PARENTS[scope]))]
 
 
-@pytest.mark.parametrize("after", [False, True], ids=["first", "after"])
+@pytest.mark.parametrize("mode", list(CURSOR_MODES))
 @pytest.mark.parametrize("desc", [False, True], ids=["asc", "desc"])
 @pytest.mark.parametrize(("entity", "scope", "sort"), ONE_PARENT)
 async def test_one_parent_pages_seek_the_sort_index_or_expand(
-    graph: Graph, entity: str, scope: str, sort: str, desc: bool, after: bool
+    graph: Graph, entity: str, scope: str, sort: str, desc: bool, mode: str
 ) -> None:
-    query = catalog.page_query(entity, scope, frozenset({scope}), sort, desc, after, False)
-    cursor = {"v": CURSOR_VALUE[sort], "k": "0"} if after else None
-    ops = await plan_of(graph, query, {"f": {scope: "x"}, "after": cursor, "limit": 21})
+    after, before, backward = CURSOR_MODES[mode]
+    query = catalog.page_query(entity, scope, frozenset({scope}), sort, desc, after, False, before, backward)
+    ops = await plan_of(graph, query, {"f": {scope: "x"}, **cursor_params(sort, after, before), "limit": 21})
     assert "NodeIndexSeekByRange" in ops, ops
     assert "Expand(All)" in ops, ops
     assert not ops & {"NodeIndexScan", "NodeByLabelScan", "AllNodesScan"}, ops
@@ -158,6 +171,10 @@ async def test_one_parent_pages_equal_batched_pages(graph: Graph, entity: str, s
             assert page == (await catalog.pages(graph, [later, PageRequest(
                 entity, {scope: key + "-none"}, sort, desc, cursor, 5)]))[0], (key, desc, "after")
             assert not {r["key"] for r in page.rows} & {r["key"] for r in first.rows}
+            last = PageRequest(entity, {scope: key}, sort, desc, None, 5, cursor, True)
+            back = (await catalog.pages(graph, [last]))[0]
+            assert back == (await catalog.pages(graph, [last, replace(last, filter={scope: key + "-none"})]))[0]
+            assert back.rows == first.rows[-2::-1], (key, desc, "before")  # the rows before the cursor, last first
 
 
 async def seek_rows(graph: Graph, query: Cypher, params: dict[str, Any]) -> int:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,14 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graph.driver import RETRY_SECONDS, Cypher, Graph
+from graph.driver import RETRY_SECONDS, UNAVAILABLE_ERRORS, Cypher, Graph
 from graph.purchases import Bought, Item, Order, Rejection, buy, split_price
 from graph.schema import ensure_schema
-from settings import PROJECT_ROOT, Settings
+from settings import Settings
+from tests.spare_neo4j import SpareNeo4j, free_port
 from tests.store_support import Fixtures
 
-JVM = PROJECT_ROOT / "graph" / "jvm"
-SPARE_PORT = 7695
 STORED = Cypher(
     "test_stored_purchases",
     """
@@ -79,44 +74,9 @@ async def test_racing_requests_with_one_key_buy_once(graph: Graph, shop: Fixture
     assert await shop.state(customer) == {"purchases": 1, "lines": 1, "claims": 1}
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-class SpareNeo4j:
-    """A throw-away Neo4j on SPARE_PORT over a data folder that outlives restarts."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.log = home / "launcher.log"
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self, limit: float = 180.0) -> None:
-        """Start it and wait until it says it is ready."""
-        offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                "java", "-Xmx512m", "-cp", "lib/*", "Launcher.java", str(self.home / "db"), "127.0.0.1",
-                str(SPARE_PORT), "128m", cwd=JVM, stdout=out, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + limit
-        while "ready on bolt" not in self.log.read_text(errors="replace")[offset:]:
-            assert self.process.returncode is None, self.log.read_text(errors="replace")[offset:]
-            assert time.monotonic() < deadline, "the spare Neo4j did not start in time"
-            await asyncio.sleep(0.25)
-
-    async def stop(self) -> None:
-        """SIGTERM, and wait for it to exit."""
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(self.process.wait(), 120)
-
-
 @pytest.fixture
 async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
-    assert _port_free(SPARE_PORT), f"port {SPARE_PORT} is taken; the Neo4j-stop test needs it"
-    server = SpareNeo4j(tmp_path)
+    server = SpareNeo4j(tmp_path, free_port())
     await server.start()
     try:
         yield server
@@ -126,7 +86,7 @@ async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
 
 @pytest.mark.slow
 async def test_no_acknowledged_purchase_is_lost_when_neo4j_stops(spare: SpareNeo4j) -> None:
-    graph = Graph.connect(Settings(neo4j_uri=f"bolt://127.0.0.1:{SPARE_PORT}"))
+    graph = Graph.connect(Settings(neo4j_uri=spare.uri))
     try:
         await ensure_schema(graph)
         made = Fixtures(graph)
@@ -138,14 +98,16 @@ async def test_no_acknowledged_purchase_is_lost_when_neo4j_stops(spare: SpareNeo
         ]
         acknowledged: dict[str, Bought] = {}
         failed: list[Order] = []
+        failures: list[Exception] = []
         enough = asyncio.Event()
 
         async def worker(mine: list[Order]) -> None:
             for order in mine:
                 try:
                     outcome = await buy(graph, order, datetime.now(UTC))
-                except Exception:  # any failure means "not acknowledged": checked below
+                except Exception as failure:  # any failure means "not acknowledged": checked below
                     failed.append(order)
+                    failures.append(failure)
                     await asyncio.sleep(0.1)
                     continue
                 assert not isinstance(outcome, Rejection), outcome
@@ -162,6 +124,8 @@ async def test_no_acknowledged_purchase_is_lost_when_neo4j_stops(spare: SpareNeo
 
         await asyncio.gather(outage(), *(worker(orders[i::4]) for i in range(4)))
         assert failed, "the outage should have interrupted some purchases"
+        # Each failure is one the API reports as UNAVAILABLE (HTTP 503, Retry-After), never INTERNAL.
+        assert all(isinstance(f, UNAVAILABLE_ERRORS) for f in failures), {type(f).__name__: str(f) for f in failures}
         assert len(acknowledged) >= 30
 
         stored = await graph.read(STORED, {"customer": customer, "keys": [b.row["key"] for b in acknowledged.values()]})
