@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from api.errors import RETRY_AFTER_SECONDS
 from api.loaders import Loaders
 from api.media import ARTWORK_ROUTE, DOWNLOAD_ROUTE, PREVIEW_ROUTE, Media, artwork_url, key_of_url_id
 from delivery import artwork
@@ -26,6 +28,7 @@ from delivery.masters import MasterMissing, MasterUnreadable
 from delivery.signing import BadLink, verify
 from delivery.tags import TrackTags
 from graph import downloads
+from graph.driver import UNAVAILABLE_ERRORS
 
 log = logging.getLogger("tunegraph.media")
 DOWNLOADS = Counter("tunegraph_downloads", "Downloads started (resumed transfers not counted)", ["format"])
@@ -35,8 +38,10 @@ UNSAFE_IN_QUOTES = re.compile(r'[\x00-\x1f\x7f"\\/]')
 
 
 def _refuse(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
 
 def content_disposition(filename: str) -> str:
@@ -137,11 +142,24 @@ async def nothing(request: Request) -> Response:
     return _refuse(404, "NOT_FOUND", "no such media path")
 
 
+def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+    """The handler, answering 503 JSON while Neo4j is unreachable (never a 500)."""
+
+    async def guarded(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except UNAVAILABLE_ERRORS as exc:
+            log.warning("media request: database or storage unavailable: %s", exc)
+            return _refuse(503, "UNAVAILABLE", "media is unavailable at the moment; retry shortly")
+
+    return guarded
+
+
 def media_routes() -> list[Route]:
     """The routes under /media."""
     return [
-        Route("/media/download/{token}", download, methods=["GET", "HEAD"], name=DOWNLOAD_ROUTE),
-        Route("/media/preview/{track}.mp3", preview, methods=["GET", "HEAD"], name=PREVIEW_ROUTE),
-        Route("/media/artwork/{album}/{size:int}.jpg", cover, methods=["GET", "HEAD"], name=ARTWORK_ROUTE),
+        Route("/media/download/{token}", _guarded(download), methods=["GET", "HEAD"], name=DOWNLOAD_ROUTE),
+        Route("/media/preview/{track}.mp3", _guarded(preview), methods=["GET", "HEAD"], name=PREVIEW_ROUTE),
+        Route("/media/artwork/{album}/{size:int}.jpg", _guarded(cover), methods=["GET", "HEAD"], name=ARTWORK_ROUTE),
         Route("/media/{rest:path}", nothing),
     ]

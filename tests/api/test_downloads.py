@@ -25,6 +25,7 @@ from mutagen.flac import FLAC
 from PIL import Image
 from prometheus_client import REGISTRY
 
+from api.errors import RETRY_AFTER_SECONDS
 from api.media import Media
 from api.types.offer import Format
 from delivery.formats import ENCODINGS
@@ -34,6 +35,7 @@ from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
 from graph.upsert import upsert_releases
 from server import create_app
 from settings import Settings
+from tests.spare_neo4j import free_port
 from tests.store_support import Fixtures, bearer, gid, token
 
 AUDIO = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")
@@ -307,3 +309,18 @@ async def test_a_preview_is_an_mp3_cut_from_the_master(store: Store, tmp_path: P
         assert 7.5 < media.duration / av.time_base <= 30
     missing = body["data"]["node"]["previewUrl"].rsplit("/", 1)[0] + "/" + "VHJhY2s6bm9uZQ==.mp3"
     assert (await store.client.get(missing)).status_code == 404
+
+
+async def test_with_neo4j_gone_media_routes_answer_503_json(tmp_path: Path, settings: Settings) -> None:
+    gone = dataclasses.replace(settings, neo4j_uri=f"bolt://127.0.0.1:{free_port()}", media_dir=tmp_path / "media",
+                               model_dir=tmp_path / "models", data_dir=tmp_path / "data")
+    app = create_app(gone)
+    link = sign(app.state.media.link_key, Grant("c", "1", "MP3_320", int(time.time()) + 60))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://tunegraph.test", timeout=60
+    ) as client:
+        for path in (f"/media/download/{link}", "/media/preview/VHJhY2s6MQ==.mp3", "/media/artwork/QWxidW06MQ==/300.jpg"):
+            response = await client.get(path)
+            assert (response.status_code, _error(response)) == (503, "UNAVAILABLE"), path
+            assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
+    assert not (tmp_path / "media" / "cache").exists()
