@@ -22,6 +22,13 @@ STATEMENTS: tuple[Cypher, ...] = (
     Cypher("schema", "CREATE CONSTRAINT purchase_key IF NOT EXISTS FOR (n:Purchase) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE CONSTRAINT idempotency_key IF NOT EXISTS FOR (n:IdempotencyKey) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE CONSTRAINT catalog_version IF NOT EXISTS FOR (n:CatalogVersion) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT change_seq IF NOT EXISTS FOR (n:Change) REQUIRE n.seq IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT change_sequence IF NOT EXISTS FOR (n:ChangeSequence) REQUIRE n.key IS UNIQUE"),
+    Cypher("schema", "CREATE CONSTRAINT webhook_key IF NOT EXISTS FOR (n:WebhookEndpoint) REQUIRE n.key IS UNIQUE"),
+    Cypher(
+        "schema",
+        "CREATE INDEX webhook_delivery IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.endpointKey, n.at)",
+    ),
     Cypher("schema", "CREATE INDEX artist_name IF NOT EXISTS FOR (n:Artist) ON (n.name)"),
     Cypher("schema", "CREATE INDEX artist_popularity IF NOT EXISTS FOR (n:Artist) ON (n.popularity)"),
     Cypher("schema", "CREATE INDEX album_title IF NOT EXISTS FOR (n:Album) ON (n.title)"),
