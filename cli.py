@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, serve."""
+"""The `tunegraph` command line: db, import, recs, serve, webhooks, changes."""
 
 from __future__ import annotations
 
@@ -112,6 +112,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     server.serve(settings)
 
 
+def _webhooks_run(args: argparse.Namespace, settings: Settings) -> None:
+    from webhooks import process
+
+    asyncio.run(process.run(settings, every=args.every))
+
+
+def _changes_prune(args: argparse.Namespace, settings: Settings) -> None:
+    from webhooks import process
+
+    print(asyncio.run(process.prune(settings)))
+
+
 def _positive(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -163,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("serve", help="the GraphQL API (same as python server.py)").set_defaults(
         func=_serve)
+
+    hooks = groups.add_parser("webhooks", help="partner webhooks")
+    hook_actions = hooks.add_subparsers(dest="action", required=True)
+    hook_run = hook_actions.add_parser("run", help="deliver the change feed to endpoints (until stopped)")
+    hook_run.add_argument("--every", type=float, default=1.0, help="seconds between polls (default 1)")
+    hook_run.set_defaults(func=_webhooks_run)
+    feed_changes = groups.add_parser("changes", help="the change feed")
+    change_actions = feed_changes.add_subparsers(dest="action", required=True)
+    change_actions.add_parser("prune", help="delete changes older than TUNEGRAPH_CHANGES_DAYS").set_defaults(
+        func=_changes_prune)
     return parser
 
 

@@ -42,6 +42,9 @@ class Settings:
     album_cache: int = 20_000
     chart_seconds: int = 60
     workers: int = 1
+    changes_days: int = 30
+    webhooks_allow_loopback: bool = False
+    webhook_timeout: float = 10.0
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -72,4 +75,7 @@ class Settings:
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
+            changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", 30),
+            webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
+            webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", 10)),
         )

@@ -14,6 +14,7 @@ from api.errors import ErrorPolicy
 from api.types.album import Album
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
+from api.types.change import ChangeQuery
 from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
 from api.types.genre import Genre
@@ -22,9 +23,10 @@ from api.types.purchase import Purchase
 from api.types.recommendation import RecommendQuery
 from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
+from api.types.webhook import WebhookMutation, WebhookQuery
 
-QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery, DiscoveryQuery, RecommendQuery)
-MUTATION_TYPES: tuple[type, ...] = (StoreMutation,)
+QUERY_TYPES: tuple[type, ...] = (CatalogQuery, StoreQuery, DiscoveryQuery, RecommendQuery, ChangeQuery, WebhookQuery)
+MUTATION_TYPES: tuple[type, ...] = (StoreMutation, WebhookMutation)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 
 

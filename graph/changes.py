@@ -14,6 +14,8 @@ deleted by hand, and is stepped over). Changes older than the retention are prun
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +80,26 @@ SALE_RELEASES = Cypher(
     RETURN k AS track, a.key AS album, a.upc AS upc, [(a)-[:RELEASED_BY]->(l:Label) | l.key][0] AS label
     """,
 )
+
+
+CURSOR_PREFIX = "change:"
+
+
+def cursor_of(seq: int) -> str:
+    """The opaque cursor of a position in the feed (also a webhook event's id)."""
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{seq}".encode()).decode()
+
+
+def position_of(cursor: str) -> int:
+    """The position a cursor names; ValueError for anything `cursor_of` did not make."""
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise ValueError("not a change cursor") from None
+    number = text.removeprefix(CURSOR_PREFIX)
+    if not text.startswith(CURSOR_PREFIX) or not number.isdigit() or len(number) > 18:
+        raise ValueError("not a change cursor")
+    return int(number)
 
 
 class ChangesPruned(Exception):  # noqa: N818  (a condition the caller reports, named after it)

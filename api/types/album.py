@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -94,6 +94,13 @@ class Album(Node):
 
         rows = await info.context.loaders.album_artists.load(self.key)
         return Artist.from_row(rows[0])
+
+    @strawberry.field(
+        description="When this release last changed (UTC), as catalogChanges records it; "
+        "null if stored before changes were recorded."
+    )
+    def updated_at(self) -> datetime | None:
+        return self.row.get("updatedAt")
 
     @strawberry.field(description="Every credited artist, main first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:
