@@ -131,6 +131,7 @@ async def test_a_cursor_older_than_the_retention_must_resync(
 
     body = await ask(gql, FEED, {"after": start}, partner(settings))
     assert codes(body) == ["BAD_REQUEST"]
-    assert "retention" in body["errors"][0]["message"] and "resync" in body["errors"][0]["message"]
+    assert "retention" in body["errors"][0]["message"]
+    assert "resync" in body["errors"][0]["message"]
     fresh = await ask(gql, FEED, {}, partner(settings))
     assert fresh["data"]["catalogChanges"]["edges"] == []

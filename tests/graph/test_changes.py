@@ -82,7 +82,8 @@ async def test_each_real_change_recorded_once_with_its_kind_and_fields(graph: Gr
     assert {c["releaseKey"] for c in seen} == {release.key}
     assert all(c["labelKey"] == maker.label and c["upc"] == release.upc for c in seen)
     seqs = [int(str(c["seq"])) for c in seen]
-    assert seqs == sorted(seqs) and len(set(seqs)) == 4
+    assert seqs == sorted(seqs)
+    assert len(set(seqs)) == 4
 
 
 async def test_album_and_tracks_carry_when_they_were_last_written(graph: Graph, maker: ChangeMaker) -> None:
@@ -93,7 +94,8 @@ async def test_album_and_tracks_carry_when_they_were_last_written(graph: Graph, 
         Cypher("test_updated_at", "MATCH (t:Track)-[:ON_ALBUM]->(a:Album {key: $k}) RETURN a.updatedAt AS a, t.updatedAt AS t"),
         {"k": release.key},
     )
-    assert len(rows) == 3 and all(r["a"] >= before and r["t"] >= before for r in rows)
+    assert len(rows) == 3
+    assert all(r["a"] >= before and r["t"] >= before for r in rows)
 
 
 def feed_of(maker: ChangeMaker, count: int, tmp: Path, name: str) -> tuple[list[Release], Path]:
