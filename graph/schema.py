@@ -29,6 +29,7 @@ STATEMENTS: tuple[Cypher, ...] = (
         "schema",
         "CREATE INDEX webhook_delivery IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.endpointKey, n.at)",
     ),
+    Cypher("schema", "CREATE INDEX webhook_delivery_at IF NOT EXISTS FOR (n:WebhookDelivery) ON (n.at)"),
     Cypher("schema", "CREATE INDEX artist_name IF NOT EXISTS FOR (n:Artist) ON (n.name)"),
     Cypher("schema", "CREATE INDEX artist_popularity IF NOT EXISTS FOR (n:Artist) ON (n.popularity)"),
     Cypher("schema", "CREATE INDEX album_title IF NOT EXISTS FOR (n:Album) ON (n.title)"),
