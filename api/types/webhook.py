@@ -15,6 +15,7 @@ from api.errors import ApiError, Code, bad_argument
 from api.ids import key_of, to_global
 from api.types.change import CATALOG_READ
 from graph import webhooks as hooks
+from graph.changes import cursor_of
 from graph.webhooks import MAX_ENDPOINTS, Endpoint, Event
 from webhooks.signing import HEADER, new_secret
 from webhooks.targets import TargetError, check_target
@@ -86,8 +87,6 @@ class WebhookDelivery:
     @classmethod
     def of(cls, row: dict[str, Any]) -> WebhookDelivery:
         """The GraphQL view of a logged attempt."""
-        from graph.changes import cursor_of
-
         return cls(
             at=row["at"], ok=row["ok"], status=row.get("status"), error=row.get("error"), events=row["events"],
             first_event=cursor_of(int(row["firstSeq"])), last_event=cursor_of(int(row["lastSeq"])),
