@@ -83,6 +83,8 @@ class Runner:
                 await self._deliver(endpoint)
             except UNAVAILABLE_ERRORS as exc:
                 log.warning("webhook %s: graph unavailable: %s", endpoint.key, exc)
+            except Exception:  # one endpoint's trouble must not stop the others; its cursor has not moved
+                log.exception("webhook %s: delivery failed", endpoint.key)
 
     async def _deliver(self, endpoint: Endpoint) -> None:
         for _ in range(self.policy.batches_per_turn):
@@ -160,4 +162,6 @@ class Runner:
                 await self.turn()
             except UNAVAILABLE_ERRORS as exc:
                 log.warning("graph unavailable: %s", exc)
+            except Exception:  # a bad turn must not end the runner; the next one retries
+                log.exception("webhook turn failed")
             await asyncio.sleep(every)
