@@ -196,3 +196,28 @@ async def test_pruned_changes_refuse_an_older_position(graph: Graph, maker: Chan
     with pytest.raises(ChangesPruned):
         await changes.read_changes(graph, start, 10, maker.scope())
     assert (await changes.read_changes(graph, None, 10, maker.scope())).rows == []
+
+
+async def test_numbers_are_dense_with_sales_and_imports_racing(
+    graph: Graph, maker: ChangeMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pipeline, "RELEASE_BATCH", 2)
+    on_sale = maker.release()
+    await upsert_releases(graph, [on_sale])
+    customer = await maker.customer(graph)
+    start, _ = await changes.head(graph)
+    orders = [
+        Order(customer, "GB", f"race-{i}", (Item("Track", on_sale.tracks[i % 3].key, "MP3_320", "t"),))
+        for i in range(12)
+    ]
+
+    await asyncio.gather(
+        feed.load(graph, [maker.release(tracks=1) for _ in range(20)], quiet=True),
+        *(buy(graph, order, datetime.now(UTC)) for order in orders),
+    )
+
+    newest, _ = await changes.head(graph)
+    every = await drain(graph, start, Scope(frozenset(RELEASE_KINDS) | {"SOLD"}), limit=100)
+    assert [c["seq"] for c in every] == list(range(start + 1, newest + 1))  # none skipped, none twice
+    mine = [c for c in every if c.get("labelKey") == maker.label]
+    assert sorted(str(c["kind"]) for c in mine) == ["CREATED"] * 20 + ["SOLD"] * 12
