@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token, webhooks, changes."""
 
 from __future__ import annotations
 
@@ -208,6 +208,18 @@ def _duration(raw: str) -> timedelta | None:
     return timedelta(**{UNITS[found.group(2)]: int(found.group(1))})
 
 
+def _webhooks_run(args: argparse.Namespace, settings: Settings) -> None:
+    from webhooks import process
+
+    asyncio.run(process.run(settings, every=args.every))
+
+
+def _changes_prune(args: argparse.Namespace, settings: Settings) -> None:
+    from webhooks import process
+
+    print(asyncio.run(process.prune(settings)))
+
+
 def _positive(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -294,6 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--label", action="append", default=[], metavar="KEYS",
                        help="the `labels` claim: label keys whose royalties a partner may read, repeatable")
     token.set_defaults(func=_token)
+    hooks = groups.add_parser("webhooks", help="partner webhooks")
+    hook_actions = hooks.add_subparsers(dest="action", required=True)
+    hook_run = hook_actions.add_parser("run", help="deliver the change feed to endpoints (until stopped)")
+    hook_run.add_argument("--every", type=float, default=1.0, help="seconds between polls (default 1)")
+    hook_run.set_defaults(func=_webhooks_run)
+    feed_changes = groups.add_parser("changes", help="the change feed")
+    change_actions = feed_changes.add_subparsers(dest="action", required=True)
+    change_actions.add_parser("prune", help="delete changes older than TUNEGRAPH_CHANGES_DAYS").set_defaults(
+        func=_changes_prune)
     return parser
 
 

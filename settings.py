@@ -59,6 +59,9 @@ class Settings:
     media_secret: str | None = None  # None: derived from jwt_secret
     download_seconds: int = 900
     media_cache_mb: int = 2048
+    changes_days: int = 30
+    webhooks_allow_loopback: bool = False
+    webhook_timeout: float = 10.0
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -99,4 +102,7 @@ class Settings:
             media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or None,
             download_seconds=_int(e, "TUNEGRAPH_DOWNLOAD_SECONDS", 900),
             media_cache_mb=_int(e, "TUNEGRAPH_MEDIA_CACHE_MB", 2048),
+            changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", 30),
+            webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
+            webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", 10)),
         )

@@ -17,6 +17,7 @@ from api.scalars import SCALARS
 from api.types.album import Album
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
+from api.types.change import ChangeQuery
 from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
 from api.types.download import DownloadMutation
@@ -28,11 +29,12 @@ from api.types.purchase import Purchase
 from api.types.recommendation import RecommendQuery
 from api.types.store import StoreMutation, StoreQuery
 from api.types.track import Track
+from api.types.webhook import WebhookMutation, WebhookQuery
 
 QUERY_TYPES: tuple[type, ...] = (
-    CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery
+    CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery, ChangeQuery, WebhookQuery
 )
-MUTATION_TYPES: tuple[type, ...] = (StoreMutation, DownloadMutation)
+MUTATION_TYPES: tuple[type, ...] = (StoreMutation, DownloadMutation, WebhookMutation)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 
 

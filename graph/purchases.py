@@ -2,7 +2,8 @@
 
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
 force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
-units into popularity). The idempotency key is claimed first, by MERGE on a uniquely constrained
+units into popularity); its sales go to the change feed's outbox (`graph.changes`) in the same
+transaction, for partners' webhooks. The idempotency key is claimed first, by MERGE on a uniquely constrained
 `(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
 transaction ends, then finds it and returns the first purchase instead of buying again.
 """
@@ -19,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from graph import changes
 from graph.catalog import Page, Row
 from graph.driver import Cypher, Graph, Tx
 from graph.purchase_writes import purchase_params, write_purchases
@@ -281,6 +283,7 @@ async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
         currency=currency, lines=tuple(lines), idempotency_key=order.idempotency_key,
     )
     await write_purchases(tx, [record])
+    await changes.record_sale(tx, record)
     params = purchase_params(record)
     row = {k: params[k] for k in ("key", "customerKey", "purchasedAt", "territory", "currency", "total",
                                   "idempotencyKey")}

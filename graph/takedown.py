@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from graph import catalog_version
+from graph import catalog_version, changes
 from graph.driver import Cypher, Graph, Tx
+from graph.release_fields import ChangeKind
 
 END_SALE = Cypher(
     "end_sale",
@@ -22,7 +23,8 @@ END_SALE = Cypher(
       WITH a WHERE ending
       SET a.rightsEnd = $end, a.contentHash = null
     }
-    RETURN a IS NOT NULL AS found, ending
+    OPTIONAL MATCH (a)-[:RELEASED_BY]->(l:Label)
+    RETURN a IS NOT NULL AS found, ending, a.key AS key, a.upc AS upc, l {.key} AS label
     """,
 )
 
@@ -42,6 +44,8 @@ async def take_down(graph: Graph, key: str, end: date) -> Takedown:
         row = (await tx.run(END_SALE, {"key": key, "end": end}))[0]
         if row["ending"]:
             await tx.run(catalog_version.BUMP, {})
+            # The change feed's outbox, in the same transaction: partners see the purge as a takedown.
+            await changes.record(tx, [changes.release_change(ChangeKind.TAKEN_DOWN, row, ["rightsEnd"])])
         return Takedown(bool(row["found"]), bool(row["ending"]))
 
     return await graph.transaction(work)

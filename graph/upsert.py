@@ -9,6 +9,8 @@ indexed keys only. The album and track statements plan no Eager operator.
 Bulk statements say `CYPHER replan=skip`: their plans (unique-index seeks) never depend on
 statistics, and a bulk load changes statistics so fast that Neo4j would otherwise re-plan them
 every few seconds (planning the track statement costs more than writing 1,000 tracks).
+Last, the batch's changes go to the change feed's outbox (`graph.changes`), numbered under the
+counter's lock, which is held from then until commit.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, LiteralString
 
-from graph import catalog_version, search_names
+from graph import catalog_version, changes, search_names
 from graph.bulk_rows import Rows
 from graph.driver import Cypher, Graph, Tx
 from graph.release import Offer, PartyRef, Release
+from graph.release_fields import ChangeKind, changed_fields, field_digests, kind_of
 from graph.slug import slugify
 
 EXISTING_ALBUMS = Cypher(
@@ -33,7 +36,7 @@ EXISTING_ALBUMS = Cypher(
     CYPHER replan=skip
     UNWIND $keys AS k
     MATCH (a:Album {key: k})
-    RETURN a.key AS key, a.contentHash AS hash, a.rightsEnd AS rightsEnd
+    RETURN a.key AS key, a.contentHash AS hash, a.rightsEnd AS rightsEnd, a.fieldDigests AS fields
     """,
 )
 UNLINK_ALBUMS = Cypher(
@@ -83,8 +86,8 @@ WRITE_ALBUMS = Cypher(
         a.currency = r.currency, a.territories = r.territories, a.rightsStart = r.rightsStart,
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
-        a.contentHash = r.contentHash, a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial,
-        a.searchStart = r.searchStart
+        a.contentHash = r.contentHash, a.fieldDigests = r.fieldDigests, a.updatedAt = datetime(),
+        a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial, a.searchStart = r.searchStart
     WITH a, r
     CALL (a, r) {
       UNWIND r.artists AS credit
@@ -132,8 +135,9 @@ CREATE_TRACKS = Cypher(
     CALL (r) { UNWIND r.genres AS k MATCH (g:Genre {key: k}) RETURN collect(g) AS genres }
     CALL (r) { UNWIND r.artists AS k MATCH (x:Artist {key: k}) RETURN collect(x) AS artists }
     UNWIND r.tracks AS tr
-    CREATE (t:Track {key: tr.key, popularity: 0, title: tr.title, isrc: tr.isrc, durationMs: tr.durationMs,
-                     discNumber: tr.discNumber, trackNumber: tr.trackNumber, composer: tr.composer,
+    CREATE (t:Track {key: tr.key, popularity: 0, updatedAt: datetime(), title: tr.title, isrc: tr.isrc,
+                     durationMs: tr.durationMs, discNumber: tr.discNumber, trackNumber: tr.trackNumber,
+                     composer: tr.composer,
                      offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes,
                      searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart})
     CREATE (t)-[:ON_ALBUM]->(a)
@@ -154,8 +158,8 @@ UPDATE_TRACKS = Cypher(
     ON CREATE SET t.popularity = 0
     SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
         t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
-        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes, t.searchJoined = r.searchJoined,
-        t.searchInitial = r.searchInitial, t.searchStart = r.searchStart
+        t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes, t.updatedAt = datetime(),
+        t.searchJoined = r.searchJoined, t.searchInitial = r.searchInitial, t.searchStart = r.searchStart
     MERGE (t)-[:ON_ALBUM]->(a)
     """
     + _TRACK_LINKS,
@@ -168,7 +172,7 @@ RETIRE_DROPPED_TRACKS = Cypher(
     UNWIND $rows AS r
     MATCH (gone:Track)-[:ON_ALBUM]->(:Album {key: r.key})
     WHERE NOT gone.key IN r.tracks
-    SET gone.offerFormats = [], gone.offerPrices = [], gone.offerSizes = []
+    SET gone.offerFormats = [], gone.offerPrices = [], gone.offerSizes = [], gone.updatedAt = datetime()
     """,
 )
 
@@ -259,6 +263,7 @@ class PreparedRelease:
     tracks: list[dict[str, Any]]
     artists: dict[str, str]
     genres: dict[str, str]
+    fields: list[str]
 
 
 def prepare_release(release: Release) -> PreparedRelease:
@@ -294,11 +299,12 @@ def prepare_release(release: Release) -> PreparedRelease:
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
     album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()
+    album["fieldDigests"] = fields = field_digests(release)
     # Derived from the titles, so outside the digest: a release is unchanged whatever search keeps.
     album.update(search_names.fields(release.title))
     for row, track in zip(tracks, release.tracks, strict=True):
         row.update(search_names.fields(track.title))
-    return PreparedRelease(release.key, digest, rights.end, album, tracks, artists, genres)
+    return PreparedRelease(release.key, digest, rights.end, album, tracks, artists, genres, fields)
 
 
 def release_hash(release: Release) -> str:
@@ -369,18 +375,21 @@ class ReleaseRows:
         ]
 
 
-def _classify(release: PreparedRelease, stored: dict[str, Any] | None, summary: UpsertSummary) -> bool:
-    """Count the release in the summary; True when it must be written."""
+def _classify(release: PreparedRelease, stored: dict[str, Any] | None, summary: UpsertSummary) -> dict[str, Any] | None:
+    """Count the release in the summary; its change-feed row when it must be written, else None."""
     if stored is None:
         summary.created += 1
-    elif stored["hash"] == release.digest:
+        return changes.release_change(ChangeKind.CREATED, release.album, [])
+    if stored["hash"] == release.digest:
         summary.unchanged += 1
-        return False
-    elif release.rights_end is not None and stored["rightsEnd"] != release.rights_end:
+        return None
+    taken_down = release.rights_end is not None and stored["rightsEnd"] != release.rights_end
+    if taken_down:
         summary.taken_down += 1
     else:
         summary.updated += 1
-    return True
+    fields = changed_fields(stored.get("fields"), release.fields)
+    return changes.release_change(kind_of(fields, taken_down), release.album, fields)
 
 
 async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> UpsertSummary:
@@ -390,7 +399,8 @@ async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> 
         found = await tx.run(EXISTING_ALBUMS, {"keys": Rows(r.key for r in releases)})
         known = {row["key"]: row for row in found}
         summary = UpsertSummary()
-        changed = [(r, known.get(r.key)) for r in releases if _classify(r, known.get(r.key), summary)]
+        outbox = [(r, change) for r in releases if (change := _classify(r, known.get(r.key), summary))]
+        changed = [(r, known.get(r.key)) for r, _ in outbox]
         track_keys = Rows(t["key"] for r, _ in changed for t in r.tracks)
         stored = await tx.run(EXISTING_TRACKS, {"keys": track_keys}) if track_keys else []
         rows = ReleaseRows(stored_tracks=frozenset(row["key"] for row in stored))
@@ -399,8 +409,9 @@ async def upsert_prepared(graph: Graph, releases: Sequence[PreparedRelease]) -> 
         for query, params in rows.statements():
             if any(params.values()):
                 await tx.run(query, params)
-        if summary.created or summary.updated or summary.taken_down:
+        if outbox:
             await tx.run(catalog_version.BUMP, {})
+            await changes.record(tx, [change for _, change in outbox])
         return summary
 
     return await graph.transaction(work)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -134,6 +134,13 @@ class Album(Node):
         cover = Cover(self.key, self.title, (artists[0].get("name") or "") if artists else "")
         request = info.context.request
         return [Image(url=artwork_url(request, cover, s), width=s, height=s) for s in SIZES]
+
+    @strawberry.field(
+        description="When this release last changed (UTC), as catalogChanges records it; "
+        "null if stored before changes were recorded."
+    )
+    def updated_at(self) -> datetime | None:
+        return self.row.get("updatedAt")
 
     @strawberry.field(description="Every credited artist, main first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:

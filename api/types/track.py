@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -125,6 +125,13 @@ class Track(Node):
         from api.types.album import Album
 
         return Album.from_row(await self._album_row(info))
+
+    @strawberry.field(
+        description="When this track was last written by a change to its release (UTC); "
+        "null if stored before changes were recorded."
+    )
+    def updated_at(self) -> datetime | None:
+        return self.row.get("updatedAt")
 
     @strawberry.field(description="Every credited artist, main artist first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:

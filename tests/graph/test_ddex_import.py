@@ -14,11 +14,14 @@ import pytest
 
 import cli
 from api.ids import to_global
+from graph import changes
+from graph.changes import Scope
 from graph.driver import Cypher, Graph
 from graph.importers import ddex
 from graph.importers.ddex_mapping import duration_ms
 from graph.importers.ddex_xml import DdexError
 from graph.importers.synthetic_catalogue import gtin13
+from graph.release_fields import RELEASE_KINDS
 from settings import Settings
 from tests.graph.ddex_messages import DealSpec, Spec, Track, line_of, message, purge, write
 
@@ -37,6 +40,7 @@ CLEANUP = Cypher(
               OPTIONAL MATCH (t:Track)-[:ON_ALBUM]->(a) DETACH DELETE t, a }
     CALL () { MATCH (x:Artist|Label) WHERE x.key STARTS WITH $prefix DETACH DELETE x }
     CALL () { MATCH (g:Genre) WHERE g.key STARTS WITH $prefix DETACH DELETE g }
+    CALL () { MATCH (c:Change) WHERE c.releaseKey IN $albums OR c.labelKey STARTS WITH $prefix DELETE c }
     """,
 )
 ALBUM_QUERY = """
@@ -228,11 +232,15 @@ async def test_a_purge_takes_the_release_down_once(graph: Graph, gql: Any, maker
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     purge_file = write(maker.folder, "purge.xml", purge(version, spec.ids, now))
 
+    before, _ = await changes.head(graph)
     first = await import_path(graph, purge_file)
     after = await stored(graph, spec.ids["ICPN"])
     second = await import_path(graph, purge_file)
 
     assert (first.purged, second.purged, second.purge_unknown) == (1, 0, 0)
+    page = await changes.read_changes(graph, before, 100, Scope(frozenset(RELEASE_KINDS)))
+    mine = [(c["kind"], c["upc"], c["fields"]) for c in page.rows if c["releaseKey"] == spec.ids["ICPN"]]
+    assert mine == [("TAKEN_DOWN", spec.ids["ICPN"], ["rightsEnd"])]  # the purge, once: partners see it
     assert await stored(graph, spec.ids["ICPN"]) == after
     body = await gql(ALBUM_QUERY, {"id": to_global("Album", spec.ids["ICPN"])})
     assert body["data"]["node"]["gb"] == []
