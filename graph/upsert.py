@@ -84,7 +84,8 @@ WRITE_ALBUMS = Cypher(
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
         a.contentHash = r.contentHash, a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial,
-        a.searchStart = r.searchStart
+        a.searchStart = r.searchStart, a.explicit = r.explicit, a.copyright = r.copyright,
+        a.phonographicCopyright = r.phonographicCopyright
     WITH a, r
     CALL (a, r) {
       UNWIND r.artists AS credit
@@ -135,7 +136,8 @@ CREATE_TRACKS = Cypher(
     CREATE (t:Track {key: tr.key, popularity: 0, title: tr.title, isrc: tr.isrc, durationMs: tr.durationMs,
                      discNumber: tr.discNumber, trackNumber: tr.trackNumber, composer: tr.composer,
                      offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes,
-                     searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart})
+                     searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart,
+                     explicit: tr.explicit})
     CREATE (t)-[:ON_ALBUM]->(a)
     FOREACH (g IN [i IN tr.genreAt | genres[i]] | CREATE (t)-[:IN_GENRE]->(g))
     FOREACH (credit IN tr.artistAt |
@@ -155,7 +157,7 @@ UPDATE_TRACKS = Cypher(
     SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
         t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
         t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes, t.searchJoined = r.searchJoined,
-        t.searchInitial = r.searchInitial, t.searchStart = r.searchStart
+        t.searchInitial = r.searchInitial, t.searchStart = r.searchStart, t.explicit = r.explicit
     MERGE (t)-[:ON_ALBUM]->(a)
     """
     + _TRACK_LINKS,
@@ -278,6 +280,8 @@ def prepare_release(release: Release) -> PreparedRelease:
         "artists": _credits(release.artists, artists),
         "genres": [{"key": genre_keys[name], "position": i} for i, name in enumerate(release.genres)],
         "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
+        "explicit": release.explicit, "copyright": release.copyright,
+        "phonographicCopyright": release.phonographic_copyright,
     }
     tracks = []
     shared = _Shared(artists)
@@ -289,7 +293,8 @@ def prepare_release(release: Release) -> PreparedRelease:
         tracks.append({
             "key": t.key, "album": release.key, "title": t.title, "isrc": t.isrc,
             "durationMs": t.duration_ms, "discNumber": t.disc_number, "trackNumber": t.track_number,
-            "composer": t.composer, **shared.offer_rows(t.offers), "genres": [genre_key] if genre_key else [],
+            "composer": t.composer, "explicit": t.explicit, **shared.offer_rows(t.offers),
+            "genres": [genre_key] if genre_key else [],
             "artists": shared.credit_rows(t.artists),
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
