@@ -182,7 +182,7 @@ class _LineChecker(_FieldChecker):
         given = self.flag(obj, "explicit", "")
         marked = sum(t.explicit for t in tracks)
         if given is False and marked:
-            self.bad("explicit", f"false, but {marked} of its tracks are explicit")
+            self.bad("explicit", f"false, but {marked} of its {len(tracks)} tracks are explicit")
         return bool(given) if given is not None else marked > 0
 
     def upc(self, obj: dict[str, Any]) -> str | None:
