@@ -263,6 +263,16 @@ class PreparedRelease:
     genres: dict[str, str]
 
 
+def _later_fields(**values: object) -> dict[str, object]:
+    """Fields added since the digest was first defined, left out at their defaults (False, None).
+
+    A release that does not use them keeps the digest it had before they existed (else every
+    stored album would look changed on its next delivery); the statements read a left-out field
+    as null, which removes the property, and the API reads that as the default.
+    """
+    return {name: value for name, value in values.items() if value is not None and value is not False}
+
+
 def prepare_release(release: Release) -> PreparedRelease:
     """The rows of one release; equal digests mean nothing changed."""
     artists: dict[str, str] = {}
@@ -280,9 +290,10 @@ def prepare_release(release: Release) -> PreparedRelease:
         "artists": _credits(release.artists, artists),
         "genres": [{"key": genre_keys[name], "position": i} for i, name in enumerate(release.genres)],
         "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
-        "explicit": release.explicit, "copyright": release.copyright,
-        "phonographicCopyright": release.phonographic_copyright,
     }
+    album.update(_later_fields(
+        explicit=release.explicit, copyright=release.copyright, phonographicCopyright=release.phonographic_copyright
+    ))
     tracks = []
     shared = _Shared(artists)
     for t in release.tracks:
@@ -293,9 +304,8 @@ def prepare_release(release: Release) -> PreparedRelease:
         tracks.append({
             "key": t.key, "album": release.key, "title": t.title, "isrc": t.isrc,
             "durationMs": t.duration_ms, "discNumber": t.disc_number, "trackNumber": t.track_number,
-            "composer": t.composer, "explicit": t.explicit, **shared.offer_rows(t.offers),
-            "genres": [genre_key] if genre_key else [],
-            "artists": shared.credit_rows(t.artists),
+            "composer": t.composer, **shared.offer_rows(t.offers), "genres": [genre_key] if genre_key else [],
+            "artists": shared.credit_rows(t.artists), **({"explicit": True} if t.explicit else {}),
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
     album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()

@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from graph.importers.content_hash import content_hash
 from graph.importers.feed_limits import MAX_NOTICE_CHARS
 from graph.importers.feed_problems import FeedError
 from graph.importers.feed_validation import parse_feed, parse_feed_file
 from graph.importers.feed_writer import release_to_feed_dict, write_feed
+from graph.upsert import release_hash
 from tests.graph.test_feed_validation import EXAMPLE
 
 Json = dict[str, Any]
@@ -118,3 +120,28 @@ def test_each_field_survives_the_way_back(tmp_path: Path) -> None:
     written = release_to_feed_dict(marked)
     assert written["tracks"][1]["explicit"] is True
     assert "explicit" not in written["tracks"][0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"explicit": True},
+        {"copyright": C_LINE},
+        {"phonographic_copyright": P_LINE},
+    ],
+)
+def test_each_field_changes_both_digests_and_leaves_an_unmarked_release_as_before(change: dict[str, Any]) -> None:
+    [plain] = parse_feed([json.dumps(EXAMPLE)])
+    marked = replace(plain, **change)
+    assert content_hash(marked) != content_hash(plain)
+    assert release_hash(marked) != release_hash(plain)
+    # The stored digest from before these fields existed (test_feed_validation pins content_hash's):
+    # a release that does not use them is unchanged on its next delivery.
+    assert release_hash(plain) == "ef48bb72dee203edde0e814e8f4e9aaeec839234541413e958dab5f5e4fa4aff"
+
+
+def test_an_explicit_track_changes_both_digests() -> None:
+    [plain] = parse_feed([json.dumps(EXAMPLE)])
+    marked = replace(plain, tracks=(replace(plain.tracks[0], explicit=True), plain.tracks[1]))
+    assert content_hash(marked) != content_hash(plain)
+    assert release_hash(marked) != release_hash(plain)
