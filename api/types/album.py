@@ -194,7 +194,7 @@ class Album(Node):
         if not on_sale(self.row, None, info.context.today):
             return []
         stored: list[str] = self.row.get("territories") or []
-        return sorted(ISO_3166_ALPHA2) if WORLDWIDE in stored else stored
+        return sorted(ISO_3166_ALPHA2 if WORLDWIDE in stored else stored)
 
     @strawberry.field(
         description="Whether it is licensed today in every country, present and future (its licence names "
