@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, persisted, serve, token."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token."""
 
 from __future__ import annotations
 
@@ -141,6 +141,40 @@ def _token(args: argparse.Namespace, settings: Settings) -> None:
     print(issue_token(settings.jwt_secret, subject, dict.fromkeys(scopes), args.expires, args.rate_limit, labels))
 
 
+def _media_generate(args: argparse.Namespace, settings: Settings) -> None:
+    if settings.masters_dir is not None:
+        raise CommandError("TUNEGRAPH_MASTERS_DIR is set: those masters are real, and only demo masters are generated")
+    started = time.perf_counter()
+    made, found = asyncio.run(_generate_masters(settings, args.limit, args.seconds))
+    print(f"{made} demo masters written, {found} already there, under {settings.media_dir / 'masters'} "
+          f"in {time.perf_counter() - started:.1f}s")
+
+
+async def _generate_masters(settings: Settings, limit: int | None, seconds: float) -> tuple[int, int]:
+    """(written, already there) demo masters of the graph's tracks, in key order, up to `limit`."""
+    from delivery.masters import masters_for
+    from graph import downloads
+    from graph.driver import Graph
+
+    masters = masters_for(settings.media_dir, None, seconds)
+    graph = Graph.connect(settings)
+    made = found = 0
+    after = ""
+    try:
+        while limit is None or made + found < limit:
+            keys = await downloads.track_keys(graph, after, min(1000, limit - made - found) if limit else 1000)
+            if not keys:
+                break
+            for key in keys:
+                exists = masters.path_of(key).is_file()
+                await asyncio.to_thread(masters.ensure, key)
+                made, found = (made, found + 1) if exists else (made + 1, found)
+            after = keys[-1]
+    finally:
+        await graph.close()
+    return made, found
+
+
 def _customer(raw: str) -> str:
     """A customer's key from a Chinook CustomerId (or other key) or from a Customer's global ID."""
     from api.auth import customer_key
@@ -236,6 +270,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     groups.add_parser("serve", help="the GraphQL API (same as python server.py)").set_defaults(
         func=_serve)
+
+    media = groups.add_parser("media", help="audio masters and covers for delivery")
+    media_actions = media.add_subparsers(dest="action", required=True)
+    generate = media_actions.add_parser(
+        "generate", help="write demo masters (a few seconds each) for the graph's tracks"
+    )
+    generate.add_argument("--limit", type=_positive, help="at most N tracks, in key order (default: all)")
+    generate.add_argument("--seconds", type=_positive, default=8, help="length of each master (default 8)")
+    generate.set_defaults(func=_media_generate)
 
     token = groups.add_parser("token", help="print a development bearer token (HS256, TUNEGRAPH_JWT_SECRET)")
     who = token.add_mutually_exclusive_group(required=True)

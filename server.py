@@ -17,6 +17,8 @@ from starlette.routing import Route
 from api import ops, royalty_export
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
+from api.media import Media
+from api.media_routes import media_routes
 from api.persisted import QueryStore
 from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
@@ -78,11 +80,13 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         *royalty_export.routes(),
         assets(),
         docs(),
+        *media_routes(),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.rate_limiter = rate_limiter(settings)
     app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
+    app.state.media = Media.from_settings(settings)
     return app
 
 

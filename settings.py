@@ -54,6 +54,11 @@ class Settings:
     persisted_queries: Path | None = None
     persisted_only: bool = False
     max_body_bytes: int = 2_097_152
+    media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "media")
+    masters_dir: Path | None = None  # None: demo masters, synthesized under media_dir/masters on demand
+    media_secret: str | None = None  # None: derived from jwt_secret
+    download_seconds: int = 900
+    media_cache_mb: int = 2048
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -89,4 +94,9 @@ class Settings:
             persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,
             persisted_only=_flag(e, "TUNEGRAPH_PERSISTED_ONLY"),
             max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 2_097_152),
+            media_dir=Path(e.get("TUNEGRAPH_MEDIA_DIR") or data_dir / "media"),
+            masters_dir=Path(e["TUNEGRAPH_MASTERS_DIR"]) if e.get("TUNEGRAPH_MASTERS_DIR") else None,
+            media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or None,
+            download_seconds=_int(e, "TUNEGRAPH_DOWNLOAD_SECONDS", 900),
+            media_cache_mb=_int(e, "TUNEGRAPH_MEDIA_CACHE_MB", 2048),
         )

@@ -19,6 +19,7 @@ from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
 from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
+from api.types.download import DownloadMutation
 from api.types.genre import Genre
 from api.types.industry_codes import IndustryCodeQuery
 from api.types.label import Label
@@ -31,7 +32,7 @@ from api.types.track import Track
 QUERY_TYPES: tuple[type, ...] = (
     CatalogQuery, LookupQuery, StoreQuery, DiscoveryQuery, RecommendQuery, IndustryCodeQuery
 )
-MUTATION_TYPES: tuple[type, ...] = (StoreMutation,)
+MUTATION_TYPES: tuple[type, ...] = (StoreMutation, DownloadMutation)
 EXTRA_TYPES: tuple[type, ...] = (Artist, Album, Track, Genre, Label, Customer, Purchase)
 
 
@@ -46,7 +47,10 @@ QUERY_DESCRIPTION = (
     "Every read. The catalog, search, charts and `recommend` need no token; `viewer` needs a customer "
     "token, `royaltyStatement` the royalties:read scope. Errors carry `extensions.code`."
 )
-MUTATION_DESCRIPTION = "Every write: buying, with a customer token that has the purchases:write scope."
+MUTATION_DESCRIPTION = (
+    "Every write: buying, with a customer token that has the purchases:write scope; and download links for what "
+    "was bought, with any customer token."
+)
 
 
 def root(name: str, types: tuple[type, ...], description: str) -> type:

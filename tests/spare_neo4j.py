@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 from settings import PROJECT_ROOT
+from tests.servers import free_port
+
+__all__ = ["SpareNeo4j", "free_port"]
 
 JVM = PROJECT_ROOT / "graph" / "jvm"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class SpareNeo4j:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,39 +12,19 @@ import pytest
 
 from graph.schema import STATEMENTS
 from settings import PROJECT_ROOT
+from tests.servers import server_process
 
 REQUESTS = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = _free_port()
-    env = {**os.environ, "TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_HOST": "127.0.0.1",
-           "TUNEGRAPH_DATA_DIR": str(tmp_path), "TUNEGRAPH_RATE_LIMIT": "0"}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _ready(base, proc):
-            assert proc.poll() is None, f"server.py exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "two workers did not both start within 60 s"
-            time.sleep(0.2)
-        yield base, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
+    with server_process(env, _ready, tmp_path) as served:
+        yield served
 
 
-def _ready(base: str, proc: subprocess.Popen[bytes]) -> bool:
+def _ready(base: str) -> bool:
     """Both workers have started, as /metrics, summed over them, says."""
     try:
         return _counted(base, "tunegraph_worker_starts_total") == 2

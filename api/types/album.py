@@ -13,9 +13,12 @@ from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleT
 from api.ids import key_of, to_global
 from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
+from api.media import artwork_url
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.types.image import Image
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
+from delivery.artwork import SIZES, Cover
 from graph.release import WORLDWIDE
 from graph.rights import on_sale
 from graph.territories import ISO_3166_ALPHA2
@@ -148,6 +151,16 @@ class Album(Node):
 
         rows = await info.context.loaders.album_artists.load(self.key)
         return Artist.from_row(rows[0])
+
+    @strawberry.field(
+        description="The cover, at 100, 300, 600 and 1200 pixels square (JPEG), smallest first. Each URL "
+        "carries the cover's content version, so it may be cached forever."
+    )
+    async def artwork(self, info: Info) -> list[Image]:
+        artists = await info.context.loaders.album_artists.load(self.key)
+        cover = Cover(self.key, self.title, (artists[0].get("name") or "") if artists else "")
+        request = info.context.request
+        return [Image(url=artwork_url(request, cover, s), width=s, height=s) for s in SIZES]
 
     @strawberry.field(description="Every credited artist, main first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:

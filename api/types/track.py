@@ -168,6 +168,15 @@ class Track(Node):
         return on_sale(await self._album_row(info), territory, info.context.today)
 
     @strawberry.field(
+        description="A 30-second MP3 preview, cut from the master (no token needed); a GET answers 404 where the "
+        "track has no audio on file."
+    )
+    def preview_url(self, info: Info) -> str:
+        from api.media import preview_url
+
+        return preview_url(info.context.request, self.key)
+
+    @strawberry.field(
         description="Customers who bought this also bought: tracks most like this one in what their buyers "
         "bought, best first."
     )

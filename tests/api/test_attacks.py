@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gc
-import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -18,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from graphql import parse
 
 from api import admission, limits
@@ -30,6 +27,7 @@ from api.schema import build_schema
 from server import create_app
 from settings import Settings
 from tests.conftest import GraphQL
+from tests.servers import served_in_thread
 
 CEILING_SECONDS = 1.0
 """Generous: each of these is refused in milliseconds on an idle machine."""
@@ -126,29 +124,11 @@ def test_the_walk_survives_fragment_cycles() -> None:
     assert found == genres_only  # the fragments in a cycle are left to the census's refusal
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def served(settings: Settings, graph: object) -> Iterator[str]:
     """The app under a real uvicorn, in a thread of its own: one worker's event loop, as in production."""
-    port = _free_port()
-    app = create_app(dataclasses.replace(settings, rate_limit=0))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 30 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with served_in_thread(create_app(dataclasses.replace(settings, rate_limit=0))) as url:
+        yield url
 
 
 async def test_a_worker_serves_others_while_a_bomb_arrives(served: str) -> None:

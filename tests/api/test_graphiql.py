@@ -7,10 +7,8 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -26,6 +24,7 @@ from api.graphiql import ASSETS_DIR, ASSETS_PATH, GUIDE
 from api.ids import to_global
 from graph.driver import Graph
 from settings import PROJECT_ROOT, Settings
+from tests.servers import server_process
 
 ASSET_REF = re.compile(r'(?:src|href)="([^"]+)"')
 LOOPBACK = "127.0.0.1"
@@ -51,31 +50,16 @@ async def test_licences_are_vendored_with_the_assets() -> None:
         assert "MIT License" in (ASSETS_DIR / f"LICENSE.{name}").read_text()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def api_server(settings: Settings) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "TUNEGRAPH_HOST": LOOPBACK, "TUNEGRAPH_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://{LOOPBACK}:{port}"
-    try:
-        for _ in range(200):
-            with suppress(httpx.HTTPError):
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            assert proc.poll() is None, "the API server exited"
-            time.sleep(0.1)
+    with server_process({"NEO4J_URI": settings.neo4j_uri}, _healthy) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+
+
+def _healthy(base: str) -> bool:
+    with suppress(httpx.HTTPError):
+        return httpx.get(base + "/healthz", timeout=1).status_code == 200
+    return False
 
 
 class DevTools:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-import socket
-import threading
-import time
 from base64 import urlsafe_b64encode
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from api.request_body import MAX_NESTING, BadRequestError, read_capped
 from graph.driver import Graph
 from server import create_app
 from settings import Settings
+from tests.servers import served_in_thread
 from tests.store_support import bearer, gid, token
 
 LIMIT = 64 * 1024
@@ -27,30 +24,11 @@ DEEP = b"[" * 1000 + b"]" * 1000
 HUGE_INT = b"1" + b"0" * 5000
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def base(graph: Graph, settings: Settings) -> Iterator[str]:
     """A real uvicorn serving the app on a free loopback port, bodies capped at LIMIT."""
-    app = create_app(dataclasses.replace(settings, max_body_bytes=LIMIT))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped while starting"
-        assert time.monotonic() < deadline, "uvicorn did not start within 60 s"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{server.config.port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with served_in_thread(create_app(dataclasses.replace(settings, max_body_bytes=LIMIT))) as url:
+        yield url
 
 
 @pytest.fixture

@@ -5,10 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -26,7 +22,8 @@ from api.ratelimit import WINDOW_SECONDS, RateLimiter, caller_key, rate_limiter
 from api.schema import build_schema
 from graph.driver import Graph, queries_sent
 from server import create_app
-from settings import PROJECT_ROOT, Settings
+from settings import Settings
+from tests.servers import server_process
 from tests.store_support import bearer, token
 
 QUERY = "{ albums(first: 5) { edges { node { title } } } }"
@@ -233,13 +230,6 @@ def test_settings_read_the_cap_and_the_redis_url() -> None:
     assert (configured.rate_limit_max, configured.redis_url) == (250, "redis://cache:6379/2")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def requests_by_worker(metrics: Path) -> list[float]:
     """GraphQL requests each worker process answered (one started in place of a slow one too), from its own
     Prometheus file."""
@@ -254,23 +244,13 @@ def requests_by_worker(metrics: Path) -> list[float]:
 @pytest.fixture
 def two_workers(tmp_path: Path) -> Iterator[str]:
     """`python server.py` with two uvicorn workers and a budget of WORKER_BUDGET queries a minute."""
-    port = free_port()
-    env = {**os.environ, "TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_HOST": "127.0.0.1",
-           "TUNEGRAPH_DATA_DIR": str(tmp_path), "TUNEGRAPH_RATE_LIMIT": str(WORKER_BUDGET * cost_of(QUERY))}
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while len(requests_by_worker(tmp_path / "metrics")) < 2 or not _answers(base):
-            assert proc.poll() is None, f"server.py exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "two workers did not both start within 60 s"
-            time.sleep(0.2)
+    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": str(WORKER_BUDGET * cost_of(QUERY))}
+
+    def both_started(base: str) -> bool:
+        return len(requests_by_worker(tmp_path / "metrics")) >= 2 and _answers(base)
+
+    with server_process(env, both_started, tmp_path) as (base, _):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _answers(base: str) -> bool:

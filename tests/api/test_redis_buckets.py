@@ -20,13 +20,7 @@ from api.redis_buckets import KEY_PREFIX, TIMEOUT_SECONDS, RedisBuckets
 from graph.driver import Graph
 from settings import Settings
 from tests.api.test_ratelimit import QUERY, app_with_limit, ask, client_for, cost_of
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+from tests.servers import free_port
 
 
 @dataclasses.dataclass

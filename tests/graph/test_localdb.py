@@ -21,15 +21,9 @@ import pytest
 from graph import launcher, localdb
 from graph.localdb_error import LocalDbError
 from settings import Settings
+from tests.servers import free_port
 
 START_TIMEOUT = 600.0  # a busy machine can be several times slower than an idle one
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _settings(data_dir: Path, port: int, *, heap: str = "512m") -> Settings:
@@ -58,7 +52,7 @@ def _probes(settings: Settings, marker: str) -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    settings = _settings(tmp_path_factory.mktemp("localdb"), _free_port())
+    settings = _settings(tmp_path_factory.mktemp("localdb"), free_port())
     message = localdb.start(settings, timeout=START_TIMEOUT)
     assert message.startswith("started local Neo4j"), message
     try:
@@ -150,14 +144,14 @@ def test_a_remote_neo4j_uri_is_refused(tmp_path: Path) -> None:
 
 
 def test_stop_and_status_when_not_running(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port())
+    settings = _settings(tmp_path, free_port())
     assert localdb.stop(settings) == f"local Neo4j is not running (data {tmp_path / 'neo4j'})"
     with pytest.raises(LocalDbError, match=r"^local Neo4j is not running .*tunegraph db start"):
         localdb.status(settings)
 
 
 def test_a_stale_pid_file_is_handled(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port())
+    settings = _settings(tmp_path, free_port())
     gone = subprocess.run(["sh", "-c", "echo $$"], capture_output=True, text=True, check=True)
     pid_file = tmp_path / "neo4j.pid"
     pid_file.write_text(gone.stdout)
@@ -169,7 +163,7 @@ def test_a_stale_pid_file_is_handled(tmp_path: Path) -> None:
 
 
 def test_a_pid_reused_by_another_process_is_not_signalled(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port())
+    settings = _settings(tmp_path, free_port())
     with subprocess.Popen(["sleep", "60"]) as other:
         try:
             (tmp_path / "neo4j.pid").write_text(f"{other.pid}\n")
@@ -181,7 +175,7 @@ def test_a_pid_reused_by_another_process_is_not_signalled(tmp_path: Path) -> Non
 
 
 def test_a_server_that_dies_during_start_up_shows_its_log(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port(), heap="999999g")
+    settings = _settings(tmp_path, free_port(), heap="999999g")
     with pytest.raises(LocalDbError, match="exited during start-up") as raised:
         localdb.start(settings)
     message = str(raised.value)
@@ -191,7 +185,7 @@ def test_a_server_that_dies_during_start_up_shows_its_log(tmp_path: Path) -> Non
 
 
 def test_a_start_that_times_out_leaves_the_server_to_stop(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port())
+    settings = _settings(tmp_path, free_port())
     with pytest.raises(LocalDbError, match=r"did not answer on .* within 0 s .*left running"):
         localdb.start(settings, timeout=0.2)
     pid = _pid(settings)
@@ -205,7 +199,7 @@ def test_a_start_that_times_out_leaves_the_server_to_stop(tmp_path: Path) -> Non
 
 
 def test_memory_sizes_are_checked(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, _free_port(), heap="lots")
+    settings = _settings(tmp_path, free_port(), heap="lots")
     with pytest.raises(LocalDbError, match="TUNEGRAPH_NEO4J_HEAP must be a size like 512m"):
         localdb.start(settings)
 
@@ -216,7 +210,7 @@ def test_missing_java_names_the_package(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("PATH", str(empty))
     monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(LocalDbError) as raised:
-        localdb.start(_settings(tmp_path / "data", _free_port()))
+        localdb.start(_settings(tmp_path / "data", free_port()))
     assert str(raised.value) == (
         "Java not found (`java` is not on PATH): install a Java 17+ runtime,"
         " e.g. apt-get install openjdk-17-jre-headless")
@@ -230,7 +224,7 @@ def test_java_older_than_17_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
     java.chmod(0o755)
     monkeypatch.setenv("JAVA_HOME", str(old_home))
     with pytest.raises(LocalDbError, match="^" + re.escape(f"{java} is Java 11, Neo4j 5 needs Java 17 or newer")):
-        localdb.start(_settings(tmp_path / "data", _free_port()))
+        localdb.start(_settings(tmp_path / "data", free_port()))
 
 
 def test_jars_are_fetched_once(
