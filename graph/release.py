@@ -56,6 +56,7 @@ class TrackRecord:
     isrc: str | None = None
     composer: str | None = None
     genre: str | None = None
+    explicit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,11 @@ class Release:
     upc: str | None = None
     release_date: date | None = None
     label: PartyRef | None = None
+    explicit: bool = False
+    copyright: str | None = None
+    """The C line as printed ("© 2026 Counter Records"): who owns the release's artwork and text."""
+    phonographic_copyright: str | None = None
+    """The P line as printed ("℗ 2026 Counter Records"): who owns the sound recordings."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ RELEASE_KINDS = (ChangeKind.CREATED, ChangeKind.UPDATED, ChangeKind.RIGHTS_CHANG
 FIELDS = (
     "title", "upc", "type", "releaseDate", "currency", "label", "artists", "genres",
     "territories", "rightsStart", "rightsEnd", "royaltyRate", "offers", "tracks", "trackOffers",
+    "explicit", "copyright", "phonographicCopyright",
 )
 """Field names a change lists: `offers` are the whole-album offers, `trackOffers` the tracks'."""
 RIGHTS_FIELDS = frozenset({"territories", "rightsStart", "rightsEnd", "royaltyRate", "offers", "trackOffers"})
@@ -68,6 +69,8 @@ def _values(release: Release) -> tuple[Any, ...]:
         _parties([release.label]) if release.label else None, _parties(release.artists), release.genres,
         rights.territories, rights.start, rights.end, format(rights.royalty_rate, "f"),
         _offers(release.album_offers), tracks, track_offers,
+        (release.explicit, tuple(t.key for t in release.tracks if t.explicit)),
+        release.copyright, release.phonographic_copyright,
     )
 
 

@@ -87,7 +87,8 @@ WRITE_ALBUMS = Cypher(
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
         a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
         a.contentHash = r.contentHash, a.fieldDigests = r.fieldDigests, a.updatedAt = datetime(),
-        a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial, a.searchStart = r.searchStart
+        a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial, a.searchStart = r.searchStart,
+        a.explicit = r.explicit, a.copyright = r.copyright, a.phonographicCopyright = r.phonographicCopyright
     WITH a, r
     CALL (a, r) {
       UNWIND r.artists AS credit
@@ -139,7 +140,8 @@ CREATE_TRACKS = Cypher(
                      durationMs: tr.durationMs, discNumber: tr.discNumber, trackNumber: tr.trackNumber,
                      composer: tr.composer,
                      offerFormats: tr.offerFormats, offerPrices: tr.offerPrices, offerSizes: tr.offerSizes,
-                     searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart})
+                     searchJoined: tr.searchJoined, searchInitial: tr.searchInitial, searchStart: tr.searchStart,
+                     explicit: tr.explicit})
     CREATE (t)-[:ON_ALBUM]->(a)
     FOREACH (g IN [i IN tr.genreAt | genres[i]] | CREATE (t)-[:IN_GENRE]->(g))
     FOREACH (credit IN tr.artistAt |
@@ -159,7 +161,8 @@ UPDATE_TRACKS = Cypher(
     SET t.title = r.title, t.isrc = r.isrc, t.durationMs = r.durationMs, t.discNumber = r.discNumber,
         t.trackNumber = r.trackNumber, t.composer = r.composer, t.offerFormats = r.offerFormats,
         t.offerPrices = r.offerPrices, t.offerSizes = r.offerSizes, t.updatedAt = datetime(),
-        t.searchJoined = r.searchJoined, t.searchInitial = r.searchInitial, t.searchStart = r.searchStart
+        t.searchJoined = r.searchJoined, t.searchInitial = r.searchInitial, t.searchStart = r.searchStart,
+        t.explicit = r.explicit
     MERGE (t)-[:ON_ALBUM]->(a)
     """
     + _TRACK_LINKS,
@@ -266,6 +269,16 @@ class PreparedRelease:
     fields: list[str]
 
 
+def _later_fields(**values: object) -> dict[str, object]:
+    """Fields added since the digest was first defined, left out at their defaults (False, None).
+
+    A release that does not use them keeps the digest it had before they existed (else every
+    stored album would look changed on its next delivery); the statements read a left-out field
+    as null, which removes the property, and the API reads that as the default.
+    """
+    return {name: value for name, value in values.items() if value is not None and value is not False}
+
+
 def prepare_release(release: Release) -> PreparedRelease:
     """The rows of one release; equal digests mean nothing changed."""
     artists: dict[str, str] = {}
@@ -284,6 +297,9 @@ def prepare_release(release: Release) -> PreparedRelease:
         "genres": [{"key": genre_keys[name], "position": i} for i, name in enumerate(release.genres)],
         "label": {"key": release.label.key, "name": release.label.name} if release.label else None,
     }
+    album.update(_later_fields(
+        explicit=release.explicit, copyright=release.copyright, phonographicCopyright=release.phonographic_copyright
+    ))
     tracks = []
     shared = _Shared(artists)
     for t in release.tracks:
@@ -295,7 +311,7 @@ def prepare_release(release: Release) -> PreparedRelease:
             "key": t.key, "album": release.key, "title": t.title, "isrc": t.isrc,
             "durationMs": t.duration_ms, "discNumber": t.disc_number, "trackNumber": t.track_number,
             "composer": t.composer, **shared.offer_rows(t.offers), "genres": [genre_key] if genre_key else [],
-            "artists": shared.credit_rows(t.artists),
+            "artists": shared.credit_rows(t.artists), **({"explicit": True} if t.explicit else {}),
         })
     text = json.dumps([album, tracks, artists, genres], sort_keys=True, default=str, separators=(",", ":"))
     album["contentHash"] = digest = hashlib.sha256(text.encode()).hexdigest()

@@ -19,7 +19,9 @@ from api.types.image import Image
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from delivery.artwork import SIZES, Cover
+from graph.release import WORLDWIDE
 from graph.rights import on_sale
+from graph.territories import ISO_3166_ALPHA2
 
 if TYPE_CHECKING:
     from api.types.artist import Artist
@@ -35,6 +37,14 @@ class AlbumSortField(Enum):
         "RELEASE_DATE", description="By release date; albums without one sort as the earliest."
     )
     POPULARITY = enum_value("POPULARITY", description="By units of its tracks sold, all time and everywhere.")
+
+
+@strawberry.enum(description="What kind of release an album is, as its label delivered it.")
+class ReleaseType(Enum):
+    ALBUM = enum_value("ALBUM", description="A full-length album.")
+    EP = enum_value("EP", description="An extended play: a few tracks, shorter than an album.")
+    SINGLE = enum_value("SINGLE", description="A single: one song, perhaps with versions or a B-side.")
+    COMPILATION = enum_value("COMPILATION", description="Tracks gathered from other releases, often by many artists.")
 
 
 @strawberry.input(description="How to sort a list of albums (title, ascending, when omitted).")
@@ -101,6 +111,18 @@ class Album(Node):
     release_date: date | None = strawberry.field(description="The day of release; null where unknown.")
     track_count: int = strawberry.field(description="How many tracks it has, on all discs.")
     duration_ms: int = strawberry.field(description="Total running time of its tracks, in milliseconds.")
+    release_type: ReleaseType = strawberry.field(description="Album, EP, single or compilation.")
+    explicit: bool = strawberry.field(
+        description="Whether it carries a parental advisory (true when any of its tracks does)."
+    )
+    copyright: str | None = strawberry.field(
+        description='The copyright (C) line as printed ("© 2026 Counter Records"); null where not delivered.'
+    )
+    phonographic_copyright: str | None = strawberry.field(
+        description='The phonographic copyright (P) line, the owner of the recordings ("℗ 2026 Counter '
+        'Records"); null where not delivered.'
+    )
+    popularity: int = strawberry.field(description="Units of its tracks sold, all time and everywhere.")
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
 
@@ -114,6 +136,11 @@ class Album(Node):
             release_date=row.get("releaseDate"),
             track_count=row.get("trackCount") or 0,
             duration_ms=row.get("durationMs") or 0,
+            release_type=ReleaseType(row.get("type") or "ALBUM"),
+            explicit=bool(row.get("explicit")),
+            copyright=row.get("copyright"),
+            phonographic_copyright=row.get("phonographicCopyright"),
+            popularity=row.get("popularity") or 0,
             key=row["key"],
             row=row,
         )
@@ -178,6 +205,24 @@ class Album(Node):
         if not on_sale(self.row, territory, info.context.today):
             return []
         return offers_of(self.row, self.row.get("currency") or "USD")
+
+    @strawberry.field(
+        description="The countries it is licensed in today (ISO 3166-1 alpha-2, sorted): every code when "
+        "licensed worldwide (see `worldwide`), empty when on sale nowhere today."
+    )
+    def territories(self, info: Info) -> list[str]:
+        if not on_sale(self.row, None, info.context.today):
+            return []
+        stored: list[str] = self.row.get("territories") or []
+        return sorted(ISO_3166_ALPHA2 if WORLDWIDE in stored else stored)
+
+    @strawberry.field(
+        description="Whether it is licensed today in every country, present and future (its licence names "
+        "no list of territories)."
+    )
+    def worldwide(self, info: Info) -> bool:
+        stored = self.row.get("territories") or []
+        return WORLDWIDE in stored and on_sale(self.row, None, info.context.today)
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool:

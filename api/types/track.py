@@ -95,6 +95,8 @@ class Track(Node):
     disc_number: int = strawberry.field(description="Which disc of its album, from 1.")
     track_number: int = strawberry.field(description="Position on its disc, from 1.")
     composer: str | None = strawberry.field(description="Who wrote it, as credited; null where unknown.")
+    explicit: bool = strawberry.field(description="Whether it carries a parental advisory (explicit content).")
+    popularity: int = strawberry.field(description="Units sold, all time and everywhere.")
     key: strawberry.Private[str]
     row: strawberry.Private[dict[str, Any]]
     album_row: strawberry.Private[dict[str, Any] | None] = None
@@ -110,6 +112,8 @@ class Track(Node):
             disc_number=row.get("discNumber") or 1,
             track_number=row.get("trackNumber") or 1,
             composer=row.get("composer"),
+            explicit=bool(row.get("explicit")),
+            popularity=row.get("popularity") or 0,
             key=row["key"],
             row=row,
             album_row=album,

@@ -136,6 +136,8 @@ def _releases(conn: sqlite3.Connection) -> list[Release]:
                 album_offers=album_offers(tracks),
                 tracks=tuple(tracks),
                 label=HOUSE_LABEL,
+                copyright=f"© {HOUSE_LABEL.name}",
+                phonographic_copyright=f"℗ {HOUSE_LABEL.name}",
             )
         )
     return releases

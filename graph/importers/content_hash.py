@@ -12,6 +12,9 @@ from typing import Any
 from graph.release import Release
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_LATER_FIELDS = frozenset({"explicit", "copyright", "phonographic_copyright"})
+"""Fields added to the records since v1: hashed only when not at their default (False, None), so that
+a release that does not use them keeps its v1 hash (else every stored album would look changed)."""
 
 
 def _plain(value: object, memo: dict[int, Any]) -> Any:
@@ -24,7 +27,11 @@ def _plain(value: object, memo: dict[int, Any]) -> Any:
     if names is None and is_dataclass(value) and not isinstance(value, type):
         names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
     if names is not None:
-        return {name: _plain(getattr(value, name), memo) for name in names}
+        return {
+            name: _plain(item, memo)
+            for name in names
+            if ((item := getattr(value, name)) is not None and item is not False) or name not in _LATER_FIELDS
+        }
     if isinstance(value, tuple | list):
         found = memo.get(id(value))
         if found is None:

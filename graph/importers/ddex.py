@@ -12,8 +12,9 @@ ends is a takedown. A PurgeReleaseMessage takes its release down on the message'
 Mapped: ReleaseId (ICPN, else GRid, else ProprietaryId), ReleaseType, title, display artists,
 label, genre and sub-genre, original release date, the sound recordings (ISRC, title, ISO 8601
 duration, display artists, composer, disc and track from the ResourceGroup) and the download
-deals (`ddex_deals`). Validated but not stored (the feed does not carry them yet): P and C lines,
-ParentalWarningType, images (artwork references), deals of track releases and streaming deals.
+deals (`ddex_deals`), the release's P and C lines and ParentalWarningType Explicit. Validated but
+not stored (the feed does not carry them yet): a recording's own P line, images (artwork
+references), deals of track releases and streaming deals.
 """
 
 from __future__ import annotations

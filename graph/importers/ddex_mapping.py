@@ -88,6 +88,22 @@ def _notice(value: Notice | None, name: str, report: Report) -> None:
         report(value.year.line, f"{name}.Year", f"not a year: {value.year.value!r}")
 
 
+def _printed(value: Notice | None, symbol: str, letter: str) -> str | None:
+    """A P or C line as printed: its text where that starts with the symbol, else symbol, year and text."""
+    if value is None or not value.text.value.strip():
+        return None
+    text = value.text.value.strip()
+    if text.startswith(symbol) or text.upper().startswith(f"({letter})"):
+        return text
+    year = value.year.value.strip() if value.year is not None else ""
+    return " ".join(part for part in (symbol, year, text) if part)
+
+
+def _explicit(value: At | None) -> bool:
+    """Whether a ParentalWarningType says explicit (every other value leaves the feed's default)."""
+    return value is not None and value.value == "Explicit"
+
+
 def _parental(value: At | None, name: str, report: Report) -> None:
     if value is not None and value.value not in PARENTAL_WARNINGS:
         known = ", ".join(sorted(PARENTAL_WARNINGS))
@@ -136,6 +152,8 @@ class _Mapper:
             track["artists"] = self.artists(recording.artists, f"{path}.artists", f"{name}.DisplayArtist")
         _notice(recording.pline, f"{name}.PLine", self.report)
         _parental(recording.parental, f"{name}.ParentalWarningType", self.report)
+        if _explicit(recording.parental):
+            track["explicit"] = True
         return track
 
     def tracks(self) -> list[dict[str, Any]]:
@@ -180,6 +198,22 @@ class _Mapper:
         for i, genre in enumerate(obj["genres"]):
             self.where[f"genres[{i}]"] = (first_lines[genre], "Genre")
 
+    def notices(self, obj: dict[str, Any]) -> None:
+        """The C and P lines and the parental warning into `obj` (a track's P line is checked, not kept)."""
+        release = self.release
+        for key, value, symbol, letter in (
+            ("copyright", release.cline, "©", "C"),
+            ("phonographicCopyright", release.pline, "℗", "P"),
+        ):
+            printed = _printed(value, symbol, letter)
+            if value is not None and printed is not None:
+                obj[key] = printed
+                self.where[key] = (value.text.line, f"{letter}Line.{letter}LineText")
+        if _explicit(release.parental):
+            obj["explicit"] = True
+        self.where["explicit"] = (release.parental.line if release.parental else release.line,
+                                  "Release.ParentalWarningType")
+
     def feed_object(self, today: date) -> dict[str, Any] | None:
         """The feed object of the release; None when it has no usable identifier."""
         release, report = self.release, self.report
@@ -191,6 +225,7 @@ class _Mapper:
         _notice(release.pline, "PLine", report)
         _notice(release.cline, "CLine", report)
         _parental(release.parental, "Release.ParentalWarningType", report)
+        self.notices(obj)
         obj["rights"], obj["prices"] = rights_and_prices(release, rtype or "ALBUM", today, report, self.where)
         return obj if obj["upc"] or obj["key"] else None
 

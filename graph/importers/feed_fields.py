@@ -74,7 +74,6 @@ def _type_name(value: object) -> str:
     return "an object"
 
 
-
 class _FieldChecker:
     """The generic field checks of one line, each problem reported to the feed with its path."""
 
@@ -149,6 +148,16 @@ class _FieldChecker:
             return None
         stripped = value.strip()
         return stripped if self.short(stripped, _join(prefix, key), most) else None
+
+    def flag(self, obj: dict[str, Any], key: str, prefix: str) -> bool | None:
+        """An optional boolean: None when absent, null or not a boolean (a problem then)."""
+        value = self.get(obj, key, prefix, required=False)
+        if value is _MISSING:
+            return None
+        if not isinstance(value, bool):
+            self.bad(_join(prefix, key), f"must be true or false, not {_type_name(value)}")
+            return None
+        return value
 
     def positive_int(self, obj: dict[str, Any], key: str, prefix: str, default: int | None) -> int:
         value = self.get(obj, key, prefix, required=default is None)

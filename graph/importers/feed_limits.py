@@ -28,6 +28,8 @@ MAX_KEY_CHARS = 200
 MAX_GENRE_CHARS = 100
 MAX_COMPOSER_CHARS = 1000
 """A composer credit lists every writer: a pop song can have twenty."""
+MAX_NOTICE_CHARS = 500
+"""A copyright (C) or phonographic copyright (P) line: a symbol, a year and the owner's name."""
 MAX_AMOUNT_CHARS = 20
 """A price or royalty rate as a decimal string ("0.99", "0.7000")."""
 

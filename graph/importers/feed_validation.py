@@ -4,22 +4,8 @@
 once, each as `line N: field.path: message` (line numbers count blank lines too, from 1; list
 indexes count from 0: `tracks[3]` is the fourth track).
 
-Fields (unknown fields are ignored; every text and list has a cap, and a line one of
-`MAX_LINE_BYTES`: feed_limits):
-
-| field | |
-|---|---|
-| `upc` | required; 12 digits (UPC-A) or 13 (EAN-13), GS1 check digit verified |
-| `title`, `type`, `releaseDate` | required; type ALBUM/EP/SINGLE/COMPILATION, date yyyy-mm-dd |
-| `artists` | required, non-empty list of `{key, name}` |
-| `label` | optional `{key, name}` (or null) |
-| `genres` | optional list of names (a genre's key is the slug of its name) |
-| `rights` | required: `territories` (ISO codes or `["*"]`), `royaltyRate` ("0".."1");
-  `start`, `end` optional (null = open), end after start |
-| `prices` | required: `currency` (3 letters); `album`, `track`: format -> price, optional
-  but not both empty |
-| `tracks` | required, non-empty; each: `isrc`, `title`, `durationMs`, `trackNumber` required;
-  `discNumber` (default 1), `composer`, `artists` (default: the album's) optional |
+The fields, their defaults and caps are documented in docs/catalog-feed.md (every text and
+list has a cap, and a line one of `MAX_LINE_BYTES`: feed_limits); unknown fields are ignored.
 
 Normal forms, so that a re-delivery with cosmetic differences is recognised as unchanged: the
 UPC becomes 13 digits (a 12-digit UPC-A gets a leading 0) and is the release's key; an ISRC is
@@ -43,6 +29,7 @@ from graph.importers.feed_limits import (
     MAX_COMPOSER_CHARS,
     MAX_GENRE_CHARS,
     MAX_GENRES,
+    MAX_NOTICE_CHARS,
     MAX_TERRITORIES,
     MAX_TITLE_CHARS,
     MAX_TRACKS,
@@ -160,6 +147,9 @@ class _LineChecker(_FieldChecker):
         rights = self.rights(obj)
         currency, album_offers, track_offers = self.prices(obj)
         tracks = self.tracks(obj, artists or (), track_offers, genres[0] if genres else None)
+        explicit = self.album_explicit(obj, tracks)
+        c_line = self.text(obj, "copyright", "", most=MAX_NOTICE_CHARS, required=False)
+        p_line = self.text(obj, "phonographicCopyright", "", most=MAX_NOTICE_CHARS, required=False)
 
         if not self.ok:
             return None
@@ -182,7 +172,18 @@ class _LineChecker(_FieldChecker):
             upc=upc,
             release_date=release_date,
             label=label,
+            explicit=explicit,
+            copyright=c_line,
+            phonographic_copyright=p_line,
         )
+
+    def album_explicit(self, obj: dict[str, Any], tracks: list[TrackRecord]) -> bool:
+        """The release's `explicit`: as given, else whether any track is; never false over explicit tracks."""
+        given = self.flag(obj, "explicit", "")
+        marked = sum(t.explicit for t in tracks)
+        if given is False and marked:
+            self.bad("explicit", f"false, but {marked} of its {len(tracks)} tracks are explicit")
+        return bool(given) if given is not None else marked > 0
 
     def upc(self, obj: dict[str, Any]) -> str | None:
         raw = self.get(obj, "upc", "", required=True)
@@ -358,6 +359,7 @@ class _LineChecker(_FieldChecker):
                 else:
                     kind = _type_name(raw_composer)
                     self.bad(f"{path}.composer", f"must be a string, not {kind}")
+            explicit = self.flag(track, "explicit", path)
             artists: tuple[PartyRef, ...] | None = album_artists
             raw_artists = self.get(track, "artists", path, required=False)
             if raw_artists is not _MISSING:
@@ -375,6 +377,7 @@ class _LineChecker(_FieldChecker):
                         isrc=isrc,
                         composer=composer,
                         genre=genre,
+                        explicit=bool(explicit),
                     )
                 )
         return result

@@ -43,6 +43,8 @@ def release_to_feed_dict(release: Release) -> dict[str, Any]:
         }
         if track.composer is not None:
             item["composer"] = track.composer
+        if track.explicit:
+            item["explicit"] = True
         if track.artists != release.artists:
             item["artists"] = [_party(a) for a in track.artists]
         tracks.append(item)
@@ -62,6 +64,11 @@ def release_to_feed_dict(release: Release) -> dict[str, Any]:
     if release.label is not None:
         result["label"] = _party(release.label)
     result["genres"] = list(release.genres)
+    result["explicit"] = release.explicit
+    if release.copyright is not None:
+        result["copyright"] = release.copyright
+    if release.phonographic_copyright is not None:
+        result["phonographicCopyright"] = release.phonographic_copyright
     result["rights"] = {
         "territories": list(rights.territories),
         "royaltyRate": _money(rights.royalty_rate),

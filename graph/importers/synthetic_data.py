@@ -63,6 +63,9 @@ from graph.release import (
 )
 from graph.slug import slugify
 
+EXPLICIT_EVERY = 13
+"""Every 13th generated track carries a parental advisory (and so does its release)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Taste:
@@ -247,6 +250,7 @@ class SyntheticStore(_CatalogueArrays):
                     isrc=isrc,
                     composer=composer,
                     genre=genres[0],
+                    explicit=(ts + i) % EXPLICIT_EVERY == 0,
                 )
             )
         p, a, b = self._rel_words[r].tolist()
@@ -261,6 +265,7 @@ class SyntheticStore(_CatalogueArrays):
             title = _title(p % 7, a, b) + (" EP" if rtype == EP else "")
         end = int(self._rel_end[r])
         upc = self._upcs[r]
+        label = self._label_refs[int(self._rel_label[r])]
         return Release(
             key=upc,
             title=title,
@@ -278,7 +283,10 @@ class SyntheticStore(_CatalogueArrays):
             tracks=tuple(tracks),
             upc=upc,
             release_date=day,
-            label=self._label_refs[int(self._rel_label[r])],
+            label=label,
+            explicit=any(t.explicit for t in tracks),
+            copyright=f"© {day.year} {label.name}",
+            phonographic_copyright=f"℗ {day.year} {label.name}",
         )
 
     # ------------------------------------------------------------------ customers

@@ -14,10 +14,11 @@ query($ids: [ID!]!) {
   nodes(ids: $ids) {
     ... on Album {
       title releaseDate trackCount durationMs availableIn(territory: "GB")
+      releaseType explicit copyright phonographicCopyright popularity territories worldwide
       artist { name } label { name } genres { name }
       offers(territory: "GB") { format price { amount currency } }
       tracks {
-        title durationMs availableIn(territory: "GB")
+        title durationMs availableIn(territory: "GB") isrc explicit popularity discNumber trackNumber
         offers(territory: "GB") { format sizeBytes price { amount currency } }
         artists { name } genre { name }
       }
@@ -120,8 +121,9 @@ STOREFRONT_ALBUM = """
 query($id: ID!) {
   node(id: $id) {
     ... on Album {
-      id title releaseDate artist { id name }
-      tracks { id title durationMs trackNumber offers(territory: "US") { format price { amount currency } } }
+      id title releaseDate artist { id name } releaseType explicit copyright phonographicCopyright
+      popularity territories worldwide
+      tracks { id title durationMs trackNumber discNumber isrc explicit popularity offers(territory: "US") { format price { amount currency } } }
     }
   }
 }

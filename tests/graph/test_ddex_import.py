@@ -144,6 +144,36 @@ async def test_an_album_reads_back_through_graphql(graph: Graph, gql: Any, maker
     assert album["us"] == [{"format": "MP3_320"}, {"format": "FLAC_16_44"}]
 
 
+PRODUCT_QUERY = """
+query($id: ID!) { node(id: $id) { ... on Album {
+  explicit copyright phonographicCopyright tracks { explicit }
+} } }
+"""
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize(
+    ("parental", "pline", "printed", "explicit"),
+    [
+        ("Explicit", "Test Records", "℗ 2020 Test Records", True),  # the year and the symbol are added
+        ("NotExplicit", "(P) 2020 Test Records", "(P) 2020 Test Records", False),  # already printed: kept
+        ("ExplicitContentEdited", "℗ Test Records", "℗ Test Records", False),
+    ],
+)
+async def test_parental_warning_and_p_and_c_lines_reach_the_album(
+    graph: Graph, gql: Any, maker: Maker, version: str, parental: str, pline: str, printed: str, explicit: bool
+) -> None:
+    spec = maker.spec(version, parental=parental, pline=pline)
+
+    await import_path(graph, maker.file(spec))
+
+    album = (await gql(PRODUCT_QUERY, {"id": to_global("Album", spec.ids["ICPN"])}))["data"]["node"]
+    assert album["phonographicCopyright"] == printed
+    assert album["copyright"] == "(C) 2020 Test Records"
+    assert album["explicit"] is explicit
+    assert album["tracks"] == [{"explicit": explicit}] * len(spec.tracks)
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 async def test_redelivery_changes_nothing(graph: Graph, maker: Maker, version: str) -> None:
     path = maker.file(maker.spec(version))

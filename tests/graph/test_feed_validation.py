@@ -152,7 +152,7 @@ def test_optional_fields_may_be_left_out_or_null() -> None:
 
 
 def test_unknown_fields_are_ignored() -> None:
-    data = example(explicit=True, marketing={"tagline": "x"})
+    data = example(mood="dark", marketing={"tagline": "x"})  # (explicit is a field now: test_feed_product_fields)
     data["tracks"][0]["bpm"] = 120
     data["rights"]["notes"] = "n/a"
     assert parse_feed([line(data)]) == parse_feed([line(EXAMPLE)])

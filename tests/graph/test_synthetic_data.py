@@ -156,6 +156,19 @@ def test_names_keys_and_labels(gen: Generated) -> None:
     assert all(t.genre == r.genres[0] for r in gen.releases for t in r.tracks)
 
 
+def test_product_data_is_filled(gen: Generated) -> None:
+    tracks = [t for r in gen.releases for t in r.tracks]
+    explicit = sum(t.explicit for t in tracks)
+    assert 0.05 < explicit / len(tracks) < 0.10  # about one in 13
+    assert all(r.explicit == any(t.explicit for t in r.tracks) for r in gen.releases)
+    assert any(r.explicit for r in gen.releases)
+    for r in gen.releases:
+        assert r.label is not None
+        assert r.release_date is not None
+        assert r.copyright == f"© {r.release_date.year} {r.label.name}"
+        assert r.phonographic_copyright == f"℗ {r.release_date.year} {r.label.name}"
+
+
 def test_territories_rights_and_dates(gen: Generated) -> None:
     n = len(gen.releases)
     worldwide = [r for r in gen.releases if r.rights.territories == ("*",)]
