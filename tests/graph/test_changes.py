@@ -86,6 +86,22 @@ async def test_each_real_change_recorded_once_with_its_kind_and_fields(graph: Gr
     assert len(set(seqs)) == 4
 
 
+async def test_product_fields_are_named_when_they_change(graph: Graph, maker: ChangeMaker) -> None:
+    start, _ = await changes.head(graph)
+    release = maker.release()
+    await upsert_releases(graph, [release])
+    noted = dataclasses.replace(release, copyright="© 2026 A Label", phonographic_copyright="℗ 2026 A Label")
+    await upsert_releases(graph, [noted])
+    loud = (dataclasses.replace(noted.tracks[0], explicit=True), *noted.tracks[1:])
+    await upsert_releases(graph, [dataclasses.replace(noted, tracks=loud, explicit=True)])
+
+    seen = await drain(graph, start, maker.scope())
+
+    assert [(c["kind"], c["fields"]) for c in seen] == [
+        ("CREATED", []), ("UPDATED", ["copyright", "phonographicCopyright"]), ("UPDATED", ["explicit"]),  # a track's flag too
+    ]
+
+
 async def test_album_and_tracks_carry_when_they_were_last_written(graph: Graph, maker: ChangeMaker) -> None:
     release = maker.release()
     before = datetime.now(UTC) - timedelta(seconds=5)
