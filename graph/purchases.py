@@ -21,6 +21,7 @@ from typing import Any
 
 from graph.catalog import Page, Row
 from graph.driver import Cypher, Graph, Tx
+from graph.ownership import AlreadyOwned, holdings, settle
 from graph.purchase_writes import purchase_params, write_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
@@ -120,6 +121,7 @@ class RejectCode(StrEnum):
     NOT_LICENSED_IN_TERRITORY = "NOT_LICENSED_IN_TERRITORY"
     FORMAT_UNAVAILABLE = "FORMAT_UNAVAILABLE"
     INVALID_INPUT = "INVALID_INPUT"
+    ALREADY_OWNED = "ALREADY_OWNED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,17 @@ def price_order(order: Order, rows: Sequence[Row], today: date) -> tuple[list[Pu
     return lines, currencies.pop()
 
 
+async def _after_ownership(tx: Tx, order: Order, lines: list[PurchaseLineRecord]) -> list[PurchaseLineRecord]:
+    owned = await holdings(tx, order.customer_key, [line.track_key for line in lines])
+    try:
+        return settle(lines, owned, split_price)
+    except AlreadyOwned as taken:
+        kind = "Album" if taken.album else "Track"
+        ref = next((i.ref for i in order.items if (i.kind, i.key) == (kind, taken.key)), None)
+        message = f"this {kind} is already owned in that format; nothing was charged"
+        raise _Refused(Rejection(RejectCode.ALREADY_OWNED, message, ref)) from None
+
+
 async def _stored(tx: Tx, purchase_key: str) -> Bought:
     rows = await tx.run(PURCHASE_WITH_LINES, {"key": purchase_key})
     return Bought(rows[0]["row"], rows[0]["lines"], replayed=True)
@@ -276,6 +289,7 @@ async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
     albums = [i.key for i in order.items if i.kind == "Album"]
     rows = await tx.run(ITEMS_FOR_SALE, {"tracks": tracks, "albums": albums})
     lines, currency = price_order(order, rows, now.date())
+    lines = await _after_ownership(tx, order, lines)
     record = PurchaseRecord(
         key=new_key, customer_key=order.customer_key, purchased_at=now, territory=order.territory,
         currency=currency, lines=tuple(lines), idempotency_key=order.idempotency_key,
