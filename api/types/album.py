@@ -14,6 +14,7 @@ from api.ids import key_of, to_global
 from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.types.library import AlbumOwnership, album_ownership, viewer_ownership
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from graph.rights import on_sale
@@ -158,6 +159,22 @@ class Album(Node):
         if not on_sale(self.row, territory, info.context.today):
             return []
         return offers_of(self.row, self.row.get("currency") or "USD")
+
+    @strawberry.field(
+        description="How much of this album the viewer owns (its tracks with offers, in any format); null without "
+        "a customer token."
+    )
+    async def viewer_ownership(self, info: Info) -> AlbumOwnership | None:
+        found = await viewer_ownership(info, "Album", self.key)
+        return album_ownership(found) if found is not None else None
+
+    @strawberry.field(
+        description="Whether the viewer owns every track this album sells (`viewerOwnership` FULL), bought "
+        "whole or one by one; null without a customer token."
+    )
+    async def viewer_owns(self, info: Info) -> bool | None:
+        found = await viewer_ownership(info, "Album", self.key)
+        return album_ownership(found) is AlbumOwnership.FULL if found is not None else None
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool:

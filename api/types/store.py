@@ -33,6 +33,11 @@ class PurchaseRejectCode(Enum):
     FORMAT_UNAVAILABLE = enum_value(
         "FORMAT_UNAVAILABLE", description="An item is not offered in the format asked for."
     )
+    ALREADY_OWNED = enum_value(
+        "ALREADY_OWNED",
+        description="The customer already owns an item in the format asked for (a track, or every track of an "
+        "album). Another format of an owned track is an upgrade, not this; see PurchaseLine.kind.",
+    )
     INVALID_INPUT = enum_value(
         "INVALID_INPUT",
         description="The input is wrong: no items or over 100, an item twice, a blank idempotencyKey, a "
