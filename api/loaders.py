@@ -57,7 +57,7 @@ class Loaders:
             partial(library.library_pages, graph), cache=False)
         self.library_count: DataLoader[tuple[str, library.LibraryFilter], int] = DataLoader(
             partial(library.library_counts, graph))
-        self.ownership: DataLoader[library.OwnershipRequest, library.Ownership] = DataLoader(
+        self.ownership: DataLoader[tuple[str, str], library.Ownership] = DataLoader(
             partial(library.ownerships, graph))
         self.customer_tracks: DataLoader[str, list[str]] = DataLoader(
             partial(interactions.keys_by, graph, interactions.CUSTOMER_TRACKS))

@@ -7,7 +7,7 @@ when buying live in `graph.ownership`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,26 +49,26 @@ LIBRARY_COUNTS = Cypher(
     RETURN req.id AS id, total
     """,
 )
-# Per customer: the formats owned of the tracks asked about and of the albums' tracks, and which
-# tracks each album sells (those with offers), so album ownership needs no second query.
+# Per (customer, album): the formats owned of the album's tracks, and which tracks it sells (those
+# with offers). Tracks are asked about through their album, so an album and its tracks (the usual
+# storefront page) cost this one query together.
 OWNERSHIP = Cypher(
     "ownership",
     """
     UNWIND $requests AS req
-    CALL (req) {
-      OPTIONAL MATCH (:Customer {key: req.customer})-[:MADE]->(:Purchase)-[l:LINE]->(t:Track)
-      WHERE t.key IN req.tracks OR EXISTS { (t)-[:ON_ALBUM]->(a:Album) WHERE a.key IN req.albums }
+    MATCH (a:Album {key: req.album})
+    CALL (a, req) {
+      OPTIONAL MATCH (:Customer {key: req.customer})-[:MADE]->(:Purchase)-[l:LINE]->(t:Track)-[:ON_ALBUM]->(a)
       WITH t.key AS track, collect(DISTINCT l.format) AS formats
       WHERE track IS NOT NULL
       RETURN collect({track: track, formats: formats}) AS owned
     }
-    CALL (req) {
-      UNWIND req.albums AS k
-      OPTIONAL MATCH (t:Track)-[:ON_ALBUM]->(:Album {key: k})
+    CALL (a) {
+      OPTIONAL MATCH (t:Track)-[:ON_ALBUM]->(a)
       WHERE size(coalesce(t.offerFormats, [])) > 0
-      RETURN collect({album: k, track: t.key}) AS sold
+      RETURN collect(t.key) AS sold
     }
-    RETURN req.customer AS customer, owned, sold
+    RETURN req.customer AS customer, req.album AS album, owned, sold
     """,
 )
 
@@ -94,21 +94,19 @@ class LibraryPageRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class OwnershipRequest:
-    """Does `customer` own the Track or Album `key` (`kind` is "Track" or "Album")?"""
-
-    customer: str
-    kind: str
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
 class Ownership:
-    """For a track: the formats owned. For an album: how many of the tracks it sells are owned, of how many."""
+    """What a customer owns of one album's tracks: the formats of each track owned, and the tracks it sells."""
 
-    formats: tuple[str, ...] = ()
-    owned: int = 0
-    total: int = 0
+    owned: Mapping[str, tuple[str, ...]]
+    sold: tuple[str, ...] = ()
+
+    def formats(self, track: str) -> tuple[str, ...]:
+        """The formats `track` (of this album) is owned in, by name."""
+        return self.owned.get(track, ())
+
+    def counts(self) -> tuple[int, int]:
+        """(tracks sold that are owned, tracks sold)."""
+        return sum(1 for t in self.sold if t in self.owned), len(self.sold)
 
 
 def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
@@ -141,27 +139,13 @@ async def library_counts(graph: Graph, requests: Sequence[tuple[str, LibraryFilt
     return [found.get(i, 0) for i in range(len(requests))]
 
 
-async def ownerships(graph: Graph, requests: Sequence[OwnershipRequest]) -> list[Ownership]:
-    """What each customer owns of each track or album asked about, in one query."""
-    asked: dict[str, dict[str, set[str]]] = {}
-    for req in requests:
-        asked.setdefault(req.customer, {"Track": set(), "Album": set()})[req.kind].add(req.key)
-    params = [{"customer": c, "tracks": sorted(k["Track"]), "albums": sorted(k["Album"])} for c, k in asked.items()]
-    owned: dict[tuple[str, str], tuple[str, ...]] = {}
-    sold: dict[tuple[str, str], list[str]] = {}
-    for rec in await graph.read(OWNERSHIP, {"requests": params}):
-        for row in rec["owned"]:
-            owned[rec["customer"], row["track"]] = tuple(sorted(row["formats"]))
-        for row in rec["sold"]:
-            tracks = sold.setdefault((rec["customer"], row["album"]), [])
-            if row["track"] is not None:
-                tracks.append(row["track"])
-    out: list[Ownership] = []
-    for req in requests:
-        if req.kind == "Track":
-            out.append(Ownership(formats=owned.get((req.customer, req.key), ())))
-        else:
-            tracks = sold.get((req.customer, req.key), [])
-            have = sum(1 for t in tracks if (req.customer, t) in owned)
-            out.append(Ownership(owned=have, total=len(tracks)))
-    return out
+async def ownerships(graph: Graph, requests: Sequence[tuple[str, str]]) -> list[Ownership]:
+    """What each (customer, album) customer owns of that album's tracks, in one query."""
+    params = [{"customer": c, "album": a} for c, a in dict.fromkeys(requests)]
+    found = {
+        (rec["customer"], rec["album"]): Ownership(
+            {row["track"]: tuple(sorted(row["formats"])) for row in rec["owned"]}, tuple(rec["sold"])
+        )
+        for rec in await graph.read(OWNERSHIP, {"requests": params})
+    }
+    return [found.get(req, Ownership({})) for req in requests]

@@ -95,12 +95,17 @@ async def holdings(tx: Tx, customer: str, tracks: Sequence[str]) -> dict[str, Ho
     return {row["key"]: _holding(row) for row in rows}
 
 
+def _at_least_zero(amount: Decimal) -> Decimal:
+    """The amount, or a zero with its decimal places ("0.00", not "0")."""
+    return max(amount, amount.copy_abs() * 0)
+
+
 def _track_line(line: PurchaseLineRecord, held: Holding) -> PurchaseLineRecord:
     if line.format in held.formats:
         raise AlreadyOwned(line.track_key, album=False)
     if not held.formats:
         return line
-    return replace(line, price=max(Decimal(0), line.price - held.paid), kind=UPGRADE)
+    return replace(line, price=_at_least_zero(line.price - held.paid), kind=UPGRADE)
 
 
 def _album_lines(
@@ -117,7 +122,7 @@ def _album_lines(
     album_price = sum((line.price for line in lines), Decimal(0))
     credit = sum((owned[line.track_key].price(fmt, line.price) for line in have), Decimal(0))
     singles = sum((owned.get(line.track_key, NOTHING).price(fmt, line.price) for line in rest), Decimal(0))
-    price = max(Decimal(0), min(album_price - credit, singles))
+    price = _at_least_zero(min(album_price - credit, singles))
     return [replace(line, price=p, kind=COMPLETION) for line, p in zip(rest, split(price, len(rest)), strict=True)]
 
 

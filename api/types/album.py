@@ -165,7 +165,7 @@ class Album(Node):
         "a customer token."
     )
     async def viewer_ownership(self, info: Info) -> AlbumOwnership | None:
-        found = await viewer_ownership(info, "Album", self.key)
+        found = await viewer_ownership(info, self.key)
         return album_ownership(found) if found is not None else None
 
     @strawberry.field(
@@ -173,7 +173,7 @@ class Album(Node):
         "whole or one by one; null without a customer token."
     )
     async def viewer_owns(self, info: Info) -> bool | None:
-        found = await viewer_ownership(info, "Album", self.key)
+        found = await viewer_ownership(info, self.key)
         return album_ownership(found) is AlbumOwnership.FULL if found is not None else None
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")

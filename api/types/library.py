@@ -14,7 +14,7 @@ from api.ids import key_of
 from api.pagination import Connection, connection, decode_cursors, page_args
 from api.types.offer import Format
 from graph.catalog import Row
-from graph.library import LibraryFilter, LibraryPageRequest, Ownership, OwnershipRequest
+from graph.library import LibraryFilter, LibraryPageRequest, Ownership
 
 if TYPE_CHECKING:
     from api.types.track import Track
@@ -93,16 +93,17 @@ async def library_of(
                       lambda: info.context.loaders.library_count.load((customer, f)))
 
 
-async def viewer_ownership(info: Info, kind: str, key: str) -> Ownership | None:
-    """What the viewer owns of a Track or Album; None without a customer token."""
+async def viewer_ownership(info: Info, album: str) -> Ownership | None:
+    """What the viewer owns of an album's tracks; None without a customer token."""
     viewer = info.context.viewer
     if viewer is None or viewer.customer_key is None:
         return None
-    return await info.context.loaders.ownership.load(OwnershipRequest(viewer.customer_key, kind, key))
+    return await info.context.loaders.ownership.load((viewer.customer_key, album))
 
 
 def album_ownership(found: Ownership) -> AlbumOwnership:
-    """NONE, PARTIAL or FULL from the counts."""
-    if found.owned == 0:
+    """NONE, PARTIAL or FULL from the counts of the tracks it sells."""
+    owned, total = found.counts()
+    if owned == 0:
         return AlbumOwnership.NONE
-    return AlbumOwnership.FULL if found.owned == found.total else AlbumOwnership.PARTIAL
+    return AlbumOwnership.FULL if owned == total else AlbumOwnership.PARTIAL

@@ -160,16 +160,16 @@ class Track(Node):
         "upgrade); null without a customer token."
     )
     async def viewer_owns(self, info: Info) -> bool | None:
-        found = await viewer_ownership(info, "Track", self.key)
-        return bool(found.formats) if found is not None else None
+        found = await viewer_ownership(info, self.row["albumKey"])
+        return bool(found.formats(self.key)) if found is not None else None
 
     @strawberry.field(
         description="The formats the viewer owns this track in, by name (empty: none); null without a customer "
         "token. Buying another of its `offers` is an upgrade that costs the difference."
     )
     async def viewer_formats(self, info: Info) -> list[Format] | None:
-        found = await viewer_ownership(info, "Track", self.key)
-        return [Format(f) for f in found.formats] if found is not None else None
+        found = await viewer_ownership(info, self.row["albumKey"])
+        return [Format(f) for f in found.formats(self.key)] if found is not None else None
 
     @strawberry.field(description="Whether its album is licensed in `territory` today.", graphql_type=bool)
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool | Awaitable[bool]:
