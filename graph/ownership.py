@@ -88,9 +88,13 @@ def _holding(row: Row) -> Holding:
     )
 
 
-async def holdings(tx: Tx, customer: str, tracks: Sequence[str]) -> dict[str, Holding]:
-    """Lock the customer, then read what they own of `tracks` (one statement each)."""
+async def lock_customer(tx: Tx, customer: str) -> None:
+    """Write-lock the customer until the transaction ends: first, so every order takes its locks in one order."""
     await tx.run(LOCK_CUSTOMER, {"customer": customer})
+
+
+async def holdings(tx: Tx, customer: str, tracks: Sequence[str]) -> dict[str, Holding]:
+    """What the customer owns of `tracks` (call `lock_customer` first in the same transaction)."""
     rows = await tx.run(OWNED_IN_ORDER, {"customer": customer, "tracks": sorted(set(tracks))})
     return {row["key"]: _holding(row) for row in rows}
 

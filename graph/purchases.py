@@ -2,8 +2,9 @@
 
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
 force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
-units into popularity). The idempotency key is claimed first, by MERGE on a uniquely constrained
-`(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
+units into popularity). The customer is write-locked first, so their orders run one at a time and
+each sees what the one before bought (`graph.ownership`); then the idempotency key is claimed, by
+MERGE on a uniquely constrained `(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
 transaction ends, then finds it and returns the first purchase instead of buying again.
 """
 
@@ -21,7 +22,7 @@ from typing import Any
 
 from graph.catalog import Page, Row
 from graph.driver import Cypher, Graph, Tx
-from graph.ownership import AlreadyOwned, holdings, settle
+from graph.ownership import AlreadyOwned, holdings, lock_customer, settle
 from graph.purchase_writes import purchase_params, write_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
@@ -280,6 +281,7 @@ async def _stored(tx: Tx, purchase_key: str) -> Bought:
 
 async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
     new_key = str(uuid.uuid4())
+    await lock_customer(tx, order.customer_key)
     claim = {"key": idempotency_node_key(order.customer_key, order.idempotency_key),
              "purchaseKey": new_key, "now": now}
     claimed = (await tx.run(CLAIM_IDEMPOTENCY_KEY, claim))[0]["purchaseKey"]

@@ -168,7 +168,9 @@ class StoreMutation:
         description="The viewer buys tracks or whole albums; the same idempotencyKey never buys twice "
         "and returns the first result (even if the items differ). Needs a customer token with the "
         "purchases:write scope (UNAUTHENTICATED without a token, FORBIDDEN otherwise). `territory` must be the "
-        "customer's country (else INVALID_INPUT); a release not licensed there is NOT_LICENSED_IN_TERRITORY."
+        "customer's country (else INVALID_INPUT); a release not licensed there is NOT_LICENSED_IN_TERRITORY. "
+        "What the customer owns counts: the same format again is ALREADY_OWNED, another format an UPGRADE at the "
+        "difference, an album partly owned a COMPLETION charging only the rest (see `PurchaseLine.kind`)."
     )
     async def purchase(
         self, info: Info, input: Annotated[PurchaseInput, strawberry.argument(description="The order.")]
