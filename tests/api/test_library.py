@@ -275,3 +275,19 @@ async def test_ownership_is_one_query_however_many_albums(kb: KindBuyer, shop: F
     without = await ask(gql, PLAIN, {"ids": [gid("Album", made[0].key)]}, headers=kb.headers)
     assert "errors" not in without, without
     assert counts[0] - gql.last_cypher == 1
+
+
+LIBRARY_PAGE = """query($first: Int) { viewer { library(first: $first) { totalCount edges { node {
+  formats { format } track { title viewerOwns viewerFormats album { title viewerOwnership } } } } } } }"""
+
+
+async def test_a_library_page_costs_the_same_queries_however_long(kb: KindBuyer, shop: Fixtures, gql: GraphQL) -> None:
+    one, two = await release(shop), await release(shop)
+    await kb([(gid("Album", one.key), "MP3_320"), (tracks_of(two)[0], "FLAC_16_44")], key="a")
+    counts = []
+    for first in (1, 4):
+        body = await ask(gql, LIBRARY_PAGE, {"first": first}, headers=kb.headers)
+        assert "errors" not in body, body
+        assert len(body["data"]["viewer"]["library"]["edges"]) == first
+        counts.append(gql.last_cypher)
+    assert counts[0] == counts[1]
