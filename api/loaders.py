@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import album_page, catalog, interactions, purchases
+from graph import album_page, catalog, interactions, library, purchases
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
 from graph.catalog import Page, PageRequest, Row
@@ -53,6 +53,12 @@ class Loaders:
             partial(purchases.purchase_pages, graph), cache=False
         )
         self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchases.purchase_counts, graph))
+        self.library_page: DataLoader[library.LibraryPageRequest, Page] = DataLoader(
+            partial(library.library_pages, graph), cache=False)
+        self.library_count: DataLoader[tuple[str, library.LibraryFilter], int] = DataLoader(
+            partial(library.library_counts, graph))
+        self.ownership: DataLoader[tuple[str, str], library.Ownership] = DataLoader(
+            partial(library.ownerships, graph))
         self.customer_tracks: DataLoader[str, list[str]] = DataLoader(
             partial(interactions.keys_by, graph, interactions.CUSTOMER_TRACKS))
         self.album_track_keys: DataLoader[str, list[str]] = DataLoader(

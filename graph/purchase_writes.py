@@ -53,7 +53,7 @@ CREATE_PURCHASES = Cypher(
     UNWIND p.lines AS line
     MATCH (t:Track {key: line.trackKey})
     CREATE (x)-[:LINE {position: line.position, format: line.format, price: line.price,
-                       royaltyRate: line.royaltyRate, albumKey: line.albumKey}]->(t)
+                       royaltyRate: line.royaltyRate, albumKey: line.albumKey, kind: line.kind}]->(t)
     """,
 )
 
@@ -100,6 +100,7 @@ def purchase_params(purchase: PurchaseRecord) -> dict[str, Any]:
                 "price": _money(line.price),
                 "royaltyRate": _money(line.royalty_rate),
                 "albumKey": line.album_key,
+                "kind": line.kind,
             }
             for i, line in enumerate(purchase.lines)
         ],

@@ -3,8 +3,9 @@
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
 force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
 units into popularity); its sales go to the change feed's outbox (`graph.changes`) in the same
-transaction, for partners' webhooks. The idempotency key is claimed first, by MERGE on a uniquely constrained
-`(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
+transaction, for partners' webhooks. The customer is write-locked first, so their orders run one at a time and
+each sees what the one before bought (`graph.ownership`); then the idempotency key is claimed, by
+MERGE on a uniquely constrained `(:IdempotencyKey {key})` node: a racing duplicate blocks on that node until the first
 transaction ends, then finds it and returns the first purchase instead of buying again.
 """
 
@@ -23,6 +24,7 @@ from typing import Any
 from graph import changes
 from graph.catalog import Page, Row
 from graph.driver import Cypher, Graph, Tx
+from graph.ownership import AlreadyOwned, holdings, lock_customer, settle
 from graph.purchase_writes import purchase_params, write_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
@@ -122,6 +124,7 @@ class RejectCode(StrEnum):
     NOT_LICENSED_IN_TERRITORY = "NOT_LICENSED_IN_TERRITORY"
     FORMAT_UNAVAILABLE = "FORMAT_UNAVAILABLE"
     INVALID_INPUT = "INVALID_INPUT"
+    ALREADY_OWNED = "ALREADY_OWNED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,17 @@ def price_order(order: Order, rows: Sequence[Row], today: date) -> tuple[list[Pu
     return lines, currencies.pop()
 
 
+async def _after_ownership(tx: Tx, order: Order, lines: list[PurchaseLineRecord]) -> list[PurchaseLineRecord]:
+    owned = await holdings(tx, order.customer_key, [line.track_key for line in lines])
+    try:
+        return settle(lines, owned, split_price)
+    except AlreadyOwned as taken:
+        kind = "Album" if taken.album else "Track"
+        ref = next((i.ref for i in order.items if (i.kind, i.key) == (kind, taken.key)), None)
+        message = f"this {kind} is already owned in that format; nothing was charged"
+        raise _Refused(Rejection(RejectCode.ALREADY_OWNED, message, ref)) from None
+
+
 async def _stored(tx: Tx, purchase_key: str) -> Bought:
     rows = await tx.run(PURCHASE_WITH_LINES, {"key": purchase_key})
     return Bought(rows[0]["row"], rows[0]["lines"], replayed=True)
@@ -269,6 +283,7 @@ async def _stored(tx: Tx, purchase_key: str) -> Bought:
 
 async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
     new_key = str(uuid.uuid4())
+    await lock_customer(tx, order.customer_key)
     claim = {"key": idempotency_node_key(order.customer_key, order.idempotency_key),
              "purchaseKey": new_key, "now": now}
     claimed = (await tx.run(CLAIM_IDEMPOTENCY_KEY, claim))[0]["purchaseKey"]
@@ -278,6 +293,7 @@ async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
     albums = [i.key for i in order.items if i.kind == "Album"]
     rows = await tx.run(ITEMS_FOR_SALE, {"tracks": tracks, "albums": albums})
     lines, currency = price_order(order, rows, now.date())
+    lines = await _after_ownership(tx, order, lines)
     record = PurchaseRecord(
         key=new_key, customer_key=order.customer_key, purchased_at=now, territory=order.territory,
         currency=currency, lines=tuple(lines), idempotency_key=order.idempotency_key,

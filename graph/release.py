@@ -101,6 +101,8 @@ class PurchaseLineRecord:
     price: Decimal
     royalty_rate: Decimal
     album_key: str | None = None
+    kind: str = "PURCHASE"
+    """PURCHASE, UPGRADE (another format of a track owned) or COMPLETION (the rest of an album)."""
 
 
 @dataclass(frozen=True, slots=True)

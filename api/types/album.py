@@ -16,6 +16,7 @@ from api.lookahead import asked_fields
 from api.media import artwork_url
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.types.image import Image
+from api.types.library import AlbumOwnership, album_ownership, viewer_ownership
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from delivery.artwork import SIZES, Cover
@@ -223,6 +224,22 @@ class Album(Node):
     def worldwide(self, info: Info) -> bool:
         stored = self.row.get("territories") or []
         return WORLDWIDE in stored and on_sale(self.row, None, info.context.today)
+
+    @strawberry.field(
+        description="How much of this album the viewer owns (its tracks with offers, in any format); null without "
+        "a customer token."
+    )
+    async def viewer_ownership(self, info: Info) -> AlbumOwnership | None:
+        found = await viewer_ownership(info, self.key)
+        return album_ownership(found) if found is not None else None
+
+    @strawberry.field(
+        description="Whether the viewer owns every track this album sells (`viewerOwnership` FULL), bought "
+        "whole or one by one; null without a customer token."
+    )
+    async def viewer_owns(self, info: Info) -> bool | None:
+        found = await viewer_ownership(info, self.key)
+        return album_ownership(found) is AlbumOwnership.FULL if found is not None else None
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool:

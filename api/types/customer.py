@@ -12,6 +12,7 @@ from api.descriptions import After, Before, First, Last, ListFirst
 from api.errors import ApiError
 from api.ids import to_global
 from api.pagination import Connection, connection, decode_cursors, page_args
+from api.types.library import LibraryFilterInput, LibraryItem, library_of
 from api.types.node import Node, resolves
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
@@ -60,6 +61,27 @@ class Customer(Node):
         page = await info.context.loaders.purchase_page.load(request)
         return connection(page, args, order, Purchase.from_row,
                           lambda: info.context.loaders.purchase_count.load(self.key))
+
+    @strawberry.field(
+        description="The tracks this customer owns, each with its formats, newest first (by when first "
+        "bought; ties by id, descending); `last`/`before` page backward. Albums show as their tracks (see "
+        "`Album.viewerOwnership`). Needs a token for this customer (or `admin`), as `purchases` does."
+    )
+    async def library(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            LibraryFilterInput | None, strawberry.argument(description="Only one format, or one album.")
+        ] = None,
+    ) -> Connection[LibraryItem]:
+        viewer = require_viewer(info.context.viewer)
+        if not viewer.may_read_customer(self.key):
+            raise forbidden_record("Customer")
+        return await library_of(info, self.key, first, after, last, before, filter)
 
     @strawberry.field(
         description="Tracks this customer may like, best first: never one they own, on sale in `territory` "

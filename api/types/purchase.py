@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from api.auth import forbidden_record, require_viewer
 from api.context import Info
+from api.descriptions import enum_value
 from api.errors import ApiError
 from api.ids import to_global
 from api.types.node import Node, resolves
@@ -21,6 +23,23 @@ if TYPE_CHECKING:
     from api.types.track import Track
 
 
+@strawberry.enum(description="Why a line was charged what it was.")
+class PurchaseLineKind(Enum):
+    PURCHASE = enum_value(
+        "PURCHASE", description="A track bought alone at its price, or a share of an album bought whole."
+    )
+    UPGRADE = enum_value(
+        "UPGRADE",
+        description="Another format of a track already owned: its price less all already paid for the track, "
+        "never below zero.",
+    )
+    COMPLETION = enum_value(
+        "COMPLETION",
+        description="A track completing an album partly owned in that format: a share of the album price less "
+        "the owned tracks' own prices (or of the remaining tracks' own prices, if lower), never below zero.",
+    )
+
+
 @strawberry.type(description="One track sold, at the price in force then.")
 class PurchaseLine:
     format: Format = strawberry.field(description="The format bought.")
@@ -28,6 +47,7 @@ class PurchaseLine:
         description="What this track cost, at the price in force then: its own price, or its share of an album "
         "bought whole (the shares sum to the album's price)."
     )
+    kind: PurchaseLineKind = strawberry.field(description="Why it cost `price`: a purchase, an upgrade, a completion.")
     track_key: strawberry.Private[str]
     album_key: strawberry.Private[str | None]
 
@@ -37,6 +57,7 @@ class PurchaseLine:
         return cls(
             format=Format(row["format"]),
             price=Money(amount=Decimal(row["price"]), currency=currency),
+            kind=PurchaseLineKind(row.get("kind") or "PURCHASE"),
             track_key=row["trackKey"],
             album_key=row.get("albumKey"),
         )

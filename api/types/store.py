@@ -33,6 +33,11 @@ class PurchaseRejectCode(Enum):
     FORMAT_UNAVAILABLE = enum_value(
         "FORMAT_UNAVAILABLE", description="An item is not offered in the format asked for."
     )
+    ALREADY_OWNED = enum_value(
+        "ALREADY_OWNED",
+        description="The customer already owns an item in the format asked for (a track, or every track of an "
+        "album). Another format of an owned track is an upgrade, not this; see PurchaseLine.kind.",
+    )
     INVALID_INPUT = enum_value(
         "INVALID_INPUT",
         description="The input is wrong: no items or over 100, an item twice, a blank idempotencyKey, a "
@@ -163,7 +168,9 @@ class StoreMutation:
         description="The viewer buys tracks or whole albums; the same idempotencyKey never buys twice "
         "and returns the first result (even if the items differ). Needs a customer token with the "
         "purchases:write scope (UNAUTHENTICATED without a token, FORBIDDEN otherwise). `territory` must be the "
-        "customer's country (else INVALID_INPUT); a release not licensed there is NOT_LICENSED_IN_TERRITORY."
+        "customer's country (else INVALID_INPUT); a release not licensed there is NOT_LICENSED_IN_TERRITORY. "
+        "What the customer owns counts: the same format again is ALREADY_OWNED, another format an UPGRADE at the "
+        "difference, an album partly owned a COMPLETION charging only the rest (see `PurchaseLine.kind`)."
     )
     async def purchase(
         self, info: Info, input: Annotated[PurchaseInput, strawberry.argument(description="The order.")]

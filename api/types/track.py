@@ -13,8 +13,9 @@ from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.types.library import viewer_ownership
 from api.types.node import Node, resolves
-from api.types.offer import Offer, offers_of
+from api.types.offer import Format, Offer, offers_of
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -164,6 +165,22 @@ class Track(Node):
 
     async def _offers_later(self, info: Info, territory: str | None) -> list[Offer]:
         return _offers(self.row, await self._album_row(info), territory, info.context.today)
+
+    @strawberry.field(
+        description="Whether the viewer owns this track in any format (bought alone, with its album, or as an "
+        "upgrade); null without a customer token."
+    )
+    async def viewer_owns(self, info: Info) -> bool | None:
+        found = await viewer_ownership(info, self.row["albumKey"])
+        return bool(found.formats(self.key)) if found is not None else None
+
+    @strawberry.field(
+        description="The formats the viewer owns this track in, by name (empty: none); null without a customer "
+        "token. Buying another of its `offers` is an upgrade that costs the difference."
+    )
+    async def viewer_formats(self, info: Info) -> list[Format] | None:
+        found = await viewer_ownership(info, self.row["albumKey"])
+        return [Format(f) for f in found.formats(self.key)] if found is not None else None
 
     @strawberry.field(description="Whether its album is licensed in `territory` today.", graphql_type=bool)
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool | Awaitable[bool]:
