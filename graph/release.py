@@ -29,6 +29,15 @@ class Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceList:
+    """A release's prices in one more currency: whole album and each track alone (every track alike)."""
+
+    currency: str
+    album_offers: tuple[Offer, ...]
+    track_offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rights:
     """Where and when a release may be sold, and the label's share of each sale.
 
@@ -74,6 +83,9 @@ class Release:
     upc: str | None = None
     release_date: date | None = None
     label: PartyRef | None = None
+    # Prices in further currencies (graph.prices), and whether `currency` is charged where none fits.
+    price_lists: tuple[PriceList, ...] = ()
+    price_fallback: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.territory import optional_territory, territory_argument
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
+from graph.prices import prices_in
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -157,9 +158,11 @@ class Album(Node):
         "`territory` today (or, without `territory`, not on sale today anywhere)."
     )
     def offers(self, info: Info, territory: OfferTerritory = None) -> list[Offer]:
-        if not on_sale(self.row, optional_territory(territory), info.context.today):
+        code = optional_territory(territory)
+        chosen = prices_in(self.row, code)
+        if chosen is None or not on_sale(self.row, code, info.context.today):
             return []
-        return offers_of(self.row, self.row.get("currency") or "USD")
+        return offers_of(self.row, chosen, "album")
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool:

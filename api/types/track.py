@@ -16,6 +16,7 @@ from api.pagination import Connection, PageArgs, SortDirection, list_connection
 from api.territory import optional_territory, territory_argument
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
+from graph.prices import prices_in
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -178,9 +179,10 @@ class Track(Node):
 
 
 def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, today: date) -> list[Offer]:
-    if not on_sale(album, territory, today):
+    chosen = prices_in(album, territory)
+    if chosen is None or not on_sale(album, territory, today):
         return []
-    return offers_of(row, album.get("currency") or "USD")
+    return offers_of(row, chosen, "track")
 
 
 async def track_connection(
