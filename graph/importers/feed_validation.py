@@ -16,8 +16,9 @@ Fields (unknown fields are ignored; every text and list has a cap, and a line on
 | `genres` | optional list of names (a genre's key is the slug of its name) |
 | `rights` | required: `territories` (ISO codes or `["*"]`), `royaltyRate` ("0".."1");
   `start`, `end` optional (null = open), end after start |
-| `prices` | required: `currency` (3 letters); `album`, `track`: format -> price, optional
-  but not both empty |
+| `prices` | required: a price list `{currency, album, track, fallback}` (ISO 4217 currency;
+  `album`, `track`: format -> price, optional but not both empty) or a list of them, one per
+  currency (feed_prices) |
 | `tracks` | required, non-empty; each: `isrc`, `title`, `durationMs`, `trackNumber` required;
   `discNumber` (default 1), `composer`, `artists` (default: the album's) optional |
 
@@ -50,6 +51,7 @@ from graph.importers.feed_limits import (
     long_text_line,
     read_lines,
 )
+from graph.importers.feed_prices import feed_prices
 from graph.importers.feed_problems import FeedError, Problem
 from graph.release import (
     RELEASE_TYPES,
@@ -64,7 +66,6 @@ from graph.slug import slugify
 from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
 
 _RATE = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?", re.ASCII)
-_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -158,8 +159,9 @@ class _LineChecker(_FieldChecker):
         label = None if raw_label is _MISSING else self.party(raw_label, "label", "label")
         genres = self.genres(obj)
         rights = self.rights(obj)
-        currency, album_offers, track_offers = self.prices(obj)
-        tracks = self.tracks(obj, artists or (), track_offers, genres[0] if genres else None)
+        prices = feed_prices(self, obj, rights.territories if rights else None)
+        own = prices.own if prices else None
+        tracks = self.tracks(obj, artists or (), own.track_offers if own else (), genres[0] if genres else None)
 
         if not self.ok:
             return None
@@ -168,7 +170,7 @@ class _LineChecker(_FieldChecker):
         assert release_date is not None
         assert artists is not None
         assert rights is not None
-        assert currency is not None
+        assert prices is not None
         return Release(
             key=upc,
             title=title,
@@ -176,12 +178,14 @@ class _LineChecker(_FieldChecker):
             artists=artists,
             genres=genres,
             rights=rights,
-            currency=currency,
-            album_offers=album_offers,
+            currency=prices.own.currency,
+            album_offers=prices.own.album_offers,
             tracks=tuple(sorted(tracks, key=lambda t: (t.disc_number, t.track_number))),
             upc=upc,
             release_date=release_date,
             label=label,
+            price_lists=prices.others,
+            price_fallback=prices.fallback,
         )
 
     def upc(self, obj: dict[str, Any]) -> str | None:
@@ -292,29 +296,6 @@ class _LineChecker(_FieldChecker):
             )
             return None
         return canonical_rate(Decimal(raw))
-
-    def prices(self, obj: dict[str, Any]) -> tuple[str | None, tuple[Offer, ...], tuple[Offer, ...]]:
-        raw = self.get(obj, "prices", "", required=True)
-        if raw is _MISSING:
-            return None, (), ()
-        prices = self.obj(raw, "prices")
-        if prices is None:
-            return None, (), ()
-        currency = self.get(prices, "currency", "prices", required=True)
-        if currency is not _MISSING and (not isinstance(currency, str) or not _CURRENCY.fullmatch(currency)):
-            self.bad("prices.currency", "not a currency code (3 uppercase letters, ISO 4217)")
-        album: tuple[Offer, ...] | None = ()
-        track: tuple[Offer, ...] | None = ()
-        raw_album = self.get(prices, "album", "prices", required=False)
-        if raw_album is not _MISSING:
-            album = self.offers(raw_album, "prices.album")
-        raw_track = self.get(prices, "track", "prices", required=False)
-        if raw_track is not _MISSING:
-            track = self.offers(raw_track, "prices.track")
-        if album == () and track == ():
-            self.bad("prices", "no album or track prices: nothing to sell")
-        code = currency if isinstance(currency, str) else None
-        return code, album or (), track or ()
 
     def tracks(
         self,
