@@ -33,6 +33,11 @@ class Money:
         "currency where the release is priced in it."
     )
 
+    @classmethod
+    def of(cls, value: Decimal, currency: str) -> Money:
+        """The amount with the currency's minor units (1500.00 JPY is "1500")."""
+        return cls(amount=amount(value, currency), currency=currency)
+
 
 @strawberry.type(description="A format on sale at a price.")
 class Offer:
@@ -56,7 +61,7 @@ def offers_of(row: Mapping[str, Any], prices: Prices, kind: str) -> list[Offer]:
     return [
         Offer(
             format=FORMATS[f],
-            price=Money(amount=amount(p, currency), currency=currency),
+            price=Money.of(p, currency),
             size_bytes=s if (s := sizes.get(f)) is not None and s >= 0 else None,
         )
         for f, p in prices.offers(row, kind).items()
