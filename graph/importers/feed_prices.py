@@ -100,7 +100,9 @@ def _offers(
     unit, fine = smallest_unit(currency), True
     for o in offers:
         if o.price != o.price.quantize(unit):
-            check.bad(f"{path}.{key}.{o.format}", f"{currency} amounts have at most {minor_units(currency)} decimals")
+            digits = minor_units(currency)
+            check.bad(f"{path}.{key}.{o.format}",
+                      f"{currency} amounts have at most {digits} decimals" if digits else f"{currency} amounts are whole")
             fine = False
     return tuple(Offer(o.format, o.price.quantize(unit)) for o in offers) if fine else None
 
