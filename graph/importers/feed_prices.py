@@ -101,8 +101,8 @@ def _offers(
     for o in offers:
         if o.price != o.price.quantize(unit):
             digits = minor_units(currency)
-            check.bad(f"{path}.{key}.{o.format}",
-                      f"{currency} amounts have at most {digits} decimals" if digits else f"{currency} amounts are whole")
+            rule = f"have at most {digits} decimals" if digits else "are whole"
+            check.bad(f"{path}.{key}.{o.format}", f"{currency} amounts {rule}")
             fine = False
     return tuple(Offer(o.format, o.price.quantize(unit)) for o in offers) if fine else None
 
