@@ -105,6 +105,9 @@ QUERIES = {
                "territory"),
     "trackOffers": ("query($t: String) { tracks(first: 1) { edges { node { offers(territory: $t) { format } } } } }",
                     "territory"),
+    "alsoBought": ("query($id: ID!, $t: String) { node(id: $id) { ... on Album { alsoBought(first: 0, territory: $t) "
+                   "{ id } } } }", "territory"),
+    "recommend": ("query($t: String) { recommend(seeds: [], first: 1, territory: $t) { score } }", "territory"),
     "newReleases": ("query($t: String) { newReleases(territory: $t) { totalCount } }", "territory"),
     "bestsellers": ("query($t: String) { bestsellers(territory: $t) { units } }", "territory"),
     "albums": ("query($t: String) { albums(filter: {territory: $t}) { totalCount } }", "filter.territory"),
