@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from graph.currencies import currency_of, smallest_unit
+from graph.currencies import TERRITORY_CURRENCY, smallest_unit
 from graph.release import PriceList
 
 
@@ -74,10 +74,10 @@ def prices_in(album: Mapping[str, Any], territory: str | None) -> Prices | None:
     own = album.get("currency") or "USD"
     if territory is None:
         return Prices(own, None, None)
-    wanted = currency_of(territory)
+    wanted = TERRITORY_CURRENCY.get(territory)
     if wanted == own:
         return Prices(own, None, None)
-    found = _other_list(album, wanted)
+    found = _other_list(album, wanted) if wanted is not None else None
     if found is not None:
         return Prices(wanted, _decimals(found["album"]), _decimals(found["track"]))
     return Prices(own, None, None) if album.get("priceFallback") is not False else None
