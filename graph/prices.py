@@ -78,7 +78,7 @@ def prices_in(album: Mapping[str, Any], territory: str | None) -> Prices | None:
     if wanted == own:
         return Prices(own, None, None)
     found = _other_list(album, wanted) if wanted is not None else None
-    if found is not None:
+    if wanted is not None and found is not None:
         return Prices(wanted, _decimals(found["album"]), _decimals(found["track"]))
     return Prices(own, None, None) if album.get("priceFallback") is not False else None
 
