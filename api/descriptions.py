@@ -37,24 +37,28 @@ Before = Annotated[
         "that is not such a cursor is BAD_REQUEST naming `before`."
     ),
 ]
+BAD_TERRITORY = (
+    'Anything but two letters naming an assigned country ("usa", "XX", "UK": GB is meant) is BAD_REQUEST '
+    "naming the argument."
+)
 OfferTerritory = Annotated[
     str | None,
     strawberry.argument(
         description='The buyer\'s country, ISO 3166-1 alpha-2, any case ("GB"). With it: only what is '
         "licensed there today. Without it: what is on sale today in at least one country (the rights "
-        "window covers today), whatever the country."
+        "window covers today), whatever the country. " + BAD_TERRITORY
     ),
 ]
 SaleTerritory = Annotated[
     str | None,
     strawberry.argument(
         description='Only what is on sale today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB"). '
-        "Omitted: no country restriction."
+        "Omitted: no country restriction. " + BAD_TERRITORY
     ),
 ]
 RequiredTerritory = Annotated[
     str,
-    strawberry.argument(description='A country, ISO 3166-1 alpha-2, any case (e.g. "GB").'),
+    strawberry.argument(description='A country, ISO 3166-1 alpha-2, any case (e.g. "GB"). ' + BAD_TERRITORY),
 ]
 ListFirst = Annotated[
     int | None,

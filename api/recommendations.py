@@ -37,6 +37,7 @@ from api.context import Info
 from api.errors import ApiError, Code, bad_argument
 from api.ids import from_global
 from api.pagination import page_size
+from api.territory import optional_territory
 from graph import discovery, interactions
 from graph.catalog import Row
 from graph.driver import Graph
@@ -99,17 +100,13 @@ def current_model(info: Info) -> Model:
     return model
 
 
-def _territory(value: str | None) -> str | None:
-    return value.strip().upper() or None if value else None
-
-
 async def for_customer(
     info: Info, customer_key: str, country: str, first: int | None, territory: str | None
 ) -> list[Pick]:
     """A customer's recommendations: never owned, on sale in `territory` (default: their country)."""
     if not require_viewer(info.context.viewer).may_read_customer(customer_key):
         raise forbidden_record("Customer")
-    want, where = page_size(first), _territory(territory) or country
+    want, where = page_size(first), optional_territory(territory) or country
     owned = await info.context.loaders.customer_tracks.load(customer_key)
     if not owned:
         return await bestsellers(info, want, where)
@@ -119,7 +116,7 @@ async def for_customer(
 
 async def for_seeds(info: Info, seeds: Sequence[str], first: int | None, territory: str | None) -> list[Pick]:
     """Recommendations for a basket of Track and Album IDs taken as a new user; seeds never return."""
-    want, where = page_size(first), _territory(territory)
+    want, where = page_size(first), optional_territory(territory)
     tracks = await seed_tracks(info, seeds)
     if not tracks:
         return await bestsellers(info, want, where)
@@ -145,7 +142,7 @@ async def seed_tracks(info: Info, seeds: Sequence[str]) -> list[str]:
 
 async def track_also_bought(info: Info, track_key: str, first: int | None, territory: str | None) -> list[Row]:
     """Tracks most like this one in what their buyers bought, on sale in `territory`."""
-    want, where = page_size(first), _territory(territory)
+    want, where = page_size(first), optional_territory(territory)
     if want == 0:
         return []
     model = current_model(info)
@@ -155,7 +152,7 @@ async def track_also_bought(info: Info, track_key: str, first: int | None, terri
 
 async def album_also_bought(info: Info, album_key: str, first: int | None, territory: str | None) -> list[Row]:
     """Albums whose tracks buyers of this album's tracks also bought, best first; never itself."""
-    want, where = page_size(first), _territory(territory)
+    want, where = page_size(first), optional_territory(territory)
     if want == 0:
         return []
     model = current_model(info)

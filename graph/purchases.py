@@ -23,8 +23,10 @@ from typing import Any
 
 from graph import changes
 from graph.catalog import Page, Row
+from graph.currencies import smallest_unit
 from graph.driver import Cypher, Graph, Tx
 from graph.ownership import AlreadyOwned, holdings, lock_customer, settle
+from graph.prices import prices_in
 from graph.purchase_writes import purchase_params, write_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
@@ -100,7 +102,7 @@ ITEMS_FOR_SALE = Cypher(
     OPTIONAL MATCH (t:Track {key: k})-[:ON_ALBUM]->(a:Album)
     RETURN 'Track' AS kind, k AS key, t{.key, .offerFormats, .offerPrices} AS track,
            a{.key, .currency, .territories, .rightsStart, .rightsEnd, .royaltyRate,
-             .offerFormats, .offerPrices} AS album, [] AS tracks
+             .offerFormats, .offerPrices, .priceLists, .priceFallback} AS album, [] AS tracks
     UNION ALL
     UNWIND $albums AS k
     OPTIONAL MATCH (a:Album {key: k})
@@ -112,7 +114,7 @@ ITEMS_FOR_SALE = Cypher(
     }
     RETURN 'Album' AS kind, k AS key, null AS track,
            a{.key, .currency, .territories, .rightsStart, .rightsEnd, .royaltyRate,
-             .offerFormats, .offerPrices} AS album, tracks
+             .offerFormats, .offerPrices, .priceLists, .priceFallback} AS album, tracks
     """,
 )
 
@@ -205,20 +207,12 @@ def check_order(order: Order) -> Rejection | None:
     return None
 
 
-def split_price(total: Decimal, parts: int) -> list[Decimal]:
-    """`total` in `parts` shares of whole cents (or finer units) that sum exactly to it."""
-    unit = Decimal(1).scaleb(min(-2, int(total.as_tuple().exponent)))
+def split_price(total: Decimal, parts: int, unit: Decimal | None = None) -> list[Decimal]:
+    """`total` in `parts` shares of whole `unit`s (default: cents, or finer) that sum exactly to it."""
+    unit = unit or Decimal(1).scaleb(min(-2, int(total.as_tuple().exponent)))
     units = int(total / unit)
     base, extra = divmod(units, parts)
     return [(base + (1 if i < extra else 0)) * unit for i in range(parts)]
-
-
-def _offer_price(row: Mapping[str, Any], fmt: str) -> Decimal | None:
-    formats, prices = row.get("offerFormats") or [], row.get("offerPrices") or []
-    for f, p in zip(formats, prices, strict=False):
-        if f == fmt:
-            return Decimal(p)
-    return None
 
 
 def _item_lines(item: Item, found: Row, territory: str, today: date) -> list[PurchaseLineRecord]:
@@ -226,11 +220,12 @@ def _item_lines(item: Item, found: Row, territory: str, today: date) -> list[Pur
     sold = found.get("track") if item.kind == "Track" else album
     if album is None or sold is None:
         raise _Refused(Rejection(RejectCode.NOT_FOUND, f"no {item.kind} with this ID", item.ref))
-    if not on_sale(album, territory, today):
+    chosen = prices_in(album, territory)
+    if chosen is None or not on_sale(album, territory, today):
         raise _Refused(Rejection(
             RejectCode.NOT_LICENSED_IN_TERRITORY, f"this {item.kind} is not on sale in {territory}", item.ref
         ))
-    price = _offer_price(sold, item.format)
+    price = chosen.price(sold, item.format, "album" if item.kind == "Album" else "track")
     tracks = [sold["key"]] if item.kind == "Track" else found.get("tracks") or []
     if price is None or not tracks:
         raise _Refused(Rejection(
@@ -240,7 +235,7 @@ def _item_lines(item: Item, found: Row, territory: str, today: date) -> list[Pur
     album_key = album["key"] if item.kind == "Album" else None
     return [
         PurchaseLineRecord(track_key=t, format=item.format, price=p, royalty_rate=rate, album_key=album_key)
-        for t, p in zip(tracks, split_price(price, len(tracks)), strict=True)
+        for t, p in zip(tracks, split_price(price, len(tracks), smallest_unit(chosen.currency)), strict=True)
     ]
 
 
@@ -258,7 +253,7 @@ def price_order(order: Order, rows: Sequence[Row], today: date) -> tuple[list[Pu
                 RejectCode.INVALID_INPUT, "a track is bought twice (alone and in its album)", item.ref
             ))
         seen_tracks.update(line.track_key for line in item_lines)
-        currencies.add(row["album"].get("currency") or "USD")
+        currencies.add(_charged_in(row["album"], order.territory))
         lines.extend(item_lines)
     if len(currencies) > 1:
         raise _Refused(Rejection(RejectCode.INVALID_INPUT, f"items priced in several currencies: {sorted(currencies)}"))
@@ -274,6 +269,12 @@ async def _after_ownership(tx: Tx, order: Order, lines: list[PurchaseLineRecord]
         ref = next((i.ref for i in order.items if (i.kind, i.key) == (kind, taken.key)), None)
         message = f"this {kind} is already owned in that format; nothing was charged"
         raise _Refused(Rejection(RejectCode.ALREADY_OWNED, message, ref)) from None
+
+
+def _charged_in(album: Mapping[str, Any], territory: str) -> str:
+    """The currency the album's buyers in `territory` pay (its items were priced by _item_lines)."""
+    chosen = prices_in(album, territory)
+    return chosen.currency if chosen is not None else album.get("currency") or "USD"
 
 
 async def _stored(tx: Tx, purchase_key: str) -> Bought:

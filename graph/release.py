@@ -29,6 +29,15 @@ class Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class PriceList:
+    """A release's prices in one more currency: whole album and each track alone (every track alike)."""
+
+    currency: str
+    album_offers: tuple[Offer, ...]
+    track_offers: tuple[Offer, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rights:
     """Where and when a release may be sold, and the label's share of each sale.
 
@@ -80,6 +89,9 @@ class Release:
     """The C line as printed ("© 2026 Counter Records"): who owns the release's artwork and text."""
     phonographic_copyright: str | None = None
     """The P line as printed ("℗ 2026 Counter Records"): who owns the sound recordings."""
+    # Prices in further currencies (graph.prices), and whether `currency` is charged where none fits.
+    price_lists: tuple[PriceList, ...] = ()
+    price_fallback: bool = True
 
 
 @dataclass(frozen=True, slots=True)

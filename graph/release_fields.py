@@ -29,10 +29,12 @@ RELEASE_KINDS = (ChangeKind.CREATED, ChangeKind.UPDATED, ChangeKind.RIGHTS_CHANG
 FIELDS = (
     "title", "upc", "type", "releaseDate", "currency", "label", "artists", "genres",
     "territories", "rightsStart", "rightsEnd", "royaltyRate", "offers", "tracks", "trackOffers",
-    "explicit", "copyright", "phonographicCopyright",
+    "explicit", "copyright", "phonographicCopyright", "priceLists",
 )
 """Field names a change lists: `offers` are the whole-album offers, `trackOffers` the tracks'."""
-RIGHTS_FIELDS = frozenset({"territories", "rightsStart", "rightsEnd", "royaltyRate", "offers", "trackOffers"})
+RIGHTS_FIELDS = frozenset(
+    {"territories", "rightsStart", "rightsEnd", "royaltyRate", "offers", "trackOffers", "priceLists"}
+)
 
 
 def _parties(parties: Sequence[PartyRef]) -> tuple[tuple[str, str], ...]:
@@ -70,7 +72,7 @@ def _values(release: Release) -> tuple[Any, ...]:
         rights.territories, rights.start, rights.end, format(rights.royalty_rate, "f"),
         _offers(release.album_offers), tracks, track_offers,
         (release.explicit, tuple(t.key for t in release.tracks if t.explicit)),
-        release.copyright, release.phonographic_copyright,
+        release.copyright, release.phonographic_copyright, (release.price_lists, release.price_fallback),
     )
 
 

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from graph.currencies import smallest_unit
 from graph.driver import Cypher, Graph
 
 CENT = Decimal("0.01")
@@ -137,8 +138,8 @@ def _shares(cells: Iterable[Cell], part: Callable[[Cell], str]) -> list[Share]:
     return sorted(shares, key=lambda s: (-s.gross, s.key))
 
 
-def apportion(exact: list[Decimal], total: Decimal) -> list[Decimal]:
-    """`total` (whole cents) shared in proportion to `exact` by cumulative rounding: the parts add
+def apportion(exact: list[Decimal], total: Decimal, unit: Decimal = CENT) -> list[Decimal]:
+    """`total` (whole cents, or whole `unit`s) shared in proportion to `exact` by cumulative rounding: the parts add
     up to `total` exactly, are never negative, and each is within a cent of its proportional share."""
     whole = sum(exact, Decimal(0))
     if not whole:
@@ -147,13 +148,13 @@ def apportion(exact: list[Decimal], total: Decimal) -> list[Decimal]:
     running, before = Decimal(0), ZERO
     for amount in exact:
         running += amount
-        upto = (running * total / whole).quantize(CENT, rounding=ROUND_HALF_UP)
+        upto = (running * total / whole).quantize(unit, rounding=ROUND_HALF_UP)
         parts.append(upto - before)
         before = upto
     return parts
 
 
-def _cells(sales: list[dict[str, Any]]) -> list[Cell]:
+def _cells(sales: list[dict[str, Any]], unit: Decimal) -> list[Cell]:
     """Sales rows (one per price and rate) summed into cells, each album's royalties shared among its cells."""
     rows: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for sale in sales:
@@ -166,8 +167,8 @@ def _cells(sales: list[dict[str, Any]]) -> list[Cell]:
     cells: list[Cell] = []
     for parts in by_album.values():
         exact = [amount for _, amount in parts]
-        due = sum(exact, Decimal(0)).quantize(CENT, rounding=ROUND_HALF_UP)
-        for (key, _), share in zip(parts, apportion(exact, due), strict=True):
+        due = sum(exact, Decimal(0)).quantize(unit, rounding=ROUND_HALF_UP)
+        for (key, _), share in zip(parts, apportion(exact, due, unit), strict=True):
             cells.append(_cell(rows[key], share))
     return cells
 
@@ -200,7 +201,7 @@ async def statement(
     if currency is None and len(sold_in) > 1:
         raise SeveralCurrencies(sold_in)
     chosen = currency or (sold_in[0] if sold_in else _usual(rows[0]["albumCurrencies"]))
-    cells = _cells([s for s in sales if s["currency"] == chosen])
+    cells = _cells([s for s in sales if s["currency"] == chosen], smallest_unit(chosen))
     return Statement(label_key, str(rows[0]["name"]), chosen, cells)
 
 

@@ -80,3 +80,15 @@ def chinook_country_code(name: str) -> str:
         return CHINOOK_COUNTRY_CODES[name.strip()]
     except KeyError:
         raise KeyError(f"unknown Chinook country {name!r}") from None
+
+
+def territory_code(value: str) -> str:
+    """The uppercase ISO 3166-1 alpha-2 code for `value` in any case ("gb" -> "GB"); ValueError otherwise."""
+    code = value.upper()
+    if len(value) != 2 or not value.isascii() or not value.isalpha():
+        raise ValueError(f"{value[:20]!r} is not a country code: expected ISO 3166-1 alpha-2, two letters such as GB")
+    if code in COMMON_MISTAKES:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code: did you mean {COMMON_MISTAKES[code]}?")
+    if code not in ISO_3166_ALPHA2:
+        raise ValueError(f"{value!r} is not an assigned ISO 3166-1 alpha-2 country code")
+    return code

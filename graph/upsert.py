@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, LiteralString
 
-from graph import catalog_version, changes, search_names
+from graph import catalog_version, changes, prices, search_names
 from graph.bulk_rows import Rows
 from graph.driver import Cypher, Graph, Tx
 from graph.release import Offer, PartyRef, Release
@@ -85,7 +85,8 @@ WRITE_ALBUMS = Cypher(
         a.releaseDateSort = coalesce(r.releaseDate, date('0001-01-01')),
         a.currency = r.currency, a.territories = r.territories, a.rightsStart = r.rightsStart,
         a.rightsEnd = r.rightsEnd, a.royaltyRate = r.royaltyRate, a.offerFormats = r.offerFormats,
-        a.offerPrices = r.offerPrices, a.trackCount = r.trackCount, a.durationMs = r.durationMs,
+        a.offerPrices = r.offerPrices, a.priceLists = r.priceLists, a.priceFallback = r.priceFallback,
+        a.trackCount = r.trackCount, a.durationMs = r.durationMs,
         a.contentHash = r.contentHash, a.fieldDigests = r.fieldDigests, a.updatedAt = datetime(),
         a.searchJoined = r.searchJoined, a.searchInitial = r.searchInitial, a.searchStart = r.searchStart,
         a.explicit = r.explicit, a.copyright = r.copyright, a.phonographicCopyright = r.phonographicCopyright
@@ -300,6 +301,8 @@ def prepare_release(release: Release) -> PreparedRelease:
     album.update(_later_fields(
         explicit=release.explicit, copyright=release.copyright, phonographicCopyright=release.phonographic_copyright
     ))
+    if release.price_lists or not release.price_fallback:  # absent otherwise: old digests stay valid
+        album.update(priceLists=prices.encode(release.price_lists), priceFallback=release.price_fallback)
     tracks = []
     shared = _Shared(artists)
     for t in release.tracks:

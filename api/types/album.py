@@ -15,11 +15,13 @@ from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.media import artwork_url
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.territory import optional_territory, territory_argument
 from api.types.image import Image
 from api.types.library import AlbumOwnership, album_ownership, viewer_ownership
 from api.types.node import Node, resolves
 from api.types.offer import Offer, offers_of
 from delivery.artwork import SIZES, Cover
+from graph.prices import prices_in
 from graph.release import WORLDWIDE
 from graph.rights import on_sale
 from graph.territories import ISO_3166_ALPHA2
@@ -79,7 +81,8 @@ class AlbumFilter:
     )
     territory: str | None = strawberry.field(
         default=None,
-        description='Licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
+        description='Licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB"). '
+        'A malformed or unassigned code is BAD_REQUEST naming filter.territory.',
     )
     upc: str | None = strawberry.field(
         default=None,
@@ -97,7 +100,7 @@ class AlbumFilter:
             "label": key_of(self.label, "Label", "filter.label") if self.label else None,
             "releasedAfter": self.released_after,
             "releasedBefore": self.released_before,
-            "territory": self.territory.upper() if self.territory else None,
+            "territory": optional_territory(self.territory, "filter.territory"),
             "upc": code_argument(self.upc, "filter.upc", stored_upc) if self.upc is not None else None,
         }
 
@@ -203,9 +206,11 @@ class Album(Node):
         "`territory` today (or, without `territory`, not on sale today anywhere)."
     )
     def offers(self, info: Info, territory: OfferTerritory = None) -> list[Offer]:
-        if not on_sale(self.row, territory, info.context.today):
+        code = optional_territory(territory)
+        chosen = prices_in(self.row, code)
+        if chosen is None or not on_sale(self.row, code, info.context.today):
             return []
-        return offers_of(self.row, self.row.get("currency") or "USD")
+        return offers_of(self.row, chosen, "album")
 
     @strawberry.field(
         description="The countries it is licensed in today (ISO 3166-1 alpha-2, sorted): every code when "
@@ -243,7 +248,7 @@ class Album(Node):
 
     @strawberry.field(description="Whether the album is licensed in `territory` today.")
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool:
-        return on_sale(self.row, territory, info.context.today)
+        return on_sale(self.row, territory_argument(territory), info.context.today)
 
     @strawberry.field(
         description="Customers who bought this also bought: albums whose tracks this album's buyers bought, "

@@ -11,6 +11,7 @@ from api.context import Info
 from api.descriptions import After, Before, First, Last, ListFirst, SaleTerritory, enum_value
 from api.ids import to_global
 from api.pagination import Connection, PageArgs, SortDirection, list_connection, page_args, page_size
+from api.territory import optional_territory
 from api.types.node import Node, resolves
 from graph.catalog import PageRequest
 
@@ -83,7 +84,7 @@ class Artist(Node):
         from api.types.track import Track
 
         size = page_size(first)
-        f = {"artist": self.key, "territory": territory.upper() if territory else None}
+        f = {"artist": self.key, "territory": optional_territory(territory)}
         page = await info.context.loaders.page.load(
             PageRequest("tracks", f, "POPULARITY", True, None, size)
         )

@@ -8,7 +8,7 @@ import strawberry
 
 from api.auth import forbidden_record, require_viewer
 from api.context import Info
-from api.descriptions import After, Before, First, Last, ListFirst
+from api.descriptions import BAD_TERRITORY, After, Before, First, Last, ListFirst
 from api.errors import ApiError
 from api.ids import to_global
 from api.pagination import Connection, connection, decode_cursors, page_args
@@ -95,7 +95,7 @@ class Customer(Node):
             str | None,
             strawberry.argument(
                 description='Only tracks on sale today in this country (ISO 3166-1 alpha-2, any case); '
-                "the customer's own country when omitted."
+                "the customer's own country when omitted. " + BAD_TERRITORY
             ),
         ] = None,
     ) -> list[Recommendation]:

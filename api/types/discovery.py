@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import strawberry
 
 from api.context import Info
-from api.descriptions import After, Before, First, Last, ListFirst, enum_value
+from api.descriptions import BAD_TERRITORY, After, Before, First, Last, ListFirst, enum_value
 from api.errors import bad_argument
 from api.ids import key_of
 from api.lookahead import asked_fields
@@ -24,6 +24,7 @@ from api.pagination import (
     page_args,
     page_size,
 )
+from api.territory import optional_territory
 from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
 from api.types.artist import Artist
 from api.types.track import Track
@@ -122,10 +123,6 @@ def _instant(value: datetime | None, argument: str) -> datetime | None:
         raise bad_argument(argument, f"{value.isoformat()} is out of range in UTC") from None
 
 
-def _territory(value: str | None) -> str | None:
-    return value.upper() if value else None
-
-
 def _genre(value: strawberry.ID | None) -> str | None:
     return key_of(value, "Genre", "genre") if value else None
 
@@ -214,7 +211,8 @@ class DiscoveryQuery:
         territory: Annotated[
             str | None,
             strawberry.argument(
-                description='Only albums licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").'
+                description='Only albums licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB"). '
+                + BAD_TERRITORY
             ),
         ] = None,
         genre: Annotated[
@@ -230,7 +228,7 @@ class DiscoveryQuery:
         before: Before = None,
     ) -> Connection[Album]:
         f: dict[str, Any] = {
-            "territory": _territory(territory),
+            "territory": optional_territory(territory),
             "genre": _genre(genre),
             "releasedSince": since,
             "releasedUntil": info.context.today,
@@ -249,7 +247,7 @@ class DiscoveryQuery:
             str | None,
             strawberry.argument(
                 description="Count only sales made in this country (ISO 3166-1 alpha-2, any case); "
-                "everywhere when omitted."
+                "everywhere when omitted. " + BAD_TERRITORY
             ),
         ] = None,
         genre: Annotated[
@@ -275,7 +273,7 @@ class DiscoveryQuery:
         start, end = _instant(since, "since"), _instant(until, "until")
         if start is not None and end is not None and end <= start:
             raise bad_argument("until", "must be later than since")
-        key = (_territory(territory), _genre(genre), start, end)
+        key = (optional_territory(territory), _genre(genre), start, end)
         charts: ChartCache | None = getattr(info.context.services, "chart_cache", None)
         if charts is not None:
             rows = (await charts.chart(key))[:size]

@@ -56,7 +56,7 @@ class PurchaseLine:
         """A line from its stored LINE relationship."""
         return cls(
             format=Format(row["format"]),
-            price=Money(amount=Decimal(row["price"]), currency=currency),
+            price=Money.of(Decimal(row["price"]), currency),
             kind=PurchaseLineKind(row.get("kind") or "PURCHASE"),
             track_key=row["trackKey"],
             album_key=row.get("albumKey"),
@@ -98,7 +98,7 @@ class Purchase(Node):
             id=strawberry.ID(to_global("Purchase", row["key"])),
             purchased_at=row["purchasedAt"],
             territory=row["territory"],
-            total=Money(amount=Decimal(row["total"]), currency=row["currency"]),
+            total=Money.of(Decimal(row["total"]), row["currency"]),
             key=row["key"],
             customer_key=row["customerKey"],
             stored_lines=lines,

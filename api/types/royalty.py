@@ -22,12 +22,15 @@ SHARED = (
 )
 
 
-@strawberry.type(description="One album's sales in the period; royalties rounded half-up to the cent.")
+@strawberry.type(
+    description="One album's sales in the period; royalties rounded half-up to the currency's minor unit "
+    "(the cent; the yen)."
+)
 class RoyaltyLine:
     units: int = strawberry.field(description="Units of this album sold in the period (purchase lines).")
     gross: Money = strawberry.field(description="What buyers paid for them.")
     royalties_due: Money = strawberry.field(
-        description="What is owed to the rights holders, rounded half-up to the cent."
+        description="What is owed to the rights holders, rounded half-up to the currency's minor unit."
     )
     album_key: strawberry.Private[str]
 
@@ -36,8 +39,8 @@ class RoyaltyLine:
         """The GraphQL line of an album's royalty."""
         return cls(
             units=line.units,
-            gross=Money(amount=line.gross, currency=currency),
-            royalties_due=Money(amount=line.royalties_due, currency=currency),
+            gross=Money.of(line.gross, currency),
+            royalties_due=Money.of(line.royalties_due, currency),
             album_key=line.key,
         )
 
@@ -96,7 +99,7 @@ class RoyaltyStatement:
         currency = statement.currency
 
         def money(amount: Decimal) -> Money:
-            return Money(amount=amount, currency=currency)
+            return Money.of(amount, currency)
 
         return cls(
             units=statement.units,

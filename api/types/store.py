@@ -14,6 +14,7 @@ from api.descriptions import enum_value
 from api.errors import ApiError
 from api.ids import from_global
 from api.royalty_reads import readable_statement
+from api.territory import territory_argument
 from api.types.customer import Customer, customer_of
 from api.types.offer import Format
 from api.types.purchase import Purchase
@@ -80,7 +81,8 @@ class PurchaseInput:
         description="What to buy: 1 to 100 items, each once (otherwise INVALID_INPUT)."
     )
     territory: str = strawberry.field(
-        description="The customer's own country (ISO 3166-1 alpha-2, any case); any other is INVALID_INPUT."
+        description="The customer's own country (ISO 3166-1 alpha-2, any case); another country is INVALID_INPUT, "
+        "a malformed or unassigned code BAD_REQUEST naming input.territory."
     )
     idempotency_key: str = strawberry.field(
         description="A key unique to this order, chosen by the client (a UUID, say). Sending the same key "
@@ -99,7 +101,7 @@ def _item(given: PurchaseItemInput) -> Item | Rejection:
 
 
 def _order(customer: Customer, given: PurchaseInput) -> Order | Rejection:
-    territory = given.territory.strip().upper()
+    territory = territory_argument(given.territory, "input.territory")
     if territory != customer.country:
         return Rejection(RejectCode.INVALID_INPUT, f"territory must be the customer's country ({customer.country})")
     items: list[Item] = []

@@ -13,9 +13,11 @@ from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
 from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.territory import optional_territory, territory_argument
 from api.types.library import viewer_ownership
 from api.types.node import Node, resolves
 from api.types.offer import Format, Offer, offers_of
+from graph.prices import prices_in
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
@@ -64,7 +66,8 @@ class TrackFilter:
     )
     territory: str | None = strawberry.field(
         default=None,
-        description='On an album licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB").',
+        description='On an album licensed today in this country (ISO 3166-1 alpha-2, any case, e.g. "GB"). '
+        'A malformed or unassigned code is BAD_REQUEST naming filter.territory.',
     )
 
     def as_params(self) -> dict[str, Any]:
@@ -78,7 +81,7 @@ class TrackFilter:
             "isrc": self.isrc.replace("-", "").upper() if self.isrc else None,
             "minDurationMs": self.min_duration_ms,
             "maxDurationMs": self.max_duration_ms,
-            "territory": self.territory.upper() if self.territory else None,
+            "territory": optional_territory(self.territory, "filter.territory"),
         }
 
 
@@ -159,9 +162,10 @@ class Track(Node):
         graphql_type=list[Offer],
     )
     def offers(self, info: Info, territory: OfferTerritory = None) -> list[Offer] | Awaitable[list[Offer]]:
+        code = optional_territory(territory)
         if self.album_row is not None:
-            return _offers(self.row, self.album_row, territory, info.context.today)
-        return self._offers_later(info, territory)
+            return _offers(self.row, self.album_row, code, info.context.today)
+        return self._offers_later(info, code)
 
     async def _offers_later(self, info: Info, territory: str | None) -> list[Offer]:
         return _offers(self.row, await self._album_row(info), territory, info.context.today)
@@ -184,9 +188,10 @@ class Track(Node):
 
     @strawberry.field(description="Whether its album is licensed in `territory` today.", graphql_type=bool)
     def available_in(self, info: Info, territory: RequiredTerritory) -> bool | Awaitable[bool]:
+        code = territory_argument(territory)
         if self.album_row is not None:
-            return on_sale(self.album_row, territory, info.context.today)
-        return self._available_later(info, territory)
+            return on_sale(self.album_row, code, info.context.today)
+        return self._available_later(info, code)
 
     async def _available_later(self, info: Info, territory: str) -> bool:
         return on_sale(await self._album_row(info), territory, info.context.today)
@@ -211,9 +216,10 @@ class Track(Node):
 
 
 def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, today: date) -> list[Offer]:
-    if not on_sale(album, territory, today):
+    chosen = prices_in(album, territory)
+    if chosen is None or not on_sale(album, territory, today):
         return []
-    return offers_of(row, album.get("currency") or "USD")
+    return offers_of(row, chosen, "track")
 
 
 async def track_connection(

@@ -50,5 +50,8 @@ def content_hash(release: Release) -> str:
     Numerically equal prices hash the same ("0.99" and "0.990"); any other difference (a title,
     a price, a territory, an offer's size, the order of tracks or artists) changes the hash.
     """
-    text = json.dumps(_plain(release, {}), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    plain = _plain(release, {})
+    if not release.price_lists and release.price_fallback:  # one currency everywhere: hashes as before
+        del plain["price_lists"], plain["price_fallback"]
+    text = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(("tunegraph.release.v1\n" + text).encode("utf-8")).hexdigest()

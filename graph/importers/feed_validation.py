@@ -37,6 +37,7 @@ from graph.importers.feed_limits import (
     long_text_line,
     read_lines,
 )
+from graph.importers.feed_prices import feed_prices
 from graph.importers.feed_problems import FeedError, Problem
 from graph.release import (
     RELEASE_TYPES,
@@ -51,7 +52,6 @@ from graph.slug import slugify
 from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
 
 _RATE = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?", re.ASCII)
-_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -145,8 +145,9 @@ class _LineChecker(_FieldChecker):
         label = None if raw_label is _MISSING else self.party(raw_label, "label", "label")
         genres = self.genres(obj)
         rights = self.rights(obj)
-        currency, album_offers, track_offers = self.prices(obj)
-        tracks = self.tracks(obj, artists or (), track_offers, genres[0] if genres else None)
+        prices = feed_prices(self, obj, rights.territories if rights else None)
+        own = prices.own if prices else None
+        tracks = self.tracks(obj, artists or (), own.track_offers if own else (), genres[0] if genres else None)
         explicit = self.album_explicit(obj, tracks)
         c_line = self.text(obj, "copyright", "", most=MAX_NOTICE_CHARS, required=False)
         p_line = self.text(obj, "phonographicCopyright", "", most=MAX_NOTICE_CHARS, required=False)
@@ -158,7 +159,7 @@ class _LineChecker(_FieldChecker):
         assert release_date is not None
         assert artists is not None
         assert rights is not None
-        assert currency is not None
+        assert prices is not None
         return Release(
             key=upc,
             title=title,
@@ -166,8 +167,8 @@ class _LineChecker(_FieldChecker):
             artists=artists,
             genres=genres,
             rights=rights,
-            currency=currency,
-            album_offers=album_offers,
+            currency=prices.own.currency,
+            album_offers=prices.own.album_offers,
             tracks=tuple(sorted(tracks, key=lambda t: (t.disc_number, t.track_number))),
             upc=upc,
             release_date=release_date,
@@ -175,6 +176,8 @@ class _LineChecker(_FieldChecker):
             explicit=explicit,
             copyright=c_line,
             phonographic_copyright=p_line,
+            price_lists=prices.others,
+            price_fallback=prices.fallback,
         )
 
     def album_explicit(self, obj: dict[str, Any], tracks: list[TrackRecord]) -> bool:
@@ -293,29 +296,6 @@ class _LineChecker(_FieldChecker):
             )
             return None
         return canonical_rate(Decimal(raw))
-
-    def prices(self, obj: dict[str, Any]) -> tuple[str | None, tuple[Offer, ...], tuple[Offer, ...]]:
-        raw = self.get(obj, "prices", "", required=True)
-        if raw is _MISSING:
-            return None, (), ()
-        prices = self.obj(raw, "prices")
-        if prices is None:
-            return None, (), ()
-        currency = self.get(prices, "currency", "prices", required=True)
-        if currency is not _MISSING and (not isinstance(currency, str) or not _CURRENCY.fullmatch(currency)):
-            self.bad("prices.currency", "not a currency code (3 uppercase letters, ISO 4217)")
-        album: tuple[Offer, ...] | None = ()
-        track: tuple[Offer, ...] | None = ()
-        raw_album = self.get(prices, "album", "prices", required=False)
-        if raw_album is not _MISSING:
-            album = self.offers(raw_album, "prices.album")
-        raw_track = self.get(prices, "track", "prices", required=False)
-        if raw_track is not _MISSING:
-            track = self.offers(raw_track, "prices.track")
-        if album == () and track == ():
-            self.bad("prices", "no album or track prices: nothing to sell")
-        code = currency if isinstance(currency, str) else None
-        return code, album or (), track or ()
 
     def tracks(
         self,

@@ -8,11 +8,20 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from graph.release import PartyRef, Release
+from graph.release import PartyRef, PriceList, Release
 
 
 def _money(amount: Decimal) -> str:
     return format(amount, "f")
+
+
+def _price_list(prices: PriceList) -> dict[str, Any]:
+    result: dict[str, Any] = {"currency": prices.currency}
+    if prices.album_offers:
+        result["album"] = {o.format: _money(o.price) for o in prices.album_offers}
+    if prices.track_offers:
+        result["track"] = {o.format: _money(o.price) for o in prices.track_offers}
+    return result
 
 
 def _party(ref: PartyRef) -> dict[str, str]:
@@ -48,11 +57,11 @@ def release_to_feed_dict(release: Release) -> dict[str, Any]:
         if track.artists != release.artists:
             item["artists"] = [_party(a) for a in track.artists]
         tracks.append(item)
-    prices: dict[str, Any] = {"currency": release.currency}
-    if release.album_offers:
-        prices["album"] = {o.format: _money(o.price) for o in release.album_offers}
-    if track_offers:
-        prices["track"] = {o.format: _money(o.price) for o in track_offers}
+    own = PriceList(release.currency, release.album_offers, track_offers)
+    prices: dict[str, Any] | list[dict[str, Any]] = _price_list(own)
+    if release.price_lists or not release.price_fallback:
+        prices = [_price_list(p) for p in (own, *release.price_lists)]
+        prices[0]["fallback"] = release.price_fallback
     rights = release.rights
     result: dict[str, Any] = {
         "upc": release.upc or release.key,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
 import numpy as np
 
+from graph.currencies import currency_of, minor_units
 from graph.importers.synthetic_names import (
     ADJECTIVES,
     BAND_SUFFIXES,
@@ -17,9 +20,12 @@ from graph.importers.synthetic_names import (
     _unique_key,
 )
 from graph.importers.synthetic_sampling import IntArray, _rng, _Segments, _weighted
-from graph.release import PartyRef
+from graph.release import PartyRef, PurchaseLineRecord
 
-CURRENCY = "USD"
+CURRENCY = "USD"  # every release's own list, charged wherever no other list fits (the fallback)
+# Further price lists: a tier's price point n (cents in USD) is n times this in the currency's minor
+# unit: $0.99 -> EUR 0.99, GBP 0.99, JPY 198 (buyers there pay these; graph.prices).
+PRICE_POINTS = {"EUR": 1, "GBP": 1, "JPY": 2}
 CATALOG_DAYS = 20 * 365
 NO_END = 2**31 - 1  # "no end" as a day number
 FORMAT_NAMES = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")
@@ -83,6 +89,26 @@ def _base36(value: int, width: int) -> str:
 
 def _cents(value: int) -> Decimal:
     return Decimal(f"{value // 100}.{value % 100:02d}")
+
+
+def in_currency(cents: int, currency: str) -> Decimal:
+    """A USD price point (in cents) as the same point in `currency` (PRICE_POINTS)."""
+    if currency == CURRENCY:
+        return _cents(cents)
+    return Decimal(cents * PRICE_POINTS[currency]).scaleb(-minor_units(currency))
+
+
+def pays_in(country: str) -> str:
+    """The currency a synthetic customer in `country` pays in: its own where priced in it, else USD."""
+    currency = currency_of(country)
+    return currency if currency in PRICE_POINTS else CURRENCY
+
+
+def charged(lines: Sequence[PurchaseLineRecord], currency: str) -> tuple[PurchaseLineRecord, ...]:
+    """Lines priced in USD as the same price points in `currency`."""
+    if currency == CURRENCY:
+        return tuple(lines)
+    return tuple(replace(line, price=in_currency(int(line.price * 100), currency)) for line in lines)
 
 
 def _album_price(track_cents: int, count: int) -> int:

@@ -40,12 +40,16 @@ from graph.importers.synthetic_catalogue import (
     EP,
     FORMAT_NAMES,
     NO_END,
+    PRICE_POINTS,
     SINGLE,
     TIERS,
     TYPE_NAMES,
     _album_price,
     _CatalogueArrays,
     _cents,
+    charged,
+    in_currency,
+    pays_in,
 )
 from graph.importers.synthetic_names import FIRST_NAMES, LAST_NAMES, _person, _title
 from graph.importers.synthetic_purchases import _expand_lines, _plan_purchases, _PurchasePlan
@@ -55,6 +59,7 @@ from graph.release import (
     CustomerRecord,
     Offer,
     PartyRef,
+    PriceList,
     PurchaseLineRecord,
     PurchaseRecord,
     Release,
@@ -138,6 +143,7 @@ class SyntheticStore(_CatalogueArrays):
         line_rates = np.array(self._label_rates, dtype=object)[self._rel_label]
         cust_keys = [c.key for c in self.customers]
         countries = [c.country for c in self.customers]
+        currencies = [pays_in(c) for c in countries]
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         prefix = f"syn{self.seed}-p"
         for lo in range(0, len(plan.cust), chunk):
@@ -167,8 +173,8 @@ class SyntheticStore(_CatalogueArrays):
                     customer_key=cust_keys[customer],
                     purchased_at=epoch + timedelta(seconds=times[i]),
                     territory=countries[customer],
-                    currency=CURRENCY,
-                    lines=tuple(lines[starts[i] : starts[i + 1]]),
+                    currency=currencies[customer],
+                    lines=charged(lines[starts[i] : starts[i + 1]], currencies[customer]),
                 )
 
     def write_feed(self, path: Path) -> int:
@@ -180,23 +186,32 @@ class SyntheticStore(_CatalogueArrays):
     # ------------------------------------------------------------------ catalog
 
     @cached_property
-    def _offer_cache(self) -> dict[tuple[int, int], tuple[Offer, ...]]:
+    def _offer_cache(self) -> dict[tuple[int, int, str], tuple[Offer, ...]]:
         return {}
 
-    def _offers(self, tier: int, count: int) -> tuple[Offer, ...]:
-        """Track offers of a tier (count 0), or its album offers for `count` tracks."""
+    def _offers(self, tier: int, count: int, currency: str = CURRENCY) -> tuple[Offer, ...]:
+        """Track offers of a tier (count 0), or its album offers for `count` tracks, in `currency`."""
         cache = self._offer_cache
-        found = cache.get((tier, count))
+        found = cache.get((tier, count, currency))
         if found is None:
             prices = TIERS[tier].tolist()
             if count == 0:
-                found = tuple(Offer(FORMAT_NAMES[f], _cents(p)) for f, p in enumerate(prices) if p)
+                found = tuple(Offer(FORMAT_NAMES[f], in_currency(p, currency)) for f, p in enumerate(prices) if p)
             elif count == 1:
                 found = ()
             else:
-                found = tuple(Offer(FORMAT_NAMES[f], _cents(_album_price(p, count))) for f, p in enumerate(prices) if p)
-            cache[tier, count] = found
+                found = tuple(
+                    Offer(FORMAT_NAMES[f], in_currency(_album_price(p, count), currency))
+                    for f, p in enumerate(prices) if p
+                )
+            cache[tier, count, currency] = found
         return found
+
+    def _price_lists(self, tier: int, count: int) -> tuple[PriceList, ...]:
+        """The release's lists in the PRICE_POINTS currencies (USD, its own, is the fallback)."""
+        return tuple(
+            PriceList(c, self._offers(tier, count, c), self._offers(tier, 0, c)) for c in PRICE_POINTS
+        )
 
     def _territories(self, mask: int) -> tuple[str, ...]:
         if mask == 2**64 - 1:
@@ -287,6 +302,7 @@ class SyntheticStore(_CatalogueArrays):
             explicit=any(t.explicit for t in tracks),
             copyright=f"© {day.year} {label.name}",
             phonographic_copyright=f"℗ {day.year} {label.name}",
+            price_lists=self._price_lists(tier, te - ts),
         )
 
     # ------------------------------------------------------------------ customers

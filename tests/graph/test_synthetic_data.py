@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.currencies import currency_of
 from graph.importers.feed_validation import parse_feed, parse_feed_file
 from graph.importers.feed_writer import feed_line
 from graph.importers.synthetic_data import SyntheticStore, generate
@@ -205,6 +206,13 @@ def test_prices(gen: Generated) -> None:
         for offer in release.album_offers:
             assert Decimal(0) < offer.price < by_format[offer.format] * len(release.tracks)
             assert offer.price == offer.price.quantize(Decimal("0.01"))
+        for other in release.price_lists:
+            assert [o.format for o in other.track_offers] == formats
+            assert [o.format for o in other.album_offers] == [o.format for o in release.album_offers]
+            digits = 0 if other.currency == "JPY" else 2
+            assert all(o.price == o.price.quantize(Decimal(1).scaleb(-digits)) for o in other.track_offers)
+        assert {p.currency for p in release.price_lists} == {"EUR", "GBP", "JPY"}
+        assert release.price_fallback
     hires = sum(any(o.format == "FLAC_24_96" for o in r.tracks[0].offers) for r in gen.releases)
     assert 0.05 * len(gen.releases) < hires < 0.6 * len(gen.releases)
 
@@ -233,7 +241,8 @@ def test_purchases_are_licensed_priced_and_dated(gen: Generated) -> None:
     for purchase in gen.purchases:
         assert start <= purchase.purchased_at < end
         assert purchase.territory == countries[purchase.customer_key]
-        assert purchase.currency == "USD"
+        own = currency_of(purchase.territory)
+        assert purchase.currency == (own if own in {"EUR", "GBP", "JPY"} else "USD")
         assert purchase.lines
         day = purchase.purchased_at.date()
         whole: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
@@ -247,16 +256,26 @@ def test_purchases_are_licensed_priced_and_dated(gen: Generated) -> None:
             assert release.release_date <= day
             assert line.royalty_rate == rights.royalty_rate
             if line.album_key is None:
-                track = next(t for t in release.tracks if t.key == line.track_key)
-                assert line.price == {o.format: o.price for o in track.offers}[line.format]
+                assert line.price == _list(release, purchase.currency)[1][line.format]
             else:
                 assert line.album_key == release.key
                 whole[line.album_key, line.format].append(line.price)
         for (album_key, fmt), prices in whole.items():
             album = releases[album_key]
             assert len(prices) == len(album.tracks)  # every track once
-            assert sum(prices) == {o.format: o.price for o in album.album_offers}[fmt]
-            assert max(prices) - min(prices) <= Decimal("0.01")
+            assert sum(prices) == _list(album, purchase.currency)[0][fmt]
+            assert max(prices) - min(prices) <= (Decimal(2) if purchase.currency == "JPY" else Decimal("0.01"))
+    assert {p.currency for p in gen.purchases} == {"USD", "EUR", "GBP", "JPY"}
+
+
+def _list(release: Release, currency: str) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """format -> price of the release's album and track offers in `currency`."""
+    if currency == release.currency:
+        album, track = release.album_offers, release.tracks[0].offers
+    else:
+        chosen = next(p for p in release.price_lists if p.currency == currency)
+        album, track = chosen.album_offers, chosen.track_offers
+    return {o.format: o.price for o in album}, {o.format: o.price for o in track}
 
 
 def test_nobody_buys_the_same_thing_twice(gen: Generated) -> None:
