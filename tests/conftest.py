@@ -15,6 +15,7 @@ from graph.driver import Graph, queries_sent
 from graph.importers import chinook
 from server import create_app
 from settings import PROJECT_ROOT, Settings
+from tests.spare_neo4j import SpareNeo4j, free_port
 
 CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
@@ -41,6 +42,17 @@ async def client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncC
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:
             yield c
+
+
+@pytest.fixture
+async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
+    """A throw-away Neo4j of the test's own, for the tests that stop and restart one."""
+    server = SpareNeo4j(tmp_path, free_port())
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
 
 
 @pytest.fixture(scope="session")

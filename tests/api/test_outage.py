@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,16 +45,6 @@ async def _post(client: httpx.AsyncClient, answers: list[Answer], body: dict[str
     answer = Answer(response.status_code, response.headers.get("retry-after"), response.json())
     answers.append(answer)
     return answer
-
-
-@pytest.fixture
-async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
-    server = SpareNeo4j(tmp_path, free_port())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def _check(answer: Answer) -> None:

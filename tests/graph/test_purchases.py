@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -17,7 +16,7 @@ from graph.driver import RETRY_SECONDS, UNAVAILABLE_ERRORS, Cypher, Graph
 from graph.purchases import Bought, Item, Order, Rejection, buy, split_price
 from graph.schema import ensure_schema
 from settings import Settings
-from tests.spare_neo4j import SpareNeo4j, free_port
+from tests.spare_neo4j import SpareNeo4j
 from tests.store_support import Fixtures
 
 STORED = Cypher(
@@ -72,16 +71,6 @@ async def test_racing_requests_with_one_key_buy_once(graph: Graph, shop: Fixture
     assert len({b.row["key"] for b in bought}) == 1
     assert sum(not b.replayed for b in bought) == 1
     assert await shop.state(customer) == {"purchases": 1, "lines": 1, "claims": 1}
-
-
-@pytest.fixture
-async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
-    server = SpareNeo4j(tmp_path, free_port())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 @pytest.mark.slow
