@@ -12,6 +12,8 @@ from graph.catalog import ALBUM_MAP, TRACK_MAP, Row, rows_by_key
 from graph.driver import Cypher, Graph
 
 # A code is meant to name one release or recording; should two share one, the lowest key answers.
+# Tracks are sought in a subquery of their own: with the expansion to the album in the same MATCH, the planner
+# scanned the whole ISRC index once per code where few tracks carry one (seen on the test database).
 ALBUMS_BY_UPCS = Cypher(
     "albums_by_upcs",
     f"""
@@ -25,9 +27,12 @@ TRACKS_BY_ISRCS = Cypher(
     "tracks_by_isrcs",
     f"""
     UNWIND $keys AS k
-    MATCH (t:Track {{isrc: k}})-[:ON_ALBUM]->(a:Album)
-    WITH k, t, a ORDER BY t.key
-    RETURN k AS key, collect({TRACK_MAP})[0] AS row
+    CALL (k) {{
+      MATCH (t:Track {{isrc: k}})
+      RETURN t ORDER BY t.key LIMIT 1
+    }}
+    MATCH (t)-[:ON_ALBUM]->(a:Album)
+    RETURN k AS key, {TRACK_MAP} AS row
     """,
 )
 
