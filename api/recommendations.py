@@ -38,7 +38,7 @@ from api.errors import ApiError, Code, bad_argument
 from api.ids import from_global
 from api.pagination import page_size
 from api.territory import optional_territory
-from graph import discovery, interactions
+from graph import charts, interactions
 from graph.catalog import Row
 from graph.driver import Graph
 from graph.rights import on_sale
@@ -182,7 +182,7 @@ async def bestsellers(info: Info, want: int, territory: str | None) -> list[Pick
         return []
     limit = OVERFETCH * want + 10
     for _ in range(ROUNDS):
-        chart = await discovery.bestsellers(info.context.graph, territory, None, None, None, limit)
+        chart = await charts.bestsellers(info.context.graph, territory, None, None, None, limit)
         sellable = await _sellable_rows(info, [c.row for c in chart if c.row.get("offerFormats")], territory)
         kept = [c for c in chart if c.row["key"] in sellable]
         if len(kept) >= want or len(chart) < limit:

@@ -30,6 +30,7 @@ from api.types.artist import Artist
 from api.types.track import Track
 from graph import discovery
 from graph.chart_cache import ChartCache
+from graph.charts import bestsellers
 
 SEARCH_ORDER = "SEARCH"
 MAX_SEARCH_CHARS = 200
@@ -278,5 +279,5 @@ class DiscoveryQuery:
         if charts is not None:
             rows = (await charts.chart(key))[:size]
         else:
-            rows = await discovery.bestsellers(info.context.graph, *key, size)
+            rows = await bestsellers(info.context.graph, *key, size)
         return [ChartEntry(rank=i + 1, units=r.units, track=Track.from_row(r.row)) for i, r in enumerate(rows)]
