@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 DEFAULT_URI = "bolt://127.0.0.1:7687"
+DATA_DIR = PROJECT_ROOT / ".tunegraph"
+MODELS = "models"  # under the data folder
+MEDIA = "media"  # under the data folder
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
@@ -41,11 +44,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     jwt_secret: str = "dev-secret-change-me"
-    model_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "models")
+    model_dir: Path = DATA_DIR / MODELS
     rate_limit: int = 50_000
     rate_limit_max: int | None = None  # None: 10 x rate_limit
     redis_url: str | None = None
-    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph")
+    data_dir: Path = DATA_DIR
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
@@ -54,7 +57,7 @@ class Settings:
     persisted_queries: Path | None = None
     persisted_only: bool = False
     max_body_bytes: int = 2_097_152
-    media_dir: Path = field(default_factory=lambda: PROJECT_ROOT / ".tunegraph" / "media")
+    media_dir: Path = DATA_DIR / MEDIA
     masters_dir: Path | None = None  # None: demo masters, synthesized under media_dir/masters on demand
     media_secret: str | None = None  # None: derived from jwt_secret
     download_seconds: int = 900
@@ -73,36 +76,37 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Settings from os.environ (or the given mapping)."""
+        """Settings from os.environ (or the given mapping); what is unset keeps the field's default."""
         e = os.environ if env is None else env
-        data_dir = Path(e.get("TUNEGRAPH_DATA_DIR") or PROJECT_ROOT / ".tunegraph")
+        d = cls()
+        data_dir = Path(e.get("TUNEGRAPH_DATA_DIR") or d.data_dir)
         return cls(
-            neo4j_uri=e.get("NEO4J_URI") or DEFAULT_URI,
-            neo4j_user=e.get("NEO4J_USER") or "neo4j",
-            neo4j_password=e.get("NEO4J_PASSWORD", ""),
-            neo4j_database=e.get("NEO4J_DATABASE") or None,
-            host=e.get("TUNEGRAPH_HOST") or "127.0.0.1",
-            port=_int(e, "TUNEGRAPH_PORT", 8000),
-            jwt_secret=e.get("TUNEGRAPH_JWT_SECRET") or "dev-secret-change-me",
-            model_dir=Path(e.get("TUNEGRAPH_MODEL_DIR") or data_dir / "models"),
-            rate_limit=_int(e, "TUNEGRAPH_RATE_LIMIT", 50_000),
-            rate_limit_max=_int(e, "TUNEGRAPH_RATE_LIMIT_MAX", 0) or None,
-            redis_url=e.get("TUNEGRAPH_REDIS_URL") or None,
+            neo4j_uri=e.get("NEO4J_URI") or d.neo4j_uri,
+            neo4j_user=e.get("NEO4J_USER") or d.neo4j_user,
+            neo4j_password=e.get("NEO4J_PASSWORD", d.neo4j_password),
+            neo4j_database=e.get("NEO4J_DATABASE") or d.neo4j_database,
+            host=e.get("TUNEGRAPH_HOST") or d.host,
+            port=_int(e, "TUNEGRAPH_PORT", d.port),
+            jwt_secret=e.get("TUNEGRAPH_JWT_SECRET") or d.jwt_secret,
+            model_dir=Path(e.get("TUNEGRAPH_MODEL_DIR") or data_dir / MODELS),
+            rate_limit=_int(e, "TUNEGRAPH_RATE_LIMIT", d.rate_limit),
+            rate_limit_max=_int(e, "TUNEGRAPH_RATE_LIMIT_MAX", 0) or d.rate_limit_max,
+            redis_url=e.get("TUNEGRAPH_REDIS_URL") or d.redis_url,
             data_dir=data_dir,
-            neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
-            neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
-            album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
-            chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
-            workers=_int(e, "TUNEGRAPH_WORKERS", 1),
-            persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,
+            neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or d.neo4j_heap,
+            neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or d.neo4j_pagecache,
+            album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", d.album_cache),
+            chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", d.chart_seconds),
+            workers=_int(e, "TUNEGRAPH_WORKERS", d.workers),
+            persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else d.persisted_queries,
             persisted_only=_flag(e, "TUNEGRAPH_PERSISTED_ONLY"),
-            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", 2_097_152),
-            media_dir=Path(e.get("TUNEGRAPH_MEDIA_DIR") or data_dir / "media"),
-            masters_dir=Path(e["TUNEGRAPH_MASTERS_DIR"]) if e.get("TUNEGRAPH_MASTERS_DIR") else None,
-            media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or None,
-            download_seconds=_int(e, "TUNEGRAPH_DOWNLOAD_SECONDS", 900),
-            media_cache_mb=_int(e, "TUNEGRAPH_MEDIA_CACHE_MB", 2048),
-            changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", 30),
+            max_body_bytes=_int(e, "TUNEGRAPH_MAX_BODY_BYTES", d.max_body_bytes),
+            media_dir=Path(e.get("TUNEGRAPH_MEDIA_DIR") or data_dir / MEDIA),
+            masters_dir=Path(m) if (m := e.get("TUNEGRAPH_MASTERS_DIR")) else d.masters_dir,
+            media_secret=e.get("TUNEGRAPH_MEDIA_SECRET") or d.media_secret,
+            download_seconds=_int(e, "TUNEGRAPH_DOWNLOAD_SECONDS", d.download_seconds),
+            media_cache_mb=_int(e, "TUNEGRAPH_MEDIA_CACHE_MB", d.media_cache_mb),
+            changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", d.changes_days),
             webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
-            webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", 10)),
+            webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", int(d.webhook_timeout))),
         )
