@@ -1,7 +1,7 @@
 """Client-given UPCs and ISRCs: checked and put in the form the store keeps, or BAD_REQUEST saying why.
 
 A malformed code is an error naming the argument and its index, never a silent null: null answers
-"we have no such release", and a partner reconciling a catalogue must not mistake a typo for that.
+"we have no such release", and a partner reconciling a catalog must not mistake a typo for that.
 """
 
 from __future__ import annotations

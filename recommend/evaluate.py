@@ -56,7 +56,7 @@ def average_precision_at_k(
 
 
 def catalog_coverage(recommendations: Iterable[Iterable[Hashable]], n_items: int) -> float:
-    """Share of the catalogue recommended to at least one user."""
+    """Share of the catalog recommended to at least one user."""
     shown = {item for row in recommendations for item in row}
     return len(shown) / n_items if n_items else 0.0
 

@@ -45,7 +45,7 @@ def test_ann_recall_on_clustered_vectors() -> None:
     assert _recall(20_000, 32, topics=50) >= 0.95
 
 
-def test_ann_scans_only_part_of_the_catalogue() -> None:
+def test_ann_scans_only_part_of_the_catalog() -> None:
     model = random_model(20_000, factors=16, seed=5)
     assert model.index is not None
     query = model.user_factors[0]
@@ -57,7 +57,7 @@ def test_ann_scans_only_part_of_the_catalogue() -> None:
 
 def test_indexed_model_serves_with_filters_and_all_items_reachable() -> None:
     model = random_model(60_000, factors=8, seed=6)
-    # six items spread over the catalogue: most lie in clusters a first probe skips
+    # six items spread over the catalog: most lie in clusters a first probe skips
     rare = set(model.item_ids[100::10_000])
     results = recommend_for_items(model, model.item_ids[:3], 6, allowed=rare.__contains__)
     assert {r.item_id for r in results} == rare

@@ -45,7 +45,7 @@ def test_model_keeps_ids_shapes_and_metadata(planted: Interactions, model: Model
     assert model.index is None
 
 
-def test_large_catalogue_gets_an_index_and_consistent_item_order() -> None:
+def test_large_catalog_gets_an_index_and_consistent_item_order() -> None:
     data = clustered(users_per_cluster=30, items_per_cluster=60, per_user=10)
     plain = train(data, SMALL)
     indexed = train(data, dataclasses.replace(SMALL, ann_min_items=100, ann_lists=6))
