@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
 from typing import Annotated, cast
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
 First = Annotated[
     int | None,
@@ -72,3 +75,11 @@ ListFirst = Annotated[
 def enum_value(value: str, description: str) -> str:
     """An enum member's value with its schema description; typed as the str strawberry turns it back into."""
     return cast(str, strawberry.enum_value(value, description=description))
+
+
+def described_enum(cls: type[Enum], name: str, description: str, values: Mapping[str, str]) -> None:
+    """Expose an enum defined outside the API (in graph/) as the schema's `name`, each value described."""
+    strawberry.enum(cls, name=name, description=description)
+    assert has_enum_definition(cls)
+    for value in cls.__strawberry_definition__.values:
+        value.description = values[value.name]

@@ -36,14 +36,6 @@ ALBUM_TRACK_KEYS = Cypher(
     RETURN k AS key, collect(t{.key}) AS rows
     """,
 )
-ARTIST_TRACK_KEYS = Cypher(
-    "artist_track_keys",
-    """
-    UNWIND $keys AS k
-    MATCH (:Artist {key: k})<-[:BY]-(t:Track)
-    RETURN k AS key, collect(t{.key}) AS rows
-    """,
-)
 TRACK_SALE_KEYS = Cypher(
     "track_sale_keys",
     """
@@ -53,7 +45,7 @@ TRACK_SALE_KEYS = Cypher(
     """,
 )
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
-# recent releases, so a big genre costs its recent albums, not its whole back catalogue.
+# recent releases, so a big genre costs its recent albums, not its whole back catalog.
 NEIGHBOURS = Cypher(
     "catalog_neighbours",
     """

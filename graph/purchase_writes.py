@@ -119,12 +119,6 @@ def statement_row(purchase: PurchaseRecord) -> dict[str, Any]:
     return row
 
 
-def unit_counts(purchases: Iterable[PurchaseRecord]) -> list[dict[str, Any]]:
-    """Units sold per track, as ADD_POPULARITY takes them."""
-    units = Counter(line.track_key for p in purchases for line in p.lines)
-    return [{"key": k, "units": n} for k, n in units.items()]
-
-
 @dataclass(frozen=True, slots=True)
 class PreparedPurchases:
     """A batch of purchases as statement rows (each with its lines)."""
@@ -150,21 +144,20 @@ class PreparedPurchases:
         return Rows({"key": k, "units": n} for k, n in units.items())
 
 
+async def create_purchases(tx: Tx, batch: PreparedPurchases, count_units: bool = True) -> int:
+    """Inside a transaction: create a batch none of which is stored yet and (unless told not to) count its units."""
+    if not batch.purchases:
+        return 0
+    await tx.run(CREATE_PURCHASES, {"purchases": batch.purchases})
+    if count_units and (units := batch.units()):
+        await tx.run(ADD_POPULARITY, {"counts": units})
+    return len(batch.purchases)
+
+
 async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases, count_units: bool = True) -> int:
     """Inside a transaction: create the purchases not yet stored and (unless told not to) count their units."""
     rows = await tx.run(EXISTING_PURCHASES, {"keys": Rows(p["key"] for p in batch.purchases)})
-    fresh = batch.without({row["key"] for row in rows})
-    if not fresh.purchases:
-        return 0
-    await tx.run(CREATE_PURCHASES, {"purchases": fresh.purchases})
-    if count_units and (units := fresh.units()):
-        await tx.run(ADD_POPULARITY, {"counts": units})
-    return len(fresh.purchases)
-
-
-async def write_purchases(tx: Tx, purchases: Sequence[PurchaseRecord]) -> int:
-    """Inside a transaction: create the purchases not yet stored and count their units."""
-    return await write_prepared_purchases(tx, PreparedPurchases.of(purchases))
+    return await create_purchases(tx, batch.without({row["key"] for row in rows}), count_units)
 
 
 async def insert_prepared_purchases(graph: Graph, batch: PreparedPurchases, count_units: bool = True) -> int:

@@ -1,7 +1,7 @@
 """Buying: each order one idempotent write transaction (the history reads are `graph.purchase_history`).
 
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
-force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
+force at that moment, and stored through `graph.purchase_writes.create_purchases` (which also counts the
 units into popularity); its sales go to the change feed's outbox (`graph.changes`) in the same
 transaction, for partners' webhooks. The customer is write-locked first, so their orders run one at a time and
 each sees what the one before bought (`graph.ownership`); then the idempotency key is claimed, by
@@ -27,7 +27,7 @@ from graph.currencies import smallest_unit
 from graph.driver import Cypher, Graph, Tx
 from graph.ownership import AlreadyOwned, holdings, lock_customer, settle
 from graph.prices import prices_in
-from graph.purchase_writes import purchase_params, write_purchases
+from graph.purchase_writes import PreparedPurchases, create_purchases
 from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
 
@@ -84,13 +84,13 @@ ITEMS_FOR_SALE = Cypher(
 
 
 class RejectCode(StrEnum):
-    """Why a purchase was refused (the contract's PurchaseRejectCode)."""
+    """Why a purchase was refused: the schema's PurchaseRejectCode (`api.types.store`)."""
 
     NOT_FOUND = "NOT_FOUND"
     NOT_LICENSED_IN_TERRITORY = "NOT_LICENSED_IN_TERRITORY"
     FORMAT_UNAVAILABLE = "FORMAT_UNAVAILABLE"
-    INVALID_INPUT = "INVALID_INPUT"
     ALREADY_OWNED = "ALREADY_OWNED"
+    INVALID_INPUT = "INVALID_INPUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,11 +252,13 @@ async def _buy_in(tx: Tx, order: Order, now: datetime) -> Bought:
         key=new_key, customer_key=order.customer_key, purchased_at=now, territory=order.territory,
         currency=currency, lines=tuple(lines), idempotency_key=order.idempotency_key,
     )
-    await write_purchases(tx, [record])
+    # The key is a fresh UUID: nothing to look up before creating it (imports do, `write_prepared_purchases`).
+    batch = PreparedPurchases.of([record])
+    await create_purchases(tx, batch)
     await changes.record_sale(tx, record)
-    params = purchase_params(record)
-    row = {k: params[k] for k in ("key", "customerKey", "purchasedAt", "territory", "currency", "total",
-                                  "idempotencyKey")}
+    params = batch.purchases[0]
+    row = {k: params[k] for k in ("key", "customerKey", "territory", "currency", "total", "idempotencyKey")}
+    row["purchasedAt"] = record.purchased_at
     return Bought(row, [{k: v for k, v in line.items() if v is not None} for line in params["lines"]])
 
 

@@ -1,4 +1,4 @@
-"""Records every importer hands to the one write path (`graph.upsert`)."""
+"""Records the write paths take: releases (`graph.upsert`), customers and purchases (`graph.purchase_writes`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 WORLDWIDE = "*"
-FORMATS = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96", "MPEG4_VIDEO")
 RELEASE_TYPES = ("ALBUM", "EP", "SINGLE", "COMPILATION")
 
 

@@ -11,8 +11,6 @@ SEARCH_OPTIONS = (
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-folding', `fulltext.eventually_consistent`: true}}"
 )
 
-KEYED_LABELS = ("Artist", "Album", "Track", "Genre", "Label", "Customer", "Purchase")
-
 STATEMENTS: tuple[Cypher, ...] = (
     Cypher("schema", "CREATE CONSTRAINT artist_key IF NOT EXISTS FOR (n:Artist) REQUIRE n.key IS UNIQUE"),
     Cypher("schema", "CREATE CONSTRAINT album_key IF NOT EXISTS FOR (n:Album) REQUIRE n.key IS UNIQUE"),

@@ -69,9 +69,11 @@ CHINOOK_COUNTRY_CODES: Mapping[str, str] = MappingProxyType(
 )
 
 
-def is_country_code(code: str) -> bool:
-    """True for an assigned ISO 3166-1 alpha-2 code, uppercase ("GB"; not "gb", "UK" or "*")."""
-    return code in ISO_3166_ALPHA2
+def likely_meant(code: str) -> str | None:
+    """The assigned code a wrong one probably meant ("uk", " gb" -> "GB"), or None: for error hints only."""
+    meant = code.strip().upper()
+    meant = COMMON_MISTAKES.get(meant, meant)
+    return meant if meant in ISO_3166_ALPHA2 else None
 
 
 def chinook_country_code(name: str) -> str:

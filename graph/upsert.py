@@ -319,11 +319,6 @@ def prepare_release(release: Release) -> PreparedRelease:
     return PreparedRelease(release.key, digest, rights.end, album, tracks, artists, genres, fields)
 
 
-def release_hash(release: Release) -> str:
-    """A stable digest of everything a release says; equal digests mean nothing changed."""
-    return prepare_release(release).digest
-
-
 def _nested_tracks(album_key: str, tracks: list[dict[str, Any]]) -> dict[str, Any]:
     """One album's new tracks as CREATE_TRACKS takes them: genres and artists by position."""
     genres: dict[str, int] = {}

@@ -15,7 +15,8 @@ from graph.driver import Graph, queries_sent
 from graph.importers import chinook
 from server import create_app
 from settings import PROJECT_ROOT, Settings
-from tests.spare_neo4j import SpareNeo4j, free_port
+from tests.servers import free_port
+from tests.spare_neo4j import SpareNeo4j
 
 CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 

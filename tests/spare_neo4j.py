@@ -9,9 +9,6 @@ import time
 from pathlib import Path
 
 from settings import PROJECT_ROOT
-from tests.servers import free_port
-
-__all__ = ["SpareNeo4j", "free_port"]
 
 JVM = PROJECT_ROOT / "graph" / "localdb" / "jvm"
 

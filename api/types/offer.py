@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 import strawberry
 
-from api.descriptions import enum_value
+from api.descriptions import described_enum
+from graph import formats
 from graph.prices import Prices, amount
 
-
-@strawberry.enum(description="Lossy and lossless download formats, and video.")
-class Format(Enum):
-    MP3_320 = enum_value("MP3_320", description="MP3 at 320 kbit/s (lossy).")
-    AAC_256 = enum_value("AAC_256", description="AAC at 256 kbit/s (lossy).")
-    FLAC_16_44 = enum_value("FLAC_16_44", description="FLAC, 16-bit 44.1 kHz (lossless, CD quality).")
-    FLAC_24_96 = enum_value("FLAC_24_96", description="FLAC, 24-bit 96 kHz (lossless, hi-res).")
-    MPEG4_VIDEO = enum_value("MPEG4_VIDEO", description="MPEG-4 video (music videos).")
+Format: TypeAlias = formats.Format
+described_enum(Format, "Format", "Lossy and lossless download formats, and video.", {
+    "MP3_320": "MP3 at 320 kbit/s (lossy).",
+    "AAC_256": "AAC at 256 kbit/s (lossy).",
+    "FLAC_16_44": "FLAC, 16-bit 44.1 kHz (lossless, CD quality).",
+    "FLAC_24_96": "FLAC, 24-bit 96 kHz (lossless, hi-res).",
+    "MPEG4_VIDEO": "MPEG-4 video (music videos).",
+})
 
 
 @strawberry.type(description="An amount in a currency; the amount is a decimal string, never a float.")

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
 from typing import Annotated
 
 import strawberry
 
 from api.auth import PURCHASES_WRITE, require_customer, unknown_customer
 from api.context import Info
-from api.descriptions import enum_value
+from api.descriptions import described_enum
 from api.errors import ApiError
 from api.ids import from_global
 from api.royalty_reads import readable_statement
@@ -25,30 +24,20 @@ from graph.purchases import Item, Order, RejectCode, Rejection
 SOLD_TYPES = ("Track", "Album")
 
 
-@strawberry.enum(description="Why a purchase was refused.")
-class PurchaseRejectCode(Enum):
-    NOT_FOUND = enum_value("NOT_FOUND", description="An item's ID names no track or album.")
-    NOT_LICENSED_IN_TERRITORY = enum_value(
-        "NOT_LICENSED_IN_TERRITORY", description="An item is not on sale in the territory today."
-    )
-    FORMAT_UNAVAILABLE = enum_value(
-        "FORMAT_UNAVAILABLE", description="An item is not offered in the format asked for."
-    )
-    ALREADY_OWNED = enum_value(
-        "ALREADY_OWNED",
-        description="The customer already owns an item in the format asked for (a track, or every track of an "
-        "album). Another format of an owned track is an upgrade, not this; see PurchaseLine.kind.",
-    )
-    INVALID_INPUT = enum_value(
-        "INVALID_INPUT",
-        description="The input is wrong: no items or over 100, an item twice, a blank idempotencyKey, a "
-        "malformed ID or one of something not for sale, or a territory other than the customer's country.",
-    )
+described_enum(RejectCode, "PurchaseRejectCode", "Why a purchase was refused.", {
+    "NOT_FOUND": "An item's ID names no track or album.",
+    "NOT_LICENSED_IN_TERRITORY": "An item is not on sale in the territory today.",
+    "FORMAT_UNAVAILABLE": "An item is not offered in the format asked for.",
+    "ALREADY_OWNED": "The customer already owns an item in the format asked for (a track, or every track of an "
+    "album). Another format of an owned track is an upgrade, not this; see PurchaseLine.kind.",
+    "INVALID_INPUT": "The input is wrong: no items or over 100, an item twice, a blank idempotencyKey, a "
+    "malformed ID or one of something not for sale, or a territory other than the customer's country.",
+})
 
 
 @strawberry.type(description="A refused purchase: nothing was bought or charged.")
 class PurchaseRejected:
-    code: PurchaseRejectCode = strawberry.field(description="Why, as a code to act on.")
+    code: RejectCode = strawberry.field(description="Why, as a code to act on.")
     message: str = strawberry.field(description="Why, in words for a developer (not localised).")
     item_id: strawberry.ID | None = strawberry.field(
         description="The item at fault, as sent in `items[].id`; null when the whole order is at fault."
@@ -58,7 +47,7 @@ class PurchaseRejected:
     def of(cls, rejection: Rejection) -> PurchaseRejected:
         """The GraphQL form of a rejection."""
         item = strawberry.ID(rejection.item_ref) if rejection.item_ref is not None else None
-        return cls(code=PurchaseRejectCode(rejection.code.value), message=rejection.message, item_id=item)
+        return cls(code=rejection.code, message=rejection.message, item_id=item)
 
 
 PurchaseResult = Annotated[

@@ -23,7 +23,7 @@ from typing import Any
 
 from graph.importers.ddex_release import At, Deal, ErnRelease, Report
 from graph.release import WORLDWIDE
-from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
+from graph.territories import ISO_3166_ALPHA2, likely_meant
 
 CURRENCY = "USD"
 DEFAULT_ROYALTY_RATE = Decimal("0.70")
@@ -83,8 +83,8 @@ def territories(deal: Deal, report: Report) -> set[str]:
 def _known(code: At, field_name: str, report: Report) -> bool:
     if code.value in ISO_3166_ALPHA2:
         return True
-    meant = COMMON_MISTAKES.get(code.value.upper(), code.value.upper())
-    hint = f" (did you mean {meant!r}?)" if meant in ISO_3166_ALPHA2 else ""
+    meant = likely_meant(code.value)
+    hint = f" (did you mean {meant!r}?)" if meant is not None else ""
     report(code.line, field_name, f"unknown territory {code.value!r}: not an ISO 3166-1 alpha-2 code{hint}")
     return False
 

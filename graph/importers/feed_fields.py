@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from graph.formats import AUDIO_FORMATS
 from graph.importers.feed_codes import CENT
 from graph.importers.feed_limits import (
     MAX_AMOUNT_CHARS,
@@ -21,8 +22,6 @@ from graph.release import Offer, PartyRef
 
 if TYPE_CHECKING:
     from graph.importers.feed_validation import FeedChecker
-
-FEED_FORMATS: tuple[str, ...] = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PRICE = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
@@ -248,14 +247,14 @@ class FieldChecker:
         table = self.obj(value, path)
         if table is None:
             return None
-        if len(table) > len(FEED_FORMATS):
-            self.bad(path, f"too many formats: {len(table)} (known: {', '.join(FEED_FORMATS)})")
+        if len(table) > len(AUDIO_FORMATS):
+            self.bad(path, f"too many formats: {len(table)} (known: {', '.join(AUDIO_FORMATS)})")
             return None
         prices: dict[str, Decimal] = {}
         valid = True
         for fmt, raw in table.items():
-            if fmt not in FEED_FORMATS:
-                self.bad(f"{path}.{shown_key(fmt)}", f"unknown format (known: {', '.join(FEED_FORMATS)})")
+            if fmt not in AUDIO_FORMATS:
+                self.bad(f"{path}.{shown_key(fmt)}", f"unknown format (known: {', '.join(AUDIO_FORMATS)})")
                 valid = False
                 continue
             amount = self.price(raw, f"{path}.{fmt}")
@@ -265,4 +264,4 @@ class FieldChecker:
                 prices[fmt] = amount
         if not valid:
             return None
-        return tuple(Offer(fmt, prices[fmt]) for fmt in FEED_FORMATS if fmt in prices)
+        return tuple(Offer(fmt, prices[fmt]) for fmt in AUDIO_FORMATS if fmt in prices)

@@ -11,7 +11,7 @@ Normal forms, so that a re-delivery with cosmetic differences is recognised as u
 UPC becomes 13 digits (a 12-digit UPC-A gets a leading 0) and is the release's key; an ISRC is
 uppercased without dashes and is the track's key; names and titles are stripped; territories
 are sorted; prices have 2 decimals; royalty rates at least 2; tracks are sorted by
-(disc, track); offers follow `FEED_FORMATS` order.
+(disc, track); offers follow `AUDIO_FORMATS` order.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ from graph.release import (
     TrackRecord,
 )
 from graph.slug import slugify
-from graph.territories import COMMON_MISTAKES, ISO_3166_ALPHA2
+from graph.territories import ISO_3166_ALPHA2, likely_meant
 
 _RATE = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?", re.ASCII)
 
@@ -274,10 +274,8 @@ class LineChecker(FieldChecker):
             path = f"rights.territories[{i}]"
             if not isinstance(code, str) or code not in ISO_3166_ALPHA2:
                 hint = ""
-                if isinstance(code, str):
-                    meant = COMMON_MISTAKES.get(code.upper(), code.upper())
-                    if meant in ISO_3166_ALPHA2:
-                        hint = f" (did you mean {meant!r}?)"
+                if isinstance(code, str) and (meant := likely_meant(code)) is not None:
+                    hint = f" (did you mean {meant!r}?)"
                 self.bad(path, f"not an ISO 3166-1 alpha-2 country code{hint}")
             elif code in codes:
                 self.bad(path, f"same territory as rights.territories[{codes[code]}]")

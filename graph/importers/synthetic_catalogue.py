@@ -10,6 +10,7 @@ from decimal import Decimal
 import numpy as np
 
 from graph.currencies import currency_of, minor_units
+from graph.formats import AUDIO_FORMATS
 from graph.importers.synthetic_names import (
     ADJECTIVES,
     BAND_SUFFIXES,
@@ -28,7 +29,7 @@ CURRENCY = "USD"  # every release's own list, charged wherever no other list fit
 PRICE_POINTS = {"EUR": 1, "GBP": 1, "JPY": 2}
 CATALOG_DAYS = 20 * 365
 NO_END = 2**31 - 1  # "no end" as a day number
-FORMAT_NAMES = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")
+FORMAT_NAMES = AUDIO_FORMATS
 MP3, AAC, FLAC, HIRES = range(4)
 TYPE_NAMES = ("ALBUM", "EP", "SINGLE", "COMPILATION")
 ALBUM, EP, SINGLE, COMPILATION = range(4)

@@ -35,7 +35,7 @@ from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
 from graph.upsert import upsert_releases
 from server import create_app
 from settings import Settings
-from tests.spare_neo4j import free_port
+from tests.servers import free_port
 from tests.store_support import Fixtures, bearer, gid, token
 
 AUDIO = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")

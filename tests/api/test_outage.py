@@ -17,7 +17,8 @@ from graph.driver import RETRY_SECONDS, Graph
 from graph.schema import ensure_schema
 from server import create_app
 from settings import Settings
-from tests.spare_neo4j import SpareNeo4j, free_port
+from tests.servers import free_port
+from tests.spare_neo4j import SpareNeo4j
 from tests.store_support import Fixtures, bearer, gid, token
 
 SECRET = "outage-secret"

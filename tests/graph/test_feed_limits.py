@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from graph.importers.feed_fields import FEED_FORMATS
+from graph.formats import AUDIO_FORMATS
 from graph.importers.feed_limits import (
     MAX_AMOUNT_CHARS,
     MAX_ARTISTS,
@@ -136,7 +136,7 @@ def test_territories_are_capped_at_every_code_once() -> None:
 def test_a_price_table_holds_at_most_the_known_formats() -> None:
     table = {f"F{n}": "0.99" for n in range(10_000)}
     assert only_problem(edit(lambda d: d["prices"].update(album=table))) == (
-        f"line 1: prices.album: too many formats: 10000 (known: {', '.join(FEED_FORMATS)})"
+        f"line 1: prices.album: too many formats: 10000 (known: {', '.join(AUDIO_FORMATS)})"
     )
 
 
@@ -144,7 +144,7 @@ def test_keys_quoted_in_a_path_are_cut() -> None:
     key = "K" * 100_000
     shown = "K" * MAX_SHOWN_KEY_CHARS + "…"
     assert only_problem(edit(lambda d: d["prices"]["album"].update({key: "0.99"}))) == (
-        f"line 1: prices.album.{shown}: unknown format (known: {', '.join(FEED_FORMATS)})"
+        f"line 1: prices.album.{shown}: unknown format (known: {', '.join(AUDIO_FORMATS)})"
     )
     text = line(EXAMPLE)[:-1] + f', "{key}": 1, "{key}": 2}}'
     assert problems(text) == [f"line 1: {shown}: appears more than once in this object"]
