@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from strawberry.dataloader import DataLoader
 
 from graph import album_page, catalog, interactions, library, pages, purchase_history
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
-from graph.catalog import Row
+from graph.catalog import AlbumRow, ArtistRow, NamedRow, R, Row, TrackRow
 from graph.driver import Cypher, Graph
 from graph.pages import Page, PageRequest
+from graph.purchase_history import CustomerRow, PurchaseLineRow, PurchaseRow
 
 NEIGHBOURS_PER_SEED = 10
 """Catalog neighbours fetched per track for the recommender's cold start."""
 
 
-def _rows(graph: Graph, query: Cypher) -> DataLoader[str, Row | None]:
-    return DataLoader(partial(catalog.rows_by_key, graph, query))
+def _rows(graph: Graph, query: Cypher, shape: type[R]) -> DataLoader[str, R | None]:
+    return DataLoader(partial(catalog.rows_by_key, graph, query, shape=shape))
 
 
-def _children(graph: Graph, query: Cypher) -> DataLoader[str, list[Row]]:
-    return DataLoader(partial(catalog.children_by_key, graph, query))
+def _children(graph: Graph, query: Cypher, shape: type[R]) -> DataLoader[str, list[R]]:
+    return DataLoader(partial(catalog.children_by_key, graph, query, shape=shape))
 
 
 class Loaders:
@@ -33,23 +34,23 @@ class Loaders:
     def __init__(self, graph: Graph, album_cache: AlbumCache | None = None) -> None:
         self.graph = graph
         self.album_cache = album_cache
-        self.artist = _rows(graph, catalog.ARTISTS_BY_KEYS)
-        self.album = _rows(graph, catalog.ALBUMS_BY_KEYS)
-        self.track = _rows(graph, catalog.TRACKS_BY_KEYS)
-        self.genre = _rows(graph, catalog.GENRES_BY_KEYS)
-        self.label = _rows(graph, catalog.LABELS_BY_KEYS)
-        self.album_tracks = _children(graph, catalog.ALBUM_TRACKS)
-        self.album_artists = _children(graph, catalog.ALBUM_ARTISTS)
-        self.track_artists = _children(graph, catalog.TRACK_ARTISTS)
-        self.album_genres = _children(graph, catalog.ALBUM_GENRES)
+        self.artist = _rows(graph, catalog.ARTISTS_BY_KEYS, ArtistRow)
+        self.album = _rows(graph, catalog.ALBUMS_BY_KEYS, AlbumRow)
+        self.track = _rows(graph, catalog.TRACKS_BY_KEYS, TrackRow)
+        self.genre = _rows(graph, catalog.GENRES_BY_KEYS, NamedRow)
+        self.label = _rows(graph, catalog.LABELS_BY_KEYS, NamedRow)
+        self.album_tracks = _children(graph, catalog.ALBUM_TRACKS, TrackRow)
+        self.album_artists = _children(graph, catalog.ALBUM_ARTISTS, ArtistRow)
+        self.track_artists = _children(graph, catalog.TRACK_ARTISTS, ArtistRow)
+        self.album_genres = _children(graph, catalog.ALBUM_GENRES, NamedRow)
         self.album_page: DataLoader[str, AlbumPage | None] = DataLoader(self._album_pages)
         self.page: DataLoader[PageRequest, Page] = DataLoader(
             partial(pages.pages, graph), cache=False
         )
         self.count: DataLoader[tuple[str, Any], int] = DataLoader(self._counts, cache=False)
-        self.customer = _rows(graph, purchase_history.CUSTOMERS_BY_KEYS)
-        self.purchase = _rows(graph, purchase_history.PURCHASES_BY_KEYS)
-        self.purchase_lines = _children(graph, purchase_history.PURCHASE_LINES)
+        self.customer = _rows(graph, purchase_history.CUSTOMERS_BY_KEYS, CustomerRow)
+        self.purchase = _rows(graph, purchase_history.PURCHASES_BY_KEYS, PurchaseRow)
+        self.purchase_lines = _children(graph, purchase_history.PURCHASE_LINES, PurchaseLineRow)
         self.purchase_page: DataLoader[purchase_history.PurchasePageRequest, Page] = DataLoader(
             partial(purchase_history.purchase_pages, graph), cache=False
         )
@@ -64,14 +65,14 @@ class Loaders:
             partial(interactions.keys_by, graph, interactions.CUSTOMER_TRACKS))
         self.album_track_keys: DataLoader[str, list[str]] = DataLoader(
             partial(interactions.keys_by, graph, interactions.ALBUM_TRACK_KEYS))
-        self.track_sale = _rows(graph, interactions.TRACK_SALE_KEYS)
+        self.track_sale = _rows(graph, interactions.TRACK_SALE_KEYS, Row)
         self.neighbours: DataLoader[str, list[Row]] = DataLoader(
             partial(interactions.neighbours, graph, limit=NEIGHBOURS_PER_SEED))
 
-    def remember(self, entity: str, rows: Sequence[Row]) -> None:
+    def remember(self, entity: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Prime the per-key loader of `entity` with rows another query already read (same shape)."""
         loader = {"artists": self.artist, "albums": self.album, "tracks": self.track}[entity]
-        loader.prime_many({row["key"]: row for row in rows})
+        cast(DataLoader[str, Mapping[str, Any]], loader).prime_many({row["key"]: row for row in rows})
 
     async def _album_pages(self, keys: Sequence[str]) -> list[AlbumPage | None]:
         if self.album_cache is not None:

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.auth import forbidden_record, require_viewer
 from api.context import Info
@@ -39,7 +40,7 @@ from api.ids import from_global
 from api.pagination import page_size
 from api.territory import optional_territory
 from graph import charts, interactions
-from graph.catalog import Row
+from graph.catalog import AlbumRow, ArtistRow, Row
 from graph.driver import Graph
 from graph.rights import on_sale
 from recommend.model import Model
@@ -69,7 +70,7 @@ class Pick:
     score: float
     because: list[str] = field(default_factory=list)
     cold: bool = False
-    row: Row = field(default_factory=dict)
+    row: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ModelDerived:
@@ -140,7 +141,9 @@ async def seed_tracks(info: Info, seeds: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(tracks))
 
 
-async def track_also_bought(info: Info, track_key: str, first: int | None, territory: str | None) -> list[Row]:
+async def track_also_bought(
+    info: Info, track_key: str, first: int | None, territory: str | None
+) -> list[Mapping[str, Any]]:
     """Tracks most like this one in what their buyers bought, on sale in `territory`."""
     want, where = page_size(first), optional_territory(territory)
     if want == 0:
@@ -150,7 +153,7 @@ async def track_also_bought(info: Info, track_key: str, first: int | None, terri
     return [p.row for p in picks]
 
 
-async def album_also_bought(info: Info, album_key: str, first: int | None, territory: str | None) -> list[Row]:
+async def album_also_bought(info: Info, album_key: str, first: int | None, territory: str | None) -> list[AlbumRow]:
     """Albums whose tracks buyers of this album's tracks also bought, best first; never itself."""
     want, where = page_size(first), optional_territory(territory)
     if want == 0:
@@ -164,7 +167,7 @@ async def album_also_bought(info: Info, album_key: str, first: int | None, terri
     return [row for row in await info.context.loaders.album.load_many(chosen) if row is not None]
 
 
-async def related_artists(info: Info, artist_key: str, first: int | None) -> list[Row]:
+async def related_artists(info: Info, artist_key: str, first: int | None) -> list[ArtistRow]:
     """Artists whose tracks are bought by the same people, most related first."""
     want = page_size(first)
     if want == 0:

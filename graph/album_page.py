@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graph.catalog import ALBUM_MAP, TRACK_MAP, Row
+from graph.catalog import ALBUM_MAP, TRACK_MAP, AlbumRow, ArtistRow, TrackRow
 from graph.driver import Cypher, Graph
 
 # The same row shapes as ALBUMS_BY_KEYS, ALBUM_ARTISTS and ALBUM_TRACKS, so the result primes their loaders.
@@ -27,9 +27,9 @@ ALBUM_PAGES_BY_KEYS = Cypher(
 class AlbumPage:
     """An album's row, its artists (main first) and its tracks (disc, then track order)."""
 
-    row: Row
-    artists: list[Row]
-    tracks: list[Row]
+    row: AlbumRow
+    artists: list[ArtistRow]
+    tracks: list[TrackRow]
 
 
 async def album_pages(graph: Graph, keys: Sequence[str]) -> list[AlbumPage | None]:

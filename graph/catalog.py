@@ -2,12 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Required, TypedDict, TypeVar, cast
 
 from graph.driver import Cypher, Graph
 
 Row = dict[str, Any]
+"""A row read without a declared shape (per-query maps that only their own module reads)."""
+R = TypeVar("R", bound=Mapping[str, Any])
+
+# The shapes of the node rows below (graph/MODEL.md lists every property). Functional syntax: the keys
+# are the graph's camelCase property names. Every key but `key` may be absent from an older node.
+class ArtistRow(TypedDict, total=False):
+    key: Required[str]
+    name: str
+    popularity: int
+    searchJoined: str
+    searchInitial: str
+    searchStart: str
+class AlbumRow(TypedDict, total=False):
+    key: Required[str]
+    title: str
+    upc: str | None
+    type: str
+    releaseDate: Any
+    currency: str
+    territories: list[str]
+    rightsStart: Any
+    rightsEnd: Any
+    royaltyRate: str
+    offerFormats: list[str]
+    offerPrices: list[str]
+    priceLists: str
+    priceFallback: bool
+    trackCount: int
+    durationMs: int
+    popularity: int
+    contentHash: str
+    fieldDigests: list[str]
+    updatedAt: Any
+    explicit: bool
+    labelKey: str | None
+    copyright: str
+    phonographicCopyright: str
+    searchJoined: str
+    searchInitial: str
+    searchStart: str
+class TrackRow(TypedDict, total=False):
+    key: Required[str]
+    title: str
+    isrc: str | None
+    durationMs: int
+    discNumber: int
+    trackNumber: int
+    composer: str | None
+    explicit: bool
+    offerFormats: list[str]
+    offerPrices: list[str]
+    offerSizes: list[int]
+    popularity: int
+    updatedAt: Any
+    albumKey: str
+    genreKey: str | None
+    searchJoined: str
+    searchInitial: str
+    searchStart: str
+
+
+class NamedRow(TypedDict):
+    """A Genre or a Label: key and name."""
+
+    key: str
+    name: str
 
 # Every read of a node returns the same map shape, so any loader can prime another.
 ALBUM_MAP = "a{.*, labelKey: [(a)-[:RELEASED_BY]->(l:Label) | l.key][0]}"
@@ -71,18 +137,18 @@ ALBUM_GENRES = Cypher(
 )
 
 
-async def rows_by_key(graph: Graph, query: Cypher, keys: Sequence[str]) -> list[Row | None]:
-    """One row per key, in the keys' order, None where there is no such node."""
+async def rows_by_key(graph: Graph, query: Cypher, keys: Sequence[str], shape: type[R]) -> list[R | None]:
+    """One row per key, in the keys' order, None where there is no such node; `shape` is the query's row type."""
     found = {r["key"]: r["row"] for r in await graph.read(query, {"keys": list(set(keys))})}
-    return [found.get(k) for k in keys]
+    return cast(list[R | None], [found.get(k) for k in keys])
 
 
-async def children_by_key(graph: Graph, query: Cypher, keys: Sequence[str]) -> list[list[Row]]:
-    """The ordered child rows of each key, in the keys' order."""
+async def children_by_key(graph: Graph, query: Cypher, keys: Sequence[str], shape: type[R]) -> list[list[R]]:
+    """The ordered child rows of each key, in the keys' order; `shape` is the query's row type."""
     found = {r["key"]: r["rows"] for r in await graph.read(query, {"keys": list(set(keys))})}
-    return [found.get(k, []) for k in keys]
+    return cast(list[list[R]], [found.get(k, []) for k in keys])
 
 
-async def all_genres(graph: Graph) -> list[Row]:
+async def all_genres(graph: Graph) -> list[NamedRow]:
     """Every genre, by name."""
     return [r["row"] for r in await graph.read(ALL_GENRES)]

@@ -39,9 +39,9 @@ TRACKS_BY_ISRCS = Cypher(
 
 async def albums_by_upcs(graph: Graph, upcs: Sequence[str]) -> list[Row | None]:
     """Album rows for stored-form UPCs, in their order; None where no album has the code."""
-    return await rows_by_key(graph, ALBUMS_BY_UPCS, upcs)
+    return await rows_by_key(graph, ALBUMS_BY_UPCS, upcs, Row)
 
 
 async def tracks_by_isrcs(graph: Graph, isrcs: Sequence[str]) -> list[Row | None]:
     """Track rows for stored-form ISRCs, in their order; None where no track has the code."""
-    return await rows_by_key(graph, TRACKS_BY_ISRCS, isrcs)
+    return await rows_by_key(graph, TRACKS_BY_ISRCS, isrcs, Row)

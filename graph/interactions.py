@@ -95,7 +95,7 @@ async def artist_tracks(graph: Graph, wanted: set[str] | None = None) -> dict[st
 
 async def keys_by(graph: Graph, query: Cypher, keys: Sequence[str]) -> list[list[str]]:
     """Track keys per key for one of the key-list queries above, in the keys' order."""
-    return [[r["key"] for r in rows] for rows in await children_by_key(graph, query, keys)]
+    return [[r["key"] for r in rows] for rows in await children_by_key(graph, query, keys, Row)]
 
 
 async def neighbours(graph: Graph, track_keys: Sequence[str], limit: int) -> list[list[Row]]:

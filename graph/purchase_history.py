@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 from graph.driver import Cypher, Graph
 from graph.pages import Page
+
+
+class CustomerRow(TypedDict):
+    """A customer as CUSTOMERS_BY_KEYS reads it."""
+
+    key: str
+    country: str
+
+
+# Functional syntax: the keys are the graph's camelCase property names.
+class PurchaseRow(TypedDict, total=False):
+    key: Required[str]
+    purchasedAt: Any
+    territory: str
+    currency: str
+    total: str
+    idempotencyKey: str
+    customerKey: str
+class PurchaseLineRow(TypedDict, total=False):
+    position: Required[int]
+    format: Required[str]
+    price: Required[str]
+    royaltyRate: Required[str]
+    trackKey: Required[str]
+    albumKey: str
+    kind: str
+    downloads: int
+    lastDownloadAt: Any
 
 CUSTOMERS_BY_KEYS = Cypher(
     "customers_by_keys",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -128,10 +129,10 @@ class Album(Node):
     )
     popularity: int = strawberry.field(description="Units of its tracks sold, all time and everywhere.")
     key: strawberry.Private[str]
-    row: strawberry.Private[dict[str, Any]]
+    row: strawberry.Private[Mapping[str, Any]]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Album:
+    def from_row(cls, row: Mapping[str, Any]) -> Album:
         """An Album from its graph row."""
         return cls(
             id=strawberry.ID(to_global("Album", row["key"])),

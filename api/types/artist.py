@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,10 +50,10 @@ class Artist(Node):
     id: strawberry.ID = strawberry.field(description="The global ID (base64 of \"Artist:<key>\").")
     name: str = strawberry.field(description="The name as credited.")
     key: strawberry.Private[str]
-    row: strawberry.Private[dict[str, Any]]
+    row: strawberry.Private[Mapping[str, Any]]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Artist:
+    def from_row(cls, row: Mapping[str, Any]) -> Artist:
         """An Artist from its graph row."""
         return cls(id=strawberry.ID(to_global("Artist", row["key"])), name=row["name"],
                    key=row["key"], row=row)

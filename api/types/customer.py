@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 import strawberry
@@ -16,7 +17,6 @@ from api.types.library import LibraryFilterInput, LibraryItem, library_of
 from api.types.node import Node, resolves
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
-from graph.catalog import Row
 from graph.purchase_history import PurchasePageRequest
 
 
@@ -33,7 +33,7 @@ class Customer(Node):
     key: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: Row) -> Customer:
+    def from_row(cls, row: Mapping[str, Any]) -> Customer:
         """A Customer from its graph row."""
         return cls(id=strawberry.ID(to_global("Customer", row["key"])), country=row["country"], key=row["key"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -28,7 +29,7 @@ class Genre(Node):
     key: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Genre:
+    def from_row(cls, row: Mapping[str, Any]) -> Genre:
         """A Genre from its graph row."""
         return cls(id=strawberry.ID(to_global("Genre", row["key"])), name=row["name"], key=row["key"])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -25,7 +26,7 @@ class Label(Node):
     key: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Label:
+    def from_row(cls, row: Mapping[str, Any]) -> Label:
         """A Label from its graph row."""
         return cls(id=strawberry.ID(to_global("Label", row["key"])), name=row["name"], key=row["key"])
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -13,7 +14,6 @@ from api.descriptions import After, Before, First, Last, enum_value
 from api.ids import key_of
 from api.pagination import Connection, connection, decode_cursors, page_args
 from api.types.offer import Format
-from graph.catalog import Row
 from graph.library import LibraryFilter, LibraryPageRequest, Ownership
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class LibraryItem:
     key: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, row: Row) -> LibraryItem:
+    def from_row(cls, row: Mapping[str, Any]) -> LibraryItem:
         """An item from a library page row."""
         formats = [OwnedFormat(format=Format(f["format"]), purchased_at=f["purchasedAt"]) for f in row["formats"]]
         return cls(formats=formats, key=row["key"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -16,7 +17,6 @@ from api.errors import ApiError
 from api.ids import to_global
 from api.types.node import Node, resolves
 from api.types.offer import Format, Money
-from graph.catalog import Row
 
 if TYPE_CHECKING:
     from api.types.album import Album
@@ -52,7 +52,7 @@ class PurchaseLine:
     album_key: strawberry.Private[str | None]
 
     @classmethod
-    def from_row(cls, row: Row, currency: str) -> PurchaseLine:
+    def from_row(cls, row: Mapping[str, Any], currency: str) -> PurchaseLine:
         """A line from its stored LINE relationship."""
         return cls(
             format=Format(row["format"]),
@@ -89,10 +89,10 @@ class Purchase(Node):
     total: Money = strawberry.field(description="What the customer paid in all: the sum of the lines.")
     key: strawberry.Private[str]
     customer_key: strawberry.Private[str]
-    stored_lines: strawberry.Private[list[Row] | None]
+    stored_lines: strawberry.Private[Sequence[Mapping[str, Any]] | None]
 
     @classmethod
-    def from_row(cls, row: Row, lines: list[Row] | None = None) -> Purchase:
+    def from_row(cls, row: Mapping[str, Any], lines: Sequence[Mapping[str, Any]] | None = None) -> Purchase:
         """A Purchase from its graph row (and its lines when already at hand)."""
         return cls(
             id=strawberry.ID(to_global("Purchase", row["key"])),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -102,11 +102,11 @@ class Track(Node):
     explicit: bool = strawberry.field(description="Whether it carries a parental advisory (explicit content).")
     popularity: int = strawberry.field(description="Units sold, all time and everywhere.")
     key: strawberry.Private[str]
-    row: strawberry.Private[dict[str, Any]]
-    album_row: strawberry.Private[dict[str, Any] | None] = None
+    row: strawberry.Private[Mapping[str, Any]]
+    album_row: strawberry.Private[Mapping[str, Any] | None] = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], album: dict[str, Any] | None = None) -> Track:
+    def from_row(cls, row: Mapping[str, Any], album: Mapping[str, Any] | None = None) -> Track:
         """A Track from its graph row (and its album's, where the caller has it at hand)."""
         return cls(
             id=strawberry.ID(to_global("Track", row["key"])),
@@ -123,7 +123,7 @@ class Track(Node):
             album_row=album,
         )
 
-    async def _album_row(self, info: Info) -> dict[str, Any]:
+    async def _album_row(self, info: Info) -> Mapping[str, Any]:
         row = await info.context.loaders.album.load(self.row["albumKey"])
         assert row is not None, f"track {self.key} has no album"
         return row
@@ -215,7 +215,7 @@ class Track(Node):
         return [Track.from_row(r) for r in await track_also_bought(info, self.key, first, territory)]
 
 
-def _offers(row: dict[str, Any], album: dict[str, Any], territory: str | None, today: date) -> list[Offer]:
+def _offers(row: Mapping[str, Any], album: Mapping[str, Any], territory: str | None, today: date) -> list[Offer]:
     chosen = prices_in(album, territory)
     if chosen is None or not on_sale(album, territory, today):
         return []
