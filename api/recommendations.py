@@ -94,8 +94,7 @@ class ModelDerived:
 
 def current_model(info: Info) -> Model:
     """The model this request answers with (taken once); UNAVAILABLE before one is trained."""
-    holder = getattr(info.context.services, "models", None)
-    model: Model | None = holder.current if holder is not None else None
+    model = info.context.services.models.current
     if model is None:
         raise ApiError(Code.UNAVAILABLE, "No recommender model is loaded yet (run `tunegraph recs train`).")
     return model
@@ -173,7 +172,7 @@ async def related_artists(info: Info, artist_key: str, first: int | None) -> lis
     if want == 0:
         return []
     model = current_model(info)
-    space = await info.context.services.derived.artist_space(info.context.graph, model)
+    space = await info.context.services.models.artist_space(model)
     ranked = similar_groups(model, space, artist_key, want)
     rows = await info.context.loaders.artist.load_many([s.item_id for s in ranked])
     return [row for row in rows if row is not None]

@@ -11,9 +11,7 @@ transaction ends, then finds it and returns the first purchase instead of buying
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,11 +30,6 @@ from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
 
 MAX_ITEMS = 100
-# Purchases contend for the same rows (popularity counters, the customer): past a few dozen
-# transactions in flight they only wait on locks while holding pooled connections, so callers
-# beyond this queue here instead of timing out on the connection pool.
-MAX_IN_FLIGHT = 16
-_gates: weakref.WeakKeyDictionary[Graph, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 KEY_SEPARATOR = "\u0000"
 
 CLAIM_IDEMPOTENCY_KEY = Cypher(
@@ -274,10 +267,8 @@ async def buy(graph: Graph, order: Order, now: datetime) -> Bought | Rejection:
     async def work(tx: Tx) -> Bought:
         return await _buy_in(tx, order, now)
 
-    gate = _gates.setdefault(graph, asyncio.Semaphore(MAX_IN_FLIGHT))
     try:
-        async with gate:
-            return await graph.transaction(work)
+        return await graph.transaction(work)
     except _Refused as refused:
         return refused.rejection
 
