@@ -11,7 +11,6 @@ import argparse
 import ast
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 PACKAGES = ("api", "graph", "recommend")
@@ -19,27 +18,13 @@ MODULE_LIMIT = 400
 FUNCTION_LIMIT = 50
 
 
-@dataclass(frozen=True, slots=True)
-class Distribution:
-    """Summary figures of a list of sizes."""
-
-    count: int
-    median: float
-    p90: float
-    largest: int
-    over: int
-
-    @classmethod
-    def of(cls, sizes: Sequence[int], limit: int) -> Distribution:
-        """The figures of `sizes`, counting those above `limit`."""
-        ordered = sorted(sizes) or [0]
-        p90 = statistics.quantiles(ordered, n=10, method="inclusive")[-1] if len(ordered) > 1 else ordered[0]
-        return cls(len(sizes), statistics.median(ordered), p90, ordered[-1], sum(s > limit for s in sizes))
-
-    def line(self, what: str, limit: int) -> str:
-        """One readable line."""
-        return (f"{what:<10} n={self.count:<5} median={self.median:<6g} p90={self.p90:<6.1f} max={self.largest:<5}"
-                f" >{limit}: {self.over}")
+def distribution(what: str, sizes: Sequence[int], limit: int) -> str:
+    """One line of figures for `sizes`: count, median, p90, max and how many exceed `limit`."""
+    ordered = sorted(sizes) or [0]
+    p90 = statistics.quantiles(ordered, n=10, method="inclusive")[-1] if len(ordered) > 1 else ordered[0]
+    over = sum(size > limit for size in sizes)
+    return (f"{what:<10} n={len(sizes):<5} median={statistics.median(ordered):<6g} p90={p90:<6.1f}"
+            f" max={ordered[-1]:<5} >{limit}: {over}")
 
 
 def modules(root: Path, packages: Sequence[str]) -> list[Path]:
@@ -61,8 +46,8 @@ def report(root: Path, packages: Sequence[str], largest: int) -> str:
     module_sizes = {path: len(text.splitlines()) for path, text in texts.items()}
     functions = [size for text in texts.values() for size in function_sizes(text)]
     lines = [
-        Distribution.of(list(module_sizes.values()), MODULE_LIMIT).line("modules", MODULE_LIMIT),
-        Distribution.of(functions, FUNCTION_LIMIT).line("functions", FUNCTION_LIMIT),
+        distribution("modules", list(module_sizes.values()), MODULE_LIMIT),
+        distribution("functions", functions, FUNCTION_LIMIT),
     ]
     if largest:
         top = sorted(module_sizes.items(), key=lambda item: -item[1])[:largest]
