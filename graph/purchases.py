@@ -30,6 +30,7 @@ from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
 
 MAX_ITEMS = 100
+SOLD_KINDS = ("Track", "Album")
 KEY_SEPARATOR = "\u0000"
 
 CLAIM_IDEMPOTENCY_KEY = Cypher(
@@ -88,9 +89,12 @@ class RejectCode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One thing asked for: a Track or a whole Album, in a format; `ref` is the client's ID."""
+    """One thing asked for: a Track or a whole Album, in a format; `ref` is the client's ID.
 
-    kind: str
+    `kind` is None where `ref` names nothing at all (a malformed ID): `check_order` refuses it.
+    """
+
+    kind: str | None
     key: str
     format: str
     ref: str
@@ -98,12 +102,13 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    """A customer's purchase request."""
+    """A customer's purchase request; `country`, where given, is the customer's, which `territory` must be."""
 
     customer_key: str
     territory: str
     idempotency_key: str
     items: tuple[Item, ...]
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +143,24 @@ def idempotency_node_key(customer_key: str, idempotency_key: str) -> str:
 
 
 def check_order(order: Order) -> Rejection | None:
-    """INVALID_INPUT problems visible without the graph (empty, too many, duplicates, blank key)."""
+    """Every INVALID_INPUT problem visible without the graph, the first found: the territory, each item's
+    kind (in order), a blank key, no items or too many, an item twice."""
+    if order.country is not None and order.territory != order.country:
+        return Rejection(RejectCode.INVALID_INPUT, f"territory must be the customer's country ({order.country})")
+    for item in order.items:
+        if item.kind is None:
+            return Rejection(RejectCode.INVALID_INPUT, "not a valid ID", item.ref)
+        if item.kind not in SOLD_KINDS:
+            return Rejection(
+                RejectCode.INVALID_INPUT, f"a {item.kind} is not for sale (only tracks and albums)", item.ref
+            )
     if not order.idempotency_key.strip():
         return Rejection(RejectCode.INVALID_INPUT, "idempotencyKey must not be blank")
     if not order.items:
         return Rejection(RejectCode.INVALID_INPUT, "items must not be empty")
     if len(order.items) > MAX_ITEMS:
         return Rejection(RejectCode.INVALID_INPUT, f"at most {MAX_ITEMS} items, got {len(order.items)}")
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str | None, str]] = set()
     for item in order.items:
         if (item.kind, item.key) in seen:
             return Rejection(RejectCode.INVALID_INPUT, "an item is listed twice", item.ref)
