@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graph.driver import RETRY_SECONDS, UNAVAILABLE_ERRORS, Cypher, Graph
-from graph.purchases import Bought, Item, Order, Rejection, buy, split_price
+from graph.purchases import MAX_ITEMS, Bought, Item, Order, Rejection, buy, check_order, split_price
 from graph.schema import ensure_schema
 from settings import Settings
 from tests.spare_neo4j import SpareNeo4j
@@ -56,6 +57,32 @@ async def shop(graph: Graph) -> AsyncIterator[Fixtures]:
     made = Fixtures(graph)
     yield made
     await made.cleanup()
+
+
+def problem(order: Order) -> tuple[str, str | None] | None:
+    """check_order's first problem as (message, item), None for a valid order."""
+    found = check_order(order)
+    return None if found is None else (found.message, found.item_ref)
+
+
+def test_check_order_names_the_first_problem_in_the_order_the_api_reads_them() -> None:
+    track = Item("Track", "t1", "MP3_320", "a")
+    artist = Item("Artist", "ar1", "MP3_320", "b")
+    malformed = Item(None, "", "MP3_320", "c")
+    order = Order("cust", "FR", " ", (artist, malformed, track, track), country="GB")
+    assert problem(order) == ("territory must be the customer's country (GB)", None)
+    order = replace(order, country="FR")
+    assert problem(order) == ("a Artist is not for sale (only tracks and albums)", "b")
+    order = replace(order, items=order.items[1:])
+    assert problem(order) == ("not a valid ID", "c")
+    order = replace(order, items=order.items[1:])
+    assert problem(order) == ("idempotencyKey must not be blank", None)
+    order = replace(order, idempotency_key="k")
+    assert problem(order) == ("an item is listed twice", "a")
+    assert problem(replace(order, items=())) == ("items must not be empty", None)
+    many = tuple(Item("Track", f"t{n}", "MP3_320", str(n)) for n in range(MAX_ITEMS + 1))
+    assert problem(replace(order, items=many)) == (f"at most {MAX_ITEMS} items, got {MAX_ITEMS + 1}", None)
+    assert problem(replace(order, items=order.items[:1])) is None
 
 
 async def test_racing_requests_with_one_key_buy_once(graph: Graph, shop: Fixtures) -> None:
