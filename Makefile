@@ -59,6 +59,7 @@ bench: install
 	$(BIN)/tunegraph recs train --if-missing
 	$(BIN)/python -m bench --store chinook
 	$(BIN)/python -m bench.recs_bench --out bench/results/recs.json
+	$(BIN)/python -m bench.recs_bench --panels --store chinook
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
@@ -76,7 +77,9 @@ soak: install
 bench-scale: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 1000000 --feed-sizes 100000 && \
-		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook; \
+		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook && \
+		$(BENCH_ENV) $(BIN)/tunegraph recs train --if-missing && \
+		$(BENCH_ENV) $(BIN)/python -m bench.recs_bench --panels --store 1m-tracks; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:
