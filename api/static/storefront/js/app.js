@@ -56,10 +56,7 @@ function App() {
   const store = useStore();
   const route = useRoute();
   const Page = PAGES[route.name];
-  useEffect(() => {
-    if (!route.first) document.body.dataset.navigated = "1";
-    stop();
-  }, [route]);
+  useEffect(() => stop(), [route]);
   return html`
     <${Header} store=${store} />
     <main id="main" tabindex="-1">

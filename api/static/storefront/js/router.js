@@ -27,6 +27,7 @@ export function useRoute() {
   const [route, setRoute] = useState(() => ({ ...parse(), first: true }));
   useEffect(() => {
     const changed = () => {
+      document.body.dataset.navigated = "1"; // from now on a page's heading takes focus when it renders
       performance.clearMarks(NAVIGATED);
       performance.mark(NAVIGATED);
       setRoute({ ...parse(), first: false });

@@ -95,7 +95,7 @@ export function Search() {
   let index = -1;
   return html`<div class="search" role="search">
     <label for="search-input" class="visually-hidden">Search artists, albums and tracks</label>
-    <input id="search-input" type="text" role="combobox" autocomplete="off" spellcheck="false"
+    <input id="search-input" type="text" role="combobox" autocomplete="off" spellcheck=${false}
       placeholder="Search artists, albums, tracks" value=${text} aria-autocomplete="list"
       aria-expanded=${expanded} aria-controls="search-results"
       aria-activedescendant=${expanded && active >= 0 ? `search-option-${active}` : undefined}

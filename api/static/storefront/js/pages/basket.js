@@ -1,6 +1,6 @@
 // The basket and checkout: one `purchase` per order, its idempotency key kept until the basket changes,
 // so a double click or a retry after a lost answer never buys twice.
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { ApiError, gql } from "../api.js";
 import { country, formatName, money, totals } from "../format.js";
 import { html } from "../html.js";
@@ -57,11 +57,13 @@ export function BasketPage() {
   const { items } = store.basket;
   const territory = territoryOf(store);
   const [busy, setBusy] = useState(false);
+  const inFlight = useRef(false); // a second click arrives before the re-render that disables the button
   const [problem, setProblem] = useState(null);
   const [receipt, setReceipt] = useState(null);
 
   const checkout = async () => {
-    if (busy) return;
+    if (inFlight.current) return;
+    inFlight.current = true;
     const { basket, session } = getState();
     setBusy(true);
     setProblem(null);
@@ -81,6 +83,7 @@ export function BasketPage() {
       setProblem({ code: error.code, text: error.code === "UNAUTHENTICATED"
         ? "Your sign-in has expired. Please sign in again; your basket is kept." : error.message });
     } finally {
+      inFlight.current = false;
       setBusy(false);
     }
   };
