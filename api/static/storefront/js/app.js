@@ -71,4 +71,6 @@ function App() {
     <div id="announcer" class="visually-hidden" role="status" aria-live="polite"></div>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "Loading the store…" placeholder: render() adds to what is there
+render(html`<${App} />`, root);

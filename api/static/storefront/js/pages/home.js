@@ -29,8 +29,7 @@ function Chart({ entries, territory }) {
     <${PreviewButton} track=${e.track} />
     <span class="chart-text">
       <a href=${link("album", e.track.album.id, { track: e.track.id })}>${e.track.title}</a>
-      <span class="chart-sub"><a href=${link("artist", e.track.album.artist.id)}>${e.track.album.artist.name}</a>
-        · ${duration(e.track.durationMs)}</span>
+      <span class="chart-sub"><a href=${link("artist", e.track.album.artist.id)}>${e.track.album.artist.name}</a>${" · "}${duration(e.track.durationMs)}</span>
     </span>
   </li>`)}</ol>`;
 }
