@@ -8,6 +8,8 @@ own identity provider, which issues the same tokens, and leaves demo mode off.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from datetime import timedelta
@@ -17,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Message, Receive, Scope, Send
 
 from api.auth import PURCHASES_WRITE, issue_token
 from api.ids import to_global
@@ -29,16 +32,63 @@ ASSETS_PATH = "/store"
 DEMO_TOKEN_PATH = "/demo/token"
 DEMO_TOKEN_LIFETIME = timedelta(hours=1)
 DEMO_MODE_MARK = "<!--demo-login-->"
+ASSETS_MARK = "<!--assets-->"
+ENTRY = "js/app.js"
+BARE_IMPORTS = {"preact": "vendor/preact.js", "preact/hooks": "vendor/preact-hooks.js", "htm": "vendor/htm.js"}
+IMMUTABLE = "public, max-age=31536000, immutable"
 CUSTOMER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MAX_DEMO_BODY = 1024
 NO_CACHE = "no-cache"
+
+
+def versioned() -> dict[str, str]:
+    """Each asset's URL carrying its content hash (`?v=`), so browsers may keep it until it changes.
+
+    Hashed on every page load (some 90 kB): an edited module is picked up without a restart.
+    """
+    found = {}
+    for path in sorted(STATIC_DIR.rglob("*")):
+        if path.suffix in (".js", ".css"):
+            name = path.relative_to(STATIC_DIR).as_posix()
+            found[name] = f"{ASSETS_PATH}/{name}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    return found
+
+
+def asset_tags() -> str:
+    """The stylesheet, an import map sending every module to its versioned URL, preloads and the entry module."""
+    urls = versioned()
+    modules = {name: url for name, url in urls.items() if name.endswith(".js")}
+    imports = {**{bare: urls[name] for bare, name in BARE_IMPORTS.items()},
+               **{f"{ASSETS_PATH}/{name}": url for name, url in modules.items()}}
+    import_map = json.dumps({"imports": imports}, indent=1).replace("<", "\\u003c")
+    preloads = "".join(f'  <link rel="modulepreload" href="{url}">\n' for name, url in modules.items() if name != ENTRY)
+    return (f'<link rel="stylesheet" href="{urls["store.css"]}">\n'
+            f'  <script type="importmap">{import_map}</script>\n{preloads}'
+            f'  <script type="module" src="{urls[ENTRY]}"></script>')
 
 
 def page(demo_login: bool) -> str:
     """The shell page; it says whether the demo sign-in is on (a meta tag the modules read)."""
     shell = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     mode = '<meta name="tunegraph-demo-login" content="on">' if demo_login else ""
-    return shell.replace(DEMO_MODE_MARK, mode)
+    return shell.replace(DEMO_MODE_MARK, mode).replace(ASSETS_MARK, asset_tags())
+
+
+class Assets:
+    """The storefront's files: kept for a year when asked for by versioned URL, else revalidated."""
+
+    def __init__(self) -> None:
+        self.files = StaticFiles(directory=STATIC_DIR)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        policy = IMMUTABLE if b"v=" in scope.get("query_string", b"") else NO_CACHE
+
+        async def with_policy(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                message["headers"] = [*message["headers"], (b"cache-control", policy.encode())]
+            await send(message)
+
+        await self.files(scope, receive, with_policy)
 
 
 async def _page(request: Request) -> Response:
@@ -70,7 +120,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     """`/`, the storefront's assets, and (in demo mode only) the demo token endpoint."""
     found: list[BaseRoute] = [
         Route("/", _page, methods=["GET", "HEAD"], name="storefront"),
-        Mount(ASSETS_PATH, app=StaticFiles(directory=STATIC_DIR), name="storefront-assets"),
+        Mount(ASSETS_PATH, app=Assets(), name="storefront-assets"),
     ]
     if settings.demo_login:
         log.warning("demo mode: %s mints customer tokens for anyone who asks (never on in production)",

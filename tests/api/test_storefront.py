@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -45,16 +46,27 @@ async def test_the_store_is_at_the_root_and_loads_only_its_own_files(client: htt
     assert page.headers["content-type"].startswith("text/html")
     refs = [r for r in ASSET_REF.findall(page.text) if not r.startswith(("data:", "/graphql", "/docs"))]
     refs += list(import_map(page.text).values())
-    assert any(r.endswith("/js/app.js") for r in refs)
+    assert any("/js/app.js?v=" in r for r in refs)
     for ref in refs:
         assert ref.startswith(ASSETS_PATH + "/"), ref
+        path, _, version = ref.partition("?v=")
         asset = await client.get(ref)
         assert asset.status_code == 200, ref
-        assert asset.content == (STATIC_DIR / ref.removeprefix(ASSETS_PATH + "/")).read_bytes()
-        if ref.endswith(".js"):
+        content = (STATIC_DIR / path.removeprefix(ASSETS_PATH + "/")).read_bytes()
+        assert asset.content == content
+        assert version == hashlib.sha256(content).hexdigest()[:12], ref
+        assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
+        if path.endswith(".js"):
             assert asset.headers["content-type"].startswith("text/javascript"), ref  # module scripts need it
     assert "cdn" not in page.text.lower()
     assert "https://" not in page.text
+
+
+async def test_an_unversioned_asset_is_revalidated_and_a_missing_one_is_404(client: httpx.AsyncClient) -> None:
+    plain = await client.get(f"{ASSETS_PATH}/js/app.js")
+    assert plain.headers["cache-control"] == "no-cache"
+    assert (await client.get(f"{ASSETS_PATH}/js/nope.js?v=1")).status_code == 404
+    assert (await client.get(f"{ASSETS_PATH}/..%2F..%2Fsettings.py")).status_code == 404
 
 
 async def test_every_module_imports_only_files_that_are_served(client: httpx.AsyncClient) -> None:
