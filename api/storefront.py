@@ -33,7 +33,10 @@ DEMO_TOKEN_PATH = "/demo/token"
 DEMO_TOKEN_LIFETIME = timedelta(hours=1)
 DEMO_MODE_MARK = "<!--demo-login-->"
 ASSETS_MARK = "<!--assets-->"
-ENTRY = "js/app.js"
+ENTRIES = ("js/prefetch.js", "js/app.js")
+"""Module scripts of the page: the early album query's small graph first, then the store."""
+EARLY = ("js/api.js", "js/fragments.js", "js/pages/album-query.js", "js/route.js", "js/storage.js")
+"""What prefetch.js imports: preloaded first, so the album query leaves before the rest has loaded."""
 BARE_IMPORTS = {"preact": "vendor/preact.js", "preact/hooks": "vendor/preact-hooks.js", "htm": "vendor/htm.js"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 CUSTOMER_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -55,16 +58,22 @@ def versioned() -> dict[str, str]:
 
 
 def asset_tags() -> str:
-    """The stylesheet, an import map sending every module to its versioned URL, preloads and the entry module."""
+    """The stylesheet, an import map sending every module to its versioned URL, preloads and the entry modules."""
     urls = versioned()
-    modules = {name: url for name, url in urls.items() if name.endswith(".js")}
+    modules = {name: url for name, url in sorted(urls.items(), key=_load_order) if name.endswith(".js")}
     imports = {**{bare: urls[name] for bare, name in BARE_IMPORTS.items()},
                **{f"{ASSETS_PATH}/{name}": url for name, url in modules.items()}}
     import_map = json.dumps({"imports": imports}, indent=1).replace("<", "\\u003c")
-    preloads = "".join(f'  <link rel="modulepreload" href="{url}">\n' for name, url in modules.items() if name != ENTRY)
+    preloads = "".join(f'  <link rel="modulepreload" href="{url}">\n' for name, url in modules.items()
+                       if name not in ENTRIES)
+    entries = "\n".join(f'  <script type="module" src="{urls[name]}"></script>' for name in ENTRIES)
     return (f'<link rel="stylesheet" href="{urls["store.css"]}">\n'
-            f'  <script type="importmap">{import_map}</script>\n{preloads}'
-            f'  <script type="module" src="{urls[ENTRY]}"></script>')
+            f'  <script type="importmap">{import_map}</script>\n{preloads}{entries}')
+
+
+def _load_order(item: tuple[str, str]) -> tuple[int, str]:
+    name = item[0]
+    return (0 if name in EARLY else 1 if name.startswith("vendor/") else 2), name
 
 
 def page(demo_login: bool) -> str:

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from api.storefront import ASSETS_PATH, DEMO_TOKEN_PATH, STATIC_DIR
+from api.storefront import ASSETS_PATH, DEMO_TOKEN_PATH, EARLY, STATIC_DIR
 from graph.driver import Graph
 from server import create_app
 from settings import PROJECT_ROOT, Settings
@@ -81,6 +81,21 @@ async def test_every_module_imports_only_files_that_are_served(client: httpx.Asy
             target = (module.parent / spec).resolve()
             served = await client.get(f"{ASSETS_PATH}/{target.relative_to(STATIC_DIR).as_posix()}")
             assert served.status_code == 200, f"{module.name} imports {spec!r}, which is not served"
+
+
+def test_the_early_album_query_loads_only_what_is_preloaded_first() -> None:
+    found: set[str] = set()
+    todo = [STATIC_DIR / "js" / "prefetch.js"]
+    while todo:
+        module = todo.pop()
+        for spec in IMPORT.findall(module.read_text(encoding="utf-8")):
+            assert spec.startswith("."), f"{module.name} imports {spec!r}: the early graph takes no library"
+            target = (module.parent / spec).resolve()
+            name = target.relative_to(STATIC_DIR).as_posix()
+            if name not in found:
+                found.add(name)
+                todo.append(target)
+    assert found == set(EARLY)
 
 
 async def test_the_vendored_libraries_are_the_locked_versions() -> None:

@@ -21,15 +21,16 @@ const PAGES = { home: HomePage, album: AlbumPage, artist: ArtistPage, genre: Gen
 
 function TerritoryPicker({ store }) {
   const current = territoryOf(store);
+  if (store.session) {
+    return html`<p class="territory" title="Prices and purchases follow your account's country">
+      <span class="sub">Country</span> ${country(current)}</p>`;
+  }
   const codes = TERRITORIES.includes(current) ? TERRITORIES : [...TERRITORIES, current];
   return html`<div class="territory">
     <label for="territory">Country</label>
-    <select id="territory" value=${current} disabled=${Boolean(store.session)}
-      aria-describedby=${store.session ? "territory-why" : undefined}
-      onChange=${(e) => setTerritory(e.currentTarget.value)}>
+    <select id="territory" value=${current} onChange=${(e) => setTerritory(e.currentTarget.value)}>
       ${codes.map((c) => html`<option value=${c} key=${c}>${country(c)}</option>`)}
     </select>
-    ${store.session && html`<span id="territory-why" class="visually-hidden">Your account's country sets prices</span>`}
   </div>`;
 }
 

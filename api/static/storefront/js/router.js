@@ -1,14 +1,10 @@
 // Hash routes (#/album/<id>): the server serves one page at `/`, so every route is a link that works offline.
 import { useEffect, useState } from "preact/hooks";
+import { parse } from "./route.js";
+
+export { parse };
 
 export const NAVIGATED = "tg:navigate";
-
-export function parse(hash = location.hash) {
-  const [path, search = ""] = hash.replace(/^#\/?/, "").split("?");
-  const [name = "", ...rest] = path.split("/").filter(Boolean);
-  return { name: name || "home", id: rest[0] ? decodeURIComponent(rest[0]) : null,
-    query: Object.fromEntries(new URLSearchParams(search)) };
-}
 
 /** The hash link of a route: link("album", id), link("genre", id, {after}). */
 export function link(name, id = null, query = null) {

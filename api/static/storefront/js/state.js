@@ -1,26 +1,8 @@
 // What the store remembers in the browser: the visitor's country, the demo session and the basket.
 import { useEffect, useState } from "preact/hooks";
+import { KEYS, load, save, storedSession, storedTerritory } from "./storage.js";
 
-const KEYS = { territory: "tg.territory", session: "tg.session", basket: "tg.basket" };
 const listeners = new Set();
-
-function load(key, fallback) {
-  try {
-    const raw = localStorage.getItem(key);
-    return raw ? JSON.parse(raw) : fallback;
-  } catch {
-    return fallback;
-  }
-}
-
-function save(key, value) {
-  try {
-    if (value === null) localStorage.removeItem(key);
-    else localStorage.setItem(key, JSON.stringify(value));
-  } catch {
-    // private mode or a full storage: the store still works for this visit
-  }
-}
 
 /** A random order key: crypto.randomUUID where the page is a secure context, else from getRandomValues. */
 export function newKey() {
@@ -28,19 +10,9 @@ export function newKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-function guessTerritory() {
-  const region = (navigator.language || "").split("-")[1];
-  return region && /^[A-Z]{2}$/.test(region) ? region : "US";
-}
-
-function liveSession() {
-  const found = load(KEYS.session, null);
-  return found && found.expiresAt > Date.now() ? found : null;
-}
-
 let state = {
-  territory: load(KEYS.territory, null) || guessTerritory(),
-  session: liveSession(),
+  territory: storedTerritory(),
+  session: storedSession(),
   basket: load(KEYS.basket, null) || { items: [], key: newKey() },
 };
 
@@ -100,7 +72,7 @@ export function useStore() {
 window.addEventListener("storage", (event) => {
   // another tab signed in or out, or changed the basket
   if (Object.values(KEYS).includes(event.key)) {
-    state = { territory: load(KEYS.territory, state.territory), session: liveSession(),
+    state = { territory: load(KEYS.territory, state.territory), session: storedSession(),
       basket: load(KEYS.basket, state.basket) };
     for (const listener of listeners) listener(state);
   }

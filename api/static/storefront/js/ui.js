@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { gql } from "./api.js";
 import { html } from "./html.js";
+import { take } from "./prefetch.js";
 import { link } from "./router.js";
 
 /** Runs a query whenever its variables (or the token) change: {data, error, loading, reload}. */
@@ -13,7 +14,7 @@ export function useQuery(query, variables, { token = null, skip = false } = {}) 
     if (skip) return undefined;
     const aborter = new AbortController();
     setResult((r) => ({ loading: true, key, data: r.key === key ? r.data : undefined }));
-    gql(query, variables, { token, signal: aborter.signal }).then(
+    (take(query, key) || gql(query, variables, { token, signal: aborter.signal })).then(
       (data) => setResult({ data, key, loading: false }),
       (error) => error.name !== "AbortError" && setResult({ error, key, loading: false }),
     );

@@ -1,29 +1,14 @@
 // The album page: cover, artist, tracks with previews, prices per format, buy buttons, "you may also like".
 import { useEffect } from "preact/hooks";
-import { OFFER } from "../fragments.js";
 import { duration, durationLabel, formatName, money } from "../format.js";
 import { html } from "../html.js";
+import { ALBUM } from "./album-query.js";
 import { PreviewButton } from "../player.js";
 import { link, markRendered } from "../router.js";
 import { addToBasket, territoryOf, useStore } from "../state.js";
 import { announce, Cover, Heading, Loading, Problem, useQuery } from "../ui.js";
 import { YouMayAlsoLike } from "./recommendations.js";
 
-const ALBUM = `query AlbumPage($id: ID!, $t: String!) {
-  album(id: $id) {
-    id title releaseDate durationMs trackCount explicit copyright viewerOwnership
-    artist { id name }
-    label { name }
-    genres { id name }
-    artwork { url width }
-    offers(territory: $t) { ...OfferFields }
-    tracks {
-      id title durationMs discNumber trackNumber explicit previewUrl viewerFormats
-      offers(territory: $t) { ...OfferFields }
-    }
-  }
-}
-${OFFER}`;
 
 function buy(item, format, price, kind, albumTitle) {
   addToBasket({ id: item.id, kind, title: item.title, albumId: kind === "Album" ? item.id : item.albumId,

@@ -101,7 +101,7 @@ export function BasketPage() {
           <button type="button" class="link-button" aria-label=${`Remove ${i.title} (${formatName(i.format)})`}
             onClick=${() => removeFromBasket(i.id, i.format)}>Remove</button></span>
       </li>`)}</ul>
-      <p class="total">Total: <strong>${totals(items.map((i) => i.price)).map(money).join(" + ")}</strong>
+      <p class="total"><span>Total: <strong>${totals(items.map((i) => i.price)).map(money).join(" + ")}</strong></span>
         <span class="sub">Prices in ${country(territory)}; upgrades and album completions are charged only the difference.</span></p>
       ${store.session
         ? html`<button type="button" class="buy big" onClick=${checkout} disabled=${busy} aria-disabled=${busy}>
