@@ -8,6 +8,7 @@ own identity provider, which issues the same tokens, and leaves demo mode off.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -102,7 +103,8 @@ class Assets:
 
 async def _page(request: Request) -> Response:
     settings: Settings = request.app.state.settings
-    return HTMLResponse(page(settings.demo_login), headers={"Cache-Control": NO_CACHE})
+    shell = await asyncio.to_thread(page, settings.demo_login)  # reads and hashes the assets: off the loop
+    return HTMLResponse(shell, headers={"Cache-Control": NO_CACHE})
 
 
 def _refuse(status: int, message: str) -> JSONResponse:

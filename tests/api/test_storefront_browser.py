@@ -132,6 +132,7 @@ async def test_a_customer_finds_previews_buys_and_downloads_an_album(
 
         await page.get_by_role("link", name="Go to your library to download").click()
         await expect(page.get_by_role("heading", level=2, name=ALBUM_TITLE)).to_be_visible(timeout=WAIT_MS)
+        await t.shot("library-signed-in")
         async with page.expect_download(timeout=WAIT_MS) as downloading:
             await page.get_by_role("button", name="Download Put The Finger On You, MP3 320 kbit/s").click()
         link = (await downloading.value).url
