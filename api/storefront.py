@@ -25,6 +25,7 @@ from starlette.types import Message, Receive, Scope, Send
 from api.auth import PURCHASES_WRITE, issue_token
 from api.ids import to_global
 from api.request_body import BadRequestError, parse_json, read_capped
+from api.services import services_of
 from settings import Settings
 
 log = logging.getLogger("tunegraph.storefront")
@@ -102,8 +103,8 @@ class Assets:
 
 
 async def _page(request: Request) -> Response:
-    settings: Settings = request.app.state.settings
-    shell = await asyncio.to_thread(page, settings.demo_login)  # reads and hashes the assets: off the loop
+    # page() reads and hashes the assets: off the event loop
+    shell = await asyncio.to_thread(page, services_of(request).settings.demo_login)
     return HTMLResponse(shell, headers={"Cache-Control": NO_CACHE})
 
 
@@ -120,9 +121,8 @@ async def demo_token(request: Request) -> Response:
     customer = data.get("customer") if isinstance(data, dict) else None
     if not isinstance(customer, str) or not CUSTOMER_KEY.fullmatch(customer.strip()):
         return _refuse(400, '`customer` must be a customer number such as "1" (letters, digits, ".", "_", "-")')
-    settings: Settings = request.app.state.settings
     subject = to_global("Customer", customer.strip())
-    token = issue_token(settings.jwt_secret, subject, [PURCHASES_WRITE], DEMO_TOKEN_LIFETIME)
+    token = issue_token(services_of(request).settings.jwt_secret, subject, [PURCHASES_WRITE], DEMO_TOKEN_LIFETIME)
     return JSONResponse({"token": token, "customerId": subject, "demo": True},
                         headers={"Cache-Control": "no-store"})
 
