@@ -271,6 +271,7 @@ async def test_every_page_fits_the_screen_labels_its_controls_and_is_screenshot(
             await t.shot(name)
             await check_layout_and_labels(t, name)
         await t.page.goto(base + "/#/")
+        await expect(t.page.get_by_role("heading", level=1)).to_contain_text("Music for", timeout=WAIT_MS)
         await t.page.get_by_role("combobox", name="Search artists, albums and tracks").fill("love")
         await expect(t.page.get_by_role("listbox")).to_be_visible(timeout=WAIT_MS)
         await t.shot("search")

@@ -68,9 +68,11 @@ export function Search() {
     };
   }, [text]);
 
+  const input = useRef(null);
   const choose = (chosen) => {
     setOpen(false);
     setActive(-1);
+    input.current.blur(); // the chosen page's heading takes focus
     go(chosen.href);
   };
 
@@ -95,7 +97,7 @@ export function Search() {
   let index = -1;
   return html`<div class="search" role="search">
     <label for="search-input" class="visually-hidden">Search artists, albums and tracks</label>
-    <input id="search-input" type="text" role="combobox" autocomplete="off" spellcheck=${false}
+    <input id="search-input" ref=${input} type="text" role="combobox" autocomplete="off" spellcheck=${false}
       placeholder="Search artists, albums, tracks" value=${text} aria-autocomplete="list"
       aria-expanded=${expanded} aria-controls="search-results"
       aria-activedescendant=${expanded && active >= 0 ? `search-option-${active}` : undefined}

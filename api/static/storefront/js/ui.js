@@ -58,11 +58,17 @@ export function Loading({ what }) {
   return html`<p class="loading" role="status">Loading ${what}…</p>`;
 }
 
-/** The page's heading, focused after a navigation so keyboard and screen-reader users start there. */
+const TYPING = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+
+/**
+ * The page's heading, focused after a navigation so keyboard and screen-reader users start there; never
+ * while someone is typing in a field (the search box, say) as the page arrives.
+ */
 export function Heading({ children, focus = true }) {
   const ref = useRef(null);
   useEffect(() => {
-    if (focus && ref.current && document.body.dataset.navigated) ref.current.focus({ preventScroll: false });
+    const typing = TYPING.has(document.activeElement?.tagName);
+    if (focus && ref.current && document.body.dataset.navigated && !typing) ref.current.focus();
   }, []);
   return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
 }

@@ -7,6 +7,7 @@ import { html } from "../html.js";
 import { link } from "../router.js";
 import { emptyBasket, getState, removeFromBasket, signOut, territoryOf, useStore } from "../state.js";
 import { announce, Heading } from "../ui.js";
+import { StorePicks } from "./recommendations.js";
 
 const PURCHASE = `mutation Checkout($input: PurchaseInput!) {
   purchase(input: $input) {
@@ -108,5 +109,6 @@ export function BasketPage() {
             ${busy ? "Placing your order…" : "Buy now"}</button>`
         : html`<p><a class="button" href=${link("signin", null, { next: "basket" })}>Sign in to check out</a></p>`}
     `}
+    <${StorePicks} store=${store} territory=${territory} />
   </div>`;
 }

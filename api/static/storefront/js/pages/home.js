@@ -5,9 +5,9 @@ import { html } from "../html.js";
 import { PreviewButton } from "../player.js";
 import { link, markRendered } from "../router.js";
 import { territoryOf, useStore } from "../state.js";
-import { AlbumGrid, Heading, Loading, Problem, useQuery } from "../ui.js";
 import { useEffect } from "preact/hooks";
-import { BasketPicks } from "./recommendations.js";
+import { AlbumGrid, Heading, Loading, Problem, useQuery } from "../ui.js";
+import { StorePicks } from "./recommendations.js";
 
 const HOME = `query Home($t: String!) {
   newReleases(territory: $t, first: 12) { edges { node { ...AlbumCard } } }
@@ -65,6 +65,6 @@ export function HomePage() {
       <h2 id="popular-title">Popular albums</h2>
       <${AlbumGrid} albums=${data.popular.edges.map((e) => e.node)} label="Popular albums" />
     </section>
-    ${!store.session && html`<${BasketPicks} seeds=${store.basket.items.map((i) => i.id)} territory=${territory} />`}
+    <${StorePicks} store=${store} territory=${territory} />
   </div>`;
 }

@@ -80,8 +80,14 @@ export function YouMayAlsoLike({ album, territory, session }) {
     : html`<${ForVisitor} album=${album} territory=${territory} />`;
 }
 
-/** Picks seeded by what is in the basket, for a visitor without an account. */
-export function BasketPicks({ seeds, territory }) {
+/** On pages without an album: the customer's picks, or for a visitor picks seeded by the basket. */
+export function StorePicks({ store, territory }) {
+  return store.session
+    ? html`<${ForCustomer} territory=${territory} token=${store.session.token} />`
+    : html`<${BasketPicks} seeds=${store.basket.items.map((i) => i.id)} territory=${territory} />`;
+}
+
+function BasketPicks({ seeds, territory }) {
   const { data } = useQuery(SEEDED, { seeds, t: territory }, { skip: !seeds.length });
   const picks = data?.recommend;
   if (!seeds.length || !picks || !picks.length) return null;
