@@ -152,3 +152,10 @@ async def test_the_demo_token_endpoint_names_what_is_wrong(demo: httpx.AsyncClie
 async def test_the_demo_token_endpoint_reads_a_bounded_body(demo: httpx.AsyncClient) -> None:
     refused = await demo.post(DEMO_TOKEN_PATH, content=b'{"customer": "' + b"1" * 5000 + b'"}')
     assert refused.status_code == 413
+
+
+def test_demo_login_is_off_unless_the_environment_turns_it_on() -> None:
+    assert not Settings.from_env({}).demo_login
+    assert Settings.from_env({"TUNEGRAPH_DEMO_LOGIN": "1"}).demo_login
+    with pytest.raises(ValueError, match="TUNEGRAPH_DEMO_LOGIN"):
+        Settings.from_env({"TUNEGRAPH_DEMO_LOGIN": "on"})
