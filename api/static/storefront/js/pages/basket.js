@@ -109,6 +109,6 @@ export function BasketPage() {
             ${busy ? "Placing your order…" : "Buy now"}</button>`
         : html`<p><a class="button" href=${link("signin", null, { next: "basket" })}>Sign in to check out</a></p>`}
     `}
-    <${StorePicks} store=${store} territory=${territory} />
+    <${StorePicks} key=${receipt ? receipt.id : "before"} store=${store} territory=${territory} />
   </div>`;
 }
