@@ -20,6 +20,8 @@ from settings import PROJECT_ROOT
 LOOPBACK = "127.0.0.1"
 SHOTS_DIR = PROJECT_ROOT / ".storefront-shots"
 """Screenshots of each page at each width, written by the test run (git-ignored): look at them."""
+ACTION_MS = 60_000
+"""How long a click or fill waits for its element: generous, as the shared test machine is often loaded."""
 DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 390, "height": 844}
 
@@ -65,6 +67,7 @@ class Tab:
 async def tab(browser: Browser, viewport: dict[str, int] = DESKTOP) -> AsyncIterator[Tab]:
     """A fresh context (no storage) whose requests off 127.0.0.1 are aborted and recorded."""
     context = await browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
+    context.set_default_timeout(ACTION_MS)
     page = await context.new_page()
     opened = Tab(context, page)
 
