@@ -21,7 +21,7 @@ NEIGHBOUR_SEEDS = 5
 NEIGHBOURS_PER_SEED = 10
 
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
-# recent releases, so a big genre costs its recent albums, not its whole back catalogue. A seed
+# recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
 # keeps its `perSeed` strongest, so a weaker kind is walked only while the stronger ones number
 # fewer: most seeds have that many tracks on their album and their artist's others, and a big
 # genre's recent albums (most of the work at a million tracks) are never read for them.
