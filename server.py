@@ -22,6 +22,7 @@ from api.media_routes import media_routes
 from api.persisted import QueryStore
 from api.ratelimit import rate_limiter, share_buckets
 from api.recommendations import ModelDerived
+from api.response_cache import ResponseCache
 from api.schema import build_schema
 from graph.album_cache import AlbumCache
 from graph.catalog_watch import CatalogWatch
@@ -33,6 +34,7 @@ from settings import Settings
 
 log = logging.getLogger("tunegraph")
 MODEL_POLL_SECONDS = 2.0
+MB = 1024 * 1024
 
 
 def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECONDS) -> Starlette:
@@ -49,10 +51,12 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
             log.warning("could not ensure the graph schema at start: %s", exc)
         app.state.album_cache = AlbumCache(graph, settings.album_cache) if settings.album_cache > 0 else None
         # One poll of the catalog version serves both copies: the album cache's, or a bare watch.
-        versions = app.state.album_cache or (CatalogWatch(graph) if settings.chart_seconds > 0 else None)
+        watched = settings.chart_seconds > 0 or settings.response_cache > 0
+        versions = app.state.album_cache or (CatalogWatch(graph) if watched else None)
         watcher = asyncio.create_task(versions.watch()) if versions else None
         charts = ChartCache(graph, settings.chart_seconds, versions) if versions and settings.chart_seconds else None
         app.state.chart_cache = charts
+        app.state.response_cache = response_cache(settings, versions)
         app.state.models = await asyncio.to_thread(ModelHolder, settings.model_dir)
         app.state.derived = ModelDerived()
         poller = asyncio.create_task(
@@ -88,6 +92,13 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
     app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
     app.state.media = Media.from_settings(settings)
     return app
+
+
+def response_cache(settings: Settings, versions: CatalogWatch | None) -> ResponseCache | None:
+    """The whole-response cache TUNEGRAPH_RESPONSE_CACHE asks for (entries; 0 is off), following `versions`."""
+    if settings.response_cache <= 0 or versions is None:
+        return None
+    return ResponseCache(versions, settings.response_cache, settings.response_cache_mb * MB, settings.chart_seconds)
 
 
 async def _poll_models(models: ModelHolder, derived: ModelDerived, graph: Graph, every: float) -> None:

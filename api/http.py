@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from api import cached_request
 from api.auth import caller_from_headers
 from api.context import Context
 from api.errors import Code
@@ -50,7 +51,7 @@ class GraphQLApp(PersistedGraphQL):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope, receive))
+            response = await cached_request.answer(self, Request(scope, receive))
         except BadRequestError as bad:
             response = error_response(bad.status, bad.message)
         except HTTPException as refused:
