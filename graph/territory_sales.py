@@ -4,8 +4,8 @@ A territory's all-time chart counted from purchase lines reads every line sold t
 5M purchased tracks). Where the store keeps tallies, a `TerritorySales {territory, track, units}` node
 per track sold in a territory, the chart is a seek down the (territory, units) index instead.
 
-A store keeps them once `recount` has run on it (the history import runs it; `tunegraph` stores older
-than the tallies run it once): it creates the schema, marks the store as tallying (from then on the
+A store keeps them once `recount` has run on it (the history import runs it; a store older than the
+tallies runs `tunegraph sales recount` once): it creates the schema, marks the store as tallying (from then on the
 purchase write path adds every line), sets every tally from the lines, then marks the tallies complete.
 Until they are complete the chart is counted from the lines, as before, in the same query.
 """
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from graph.bulk_rows import Rows
 from graph.driver import Cypher, Graph
+from settings import Settings
 
 KEYS_PER_TRANSACTION = 2_000
 
@@ -121,3 +122,15 @@ async def recount(graph: Graph, track_keys: Iterable[str] | None = None) -> int:
     if not done:
         await graph.write(FINISH)
     return len(ordered)
+
+
+async def run(settings: Settings) -> str:
+    """`tunegraph sales recount`: every tally set from the lines (the write path keeps them from then on)."""
+    graph = Graph.connect(settings)
+    try:
+        if await complete(graph):
+            await graph.write(START)  # recounted whole: until it ends, charts count the lines
+        tracks = await recount(graph)
+    finally:
+        await graph.close()
+    return f"territory tallies recounted for {tracks} tracks sold"
