@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -58,7 +59,8 @@ async def test_a_repeated_album_page_is_the_same_bytes_without_cypher(graph: Gra
                                                                       client: httpx.AsyncClient) -> None:
     first, cost = await post(client, ALBUM_PAGE, ALBUM)
     again, cached_cost = await post(client, ALBUM_PAGE, ALBUM)
-    assert cost >= 1 and cached_cost == 0
+    assert cost >= 1
+    assert cached_cost == 0
     assert first.json()["data"]["node"]["title"]
     assert again.content == first.content
     assert again.headers["content-type"] == first.headers["content-type"]
@@ -66,13 +68,14 @@ async def test_a_repeated_album_page_is_the_same_bytes_without_cypher(graph: Gra
 
 
 async def test_get_keeps_its_etag_and_304_from_the_cache(graph: Graph, client: httpx.AsyncClient) -> None:
-    params = {"query": ALBUM_PAGE, "variables": '{"id": "%s"}' % ALBUM["id"]}
+    params = {"query": ALBUM_PAGE, "variables": json.dumps(ALBUM)}
     first = await client.get("/graphql", params=params)
     before = queries_sent()
     again = await client.get("/graphql", params=params)
     unchanged = await client.get("/graphql", params=params, headers={"If-None-Match": first.headers["etag"]})
     assert queries_sent() == before
-    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
     assert again.headers["cache-control"] == first.headers["cache-control"] == "public, max-age=60"
     assert unchanged.status_code == 304
 
@@ -141,7 +144,8 @@ async def test_a_bearer_token_always_runs_the_query(graph: Graph, settings: Sett
     await post(client, ALBUM_PAGE, ALBUM)  # kept for anonymous callers
     for _ in range(2):
         answer, cost = await post(client, ALBUM_PAGE, ALBUM, headers)
-        assert cost >= 1 and answer.json()["data"]["node"]
+        assert cost >= 1
+        assert answer.json()["data"]["node"]
     assert answer.headers["cache-control"] == "private, no-store"
 
 
@@ -177,7 +181,8 @@ async def test_a_hit_is_charged_its_cost_and_refused_past_the_budget(graph: Grap
         assert charged["remaining"] <= spent["remaining"] - spent["requested"] + 1  # refilled a token at most
         assert hit.headers["ratelimit-remaining"] == str(charged["remaining"])
         assert hit.content.split(b',"extensions":')[0] == first.content.split(b',"extensions":')[0]
-        assert list(hit.json()) == list(first.json()) and list(hit.json()["extensions"]) == ["cost"]
+        assert list(hit.json()) == list(first.json())
+        assert list(hit.json()["extensions"]) == ["cost"]
         while hit.status_code == 200:
             hit, _ = await post(client, ALBUM_PAGE, ALBUM)
         assert hit.status_code == 429
