@@ -20,6 +20,7 @@ from graph.driver import Graph, queries_sent
 from server import create_app
 from settings import Settings
 from tests.api.releases import new_prefix, release, remove, write
+from tests.api.test_malformed import BAD_BODIES
 from tests.store_support import bearer, token
 
 ALBUM = {"id": to_global("Album", "1")}
@@ -197,3 +198,22 @@ async def test_turned_off_there_is_no_cache(graph: Graph, settings: Settings) ->
     assert Settings.from_env({}).response_cache > 0
 
 
+
+
+async def test_malformed_requests_are_answered_as_without_the_cache(graph: Graph, settings: Settings) -> None:
+    cases = [(body, kind) for body, kind, _, _ in BAD_BODIES.values()]
+    cases += [(b'{"query": "{ genres { name } }"}' + b" " * 300, "application/json")]  # over the cap: 413
+    answers: list[list[tuple[int, bytes]]] = []
+    for kept in (100, 0):
+        served = create_app(dataclasses.replace(settings, response_cache=kept, max_body_bytes=200))
+        transport = httpx.ASGITransport(app=served)
+        async with served.router.lifespan_context(served), httpx.AsyncClient(
+            transport=transport, base_url="http://tunegraph.test"
+        ) as client:
+            assert (served.state.response_cache is not None) == bool(kept)
+            answers.append([])
+            for body, kind in cases:
+                response = await client.post("/graphql", content=body, headers={"content-type": kind} if kind else {})
+                answers[-1].append((response.status_code, response.content))
+    assert answers[0] == answers[1]
+    assert {status for status, _ in answers[0]} >= {400, 413, 415}
