@@ -21,10 +21,11 @@ from strawberry.http import GraphQLRequestData
 from api.admission import CACHES
 from api.buckets import Quota
 from api.cache_policy import freshness
-from api.persisted import QueryStore, Refused
-from api.ratelimit import RateLimiter, caller_key, cost_report, quota_headers
+from api.persisted import Refused
+from api.ratelimit import caller_key, cost_report, quota_headers
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
 from api.response_cache import CacheKey, Entry, ResponseCache
+from api.services import services_of
 
 if TYPE_CHECKING:
     from api.http import GraphQLApp
@@ -44,8 +45,8 @@ class Operation:
 
 async def answer(view: GraphQLApp, request: Request) -> Response:
     """The response to a GraphQL HTTP request: a kept answer if there is one, else the view's (kept if it may be)."""
-    cache = getattr(request.app.state, "response_cache", None)
-    if not isinstance(cache, ResponseCache) or not _candidate(request):
+    cache = services_of(request).response_cache
+    if cache is None or not _candidate(request):
         return await view.run(request)
     request, fields = await _fields(view, request)
     operation = _operation(request, fields) if fields is not None else None
@@ -80,7 +81,7 @@ async def _fields(view: GraphQLApp, request: Request) -> tuple[Request, dict[str
         check_content_type(request.headers.get("content-type"))
     except BadRequestError:
         return request, None
-    body = await read_capped(request.headers, request.stream(), request.app.state.settings.max_body_bytes)
+    body = await read_capped(request.headers, request.stream(), services_of(request).settings.max_body_bytes)
     replayed = _replaying(request, body)
     try:
         return replayed, request_fields(parse_json(body, "the request body"))
@@ -104,7 +105,7 @@ def _replaying(request: Request, body: bytes) -> Request:
 
 def _operation(request: Request, fields: Mapping[str, Any]) -> Operation | None:
     """The operation a request runs as the view would resolve it; None for a registration or a refusal."""
-    store: QueryStore = request.app.state.persisted_queries
+    store = services_of(request).persisted_queries
     data = GraphQLRequestData(fields.get("query"), fields.get("variables"), fields.get("operationName"),
                               fields.get("extensions"))
     try:
@@ -132,8 +133,8 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
 
 
 async def _charge(request: Request, cost: int) -> Quota | None:
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if not isinstance(limiter, RateLimiter) or not limiter.enabled:
+    limiter = services_of(request).rate_limiter
+    if not limiter.enabled:
         return None
     client = request.client.host if request.client else None
     return await limiter.charge(caller_key(request.headers, client), cost, limiter.limit_for(None))

@@ -36,7 +36,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 def cache_of(app: Starlette) -> ResponseCache:
-    cache = app.state.response_cache
+    cache = app.state.services.response_cache
     assert isinstance(cache, ResponseCache)
     return cache
 
@@ -193,7 +193,7 @@ async def test_a_hit_is_charged_its_cost_and_refused_past_the_budget(graph: Grap
 async def test_turned_off_there_is_no_cache(graph: Graph, settings: Settings) -> None:
     served = create_app(dataclasses.replace(settings, response_cache=0))
     async with served.router.lifespan_context(served):
-        assert served.state.response_cache is None
+        assert served.state.services.response_cache is None
     assert Settings.from_env({"TUNEGRAPH_RESPONSE_CACHE": "0"}).response_cache == 0
     assert Settings.from_env({}).response_cache > 0
 
@@ -210,7 +210,7 @@ async def test_malformed_requests_are_answered_as_without_the_cache(graph: Graph
         async with served.router.lifespan_context(served), httpx.AsyncClient(
             transport=transport, base_url="http://tunegraph.test"
         ) as client:
-            assert (served.state.response_cache is not None) == bool(kept)
+            assert (served.state.services.response_cache is not None) == bool(kept)
             answers.append([])
             for body, kind in cases:
                 response = await client.post("/graphql", content=body, headers={"content-type": kind} if kind else {})

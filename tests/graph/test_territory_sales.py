@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from graph import discovery, territory_sales
+from graph import charts, territory_sales
 from graph.driver import Cypher, Graph
 from graph.purchases import Bought, Item, Order, buy
 from tests.graph.test_chart_plans import REFERENCE, plan_of
@@ -34,7 +34,7 @@ async def shop(graph: Graph) -> AsyncIterator[Fixtures]:
 
 
 async def chart(graph: Graph, territory: str, limit: int = 100) -> list[tuple[int, str]]:
-    rows = await graph.read(discovery.chart_query(True, False, False, False), {
+    rows = await graph.read(charts.chart_query(True, False, False, False), {
         "territory": territory, "genre": None, "since": None, "until": None, "limit": limit})
     return [(r["units"], r["row"]["key"]) for r in rows]
 
@@ -87,7 +87,7 @@ async def test_a_recount_of_sold_tracks_repairs_their_tallies(graph: Graph) -> N
 
 
 async def test_the_tallied_chart_stops_at_its_limit_in_index_order(graph: Graph) -> None:
-    ops = await plan_of(graph, discovery.chart_query(True, False, False, False),
+    ops = await plan_of(graph, charts.chart_query(True, False, False, False),
                         {"territory": "US", "genre": None, "since": None, "until": None, "limit": 20})
     names = [name for name, _ in ops]
     seek = next(i for i, (name, details) in enumerate(ops)
