@@ -51,19 +51,30 @@ def zipf_ranks(keys: int, exponent: float, length: int, seed: int) -> list[int]:
     return random.Random(seed).choices(range(keys), cum_weights=weights, k=length)
 
 
-def lru_hit_ratio(sequence: list[int], capacity: int) -> float:
-    """What an LRU of `capacity` entries hits on `sequence`."""
-    held: OrderedDict[int, None] = OrderedDict()
+def lru_hit_ratio(sequence: list[int], capacity: int, processes: int = 1) -> float:
+    """What `processes` LRUs of `capacity` entries each hit on `sequence`, its requests dealt to them in turn."""
+    held: list[OrderedDict[int, None]] = [OrderedDict() for _ in range(processes)]
     hits = 0
-    for item in sequence:
-        if item in held:
+    for i, item in enumerate(sequence):
+        mine = held[i % processes]
+        if item in mine:
             hits += 1
-            held.move_to_end(item)
+            mine.move_to_end(item)
             continue
-        held[item] = None
-        if len(held) > capacity:
-            held.popitem(last=False)
-    return hits / len(sequence)
+        mine[item] = None
+        if len(mine) > capacity:
+            mine.popitem(last=False)
+    return hits / max(1, len(sequence))
+
+
+SIMULATED_KEYS = (1_000, 10_000, 100_000, 1_000_000)
+"""Key spaces (albums) the steady-state hit ratio is simulated for, whatever the store holds."""
+
+
+def simulated(exponent: float, length: int, capacity: int, processes: int, seed: int) -> dict[str, float]:
+    """The hit ratio of `processes` LRUs under the Zipf mix, by the number of keys, over `length` requests."""
+    return {str(keys): round(lru_hit_ratio(zipf_ranks(keys, exponent, length, seed), capacity, processes), 4)
+            for keys in SIMULATED_KEYS}
 
 
 def lookups(base: str) -> dict[str, float]:
@@ -88,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--capacity", type=int, default=Settings().response_cache, help="entries per process")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--processes", type=int, default=2, help="serving processes, for the simulated ratios")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
@@ -107,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         "p50_ms": round(latencies[len(latencies) // 2], 2), "p99_ms": round(latencies[int(len(latencies) * 0.99)], 2),
         "hits": hits, "misses": misses, "hit_ratio": round(hits / max(1.0, hits + misses), 4),
         "one_process_lru_hit_ratio": round(lru_hit_ratio(ranks[:sent], args.capacity), 4),
+        "simulated_steady_state": {"requests": args.requests, "processes": args.processes,
+                                   "hit_ratio_by_keys": simulated(args.exponent, args.requests, args.capacity,
+                                                                  args.processes, args.seed)},
         "load_average": os.getloadavg(),
     }
     args.out.mkdir(parents=True, exist_ok=True)
