@@ -20,7 +20,6 @@ from graphql import GraphQLError
 from redis import RedisError
 from strawberry.extensions import SchemaExtension
 
-from api.buckets import WINDOW_SECONDS as WINDOW_SECONDS
 from api.buckets import MemoryBuckets, Quota, SharedBuckets
 from api.context import Context
 from api.errors import Code

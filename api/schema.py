@@ -15,15 +15,14 @@ from api.errors import ErrorPolicy
 from api.ratelimit import RateLimit
 from api.scalars import SCALARS
 from api.types.album import Album
+from api.types.album_group import Genre, Label
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
 from api.types.change import ChangeQuery
 from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
 from api.types.download import DownloadMutation
-from api.types.genre import Genre
 from api.types.industry_codes import IndustryCodeQuery
-from api.types.label import Label
 from api.types.lookup import LookupQuery
 from api.types.purchase import Purchase
 from api.types.recommendation import RecommendQuery
