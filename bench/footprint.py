@@ -10,7 +10,6 @@ from graph.driver import Cypher, Graph
 from graph.localdb_layout import Layout
 from settings import Settings
 
-CHECKPOINT = Cypher("bench_checkpoint", "CALL db.checkpoint()")
 MB = 1024 * 1024
 
 
@@ -57,12 +56,15 @@ def _bytes(folder: Path) -> int:
     return total
 
 
-async def store_mb(graph: Graph, settings: Settings) -> dict[str, float] | None:
-    """The local Neo4j's database files and transaction logs on disk (MiB), after a checkpoint flushed them."""
+def store_mb(settings: Settings) -> dict[str, float] | None:
+    """The local Neo4j's database files and transaction logs on disk (MiB).
+
+    Pages still dirty in the page cache are not on disk yet: read it after `tunegraph db stop`
+    (Community Edition has no `db.checkpoint()` to flush them on demand).
+    """
     data = Layout.of(settings).home / "data"
     if not data.is_dir():
         return None
-    await graph.write(CHECKPOINT)
     return {
         "storeMB": round(_bytes(data / "databases" / "neo4j") / MB, 1),
         "transactionLogsMB": round(_bytes(data / "transactions" / "neo4j") / MB, 1),

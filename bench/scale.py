@@ -64,36 +64,39 @@ async def _memory(settings: Settings) -> dict[str, Any]:
             "pageCache": served["pageCache"]}
 
 
-async def _footprint(settings: Settings) -> dict[str, Any]:
-    graph = Graph.connect(settings)
-    try:
-        disk = await store_mb(graph, settings)
-    finally:
-        await graph.close()
-    return {**(disk or {}), "neo4jPeakRssMB": peak_rss_mb(neo4j_pid(settings))}
+def _db(action: str) -> None:
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "cli.py"), "db", action], cwd=PROJECT_ROOT, check=True)
 
 
 def import_store(settings: Settings, size: str, seed: int) -> dict[str, Any]:
-    """Import the store of `size` (the command a person would run) and measure it."""
+    """Import the store of `size` (the command a person would run) and measure it.
+
+    A local Neo4j is restarted after the import, so that its store is flushed whole to disk
+    before it is measured (and the storefront runs on a fresh server).
+    """
     tracks = tracks_of(size)
     command = [sys.executable, str(PROJECT_ROOT / "cli.py"), "import"]
     if tracks is None:
         command += ["chinook", "--if-empty"]
     else:
         command += ["synthetic", "--tracks", str(tracks), "--seed", str(seed)]
-    before = asyncio.run(_footprint(settings))
+    before = store_mb(settings) or {}
     started = time.perf_counter()
     done = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
     print(done.stdout, end="", flush=True)
     if done.returncode:
         raise SystemExit(f"bench.scale: the import exited with {done.returncode}")
-    after = asyncio.run(_footprint(settings))
-    return {
+    figures: dict[str, Any] = {
         "command": " ".join(command[1:]), "tracks": tracks, "seed": seed, "seconds": round(seconds, 1),
         "output": done.stdout.strip(), "importerPeakRssMB": children_peak_rss_mb(),
-        "storeMBBefore": before.get("storeMB"), **after,
+        "neo4jPeakRssMB": peak_rss_mb(neo4j_pid(settings)), "storeMBBefore": before.get("storeMB"),
     }
+    if neo4j_pid(settings) is not None:
+        _db("stop")
+        figures.update(store_mb(settings) or {})
+        _db("start")
+    return figures
 
 
 def storefront(size: str, duration: float) -> dict[str, Any]:

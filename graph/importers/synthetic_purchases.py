@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import numpy as np
 
@@ -141,28 +142,32 @@ def plan_purchases(cat: Catalogue, people: Customers, seed: int, today: date, ta
             )
             n_p += size
         # A customer buys a track (or an album) once: keep the first, in drawing order.
-        all_p = np.concatenate([p[2] for p in parts])
         all_album = np.concatenate([p[3] for p in parts])
         all_track = np.concatenate([p[4] for p in parts])
-        owner = np.concatenate([p[0] for p in parts])[all_p].astype(np.int64)
-        item = np.where(all_track >= 0, all_track, cat.shape.tracks + all_album.astype(np.int64))
-        _, first = np.unique(owner * (cat.shape.tracks + n_rel) + item, return_index=True)
-        del owner, item
-        keep = np.zeros(len(all_p), dtype=bool)
+        bought = np.concatenate([p[0] for p in parts])[np.concatenate([p[2] for p in parts])].astype(np.int64)
+        bought *= cat.shape.tracks + n_rel
+        bought += np.where(all_track >= 0, all_track, cat.shape.tracks + all_album.astype(np.int64))
+        first = np.unique(bought, return_index=True)[1]
+        del bought
+        keep = np.zeros(len(all_track), dtype=bool)
         keep[first] = True
+        del first
         per_item = np.where(all_track >= 0, 1, cat.shape.counts[all_album])
+        del all_album, all_track
         lines_have = int(per_item[keep].sum())
         if lines_have >= target:
             break
 
+    # Each part filtered on its own: no whole copy of the items before the filter.
+    bounds = np.cumsum([0, *(len(p[2]) for p in parts)]).tolist()
+    kept = [keep[lo:hi] for lo, hi in pairwise(bounds)]
     p_cust = np.concatenate([p[0] for p in parts])
     p_ts = np.concatenate([p[1] for p in parts])
-    i_p = np.concatenate([p[2] for p in parts])[keep]
-    i_album = np.concatenate([p[3] for p in parts])[keep]
-    i_track = np.concatenate([p[4] for p in parts])[keep]
-    i_fmt = np.concatenate([p[5] for p in parts])[keep]
+    i_p, i_album, i_track, i_fmt = (
+        np.concatenate([p[column][k] for p, k in zip(parts, kept, strict=True)]) for column in (2, 3, 4, 5)
+    )
     per_item = per_item[keep]
-    del parts
+    del parts, kept, keep
 
     # Purchases in drawing order (random in time) up to the line target, then oldest first.
     lines_per_p = np.bincount(i_p, weights=per_item, minlength=n_p).astype(np.int64)
