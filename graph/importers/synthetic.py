@@ -29,7 +29,6 @@ from graph.upsert import PreparedRelease, UpsertSummary, prepare_release, upsert
 from settings import Settings
 
 T = TypeVar("T")
-U = TypeVar("U")
 R = TypeVar("R")
 
 CHECKPOINT_EVERY = 20_000
@@ -65,19 +64,17 @@ class SyntheticReport:
 
 
 @dataclass
-class _Phases:
-    """The phases of one load: the store, where each starts, and the checkpoint to move (None: none kept)."""
+class _Load:
+    """One load: the store, the checkpoint to start from and move (None: none kept), and what it wrote."""
 
     graph: Graph
     store: SyntheticStore
     checkpoint: Checkpoint | None
     every: int
     quiet: bool
+    report: SyntheticReport
 
-    def start(self, phase: str) -> int:
-        return self.checkpoint.done[phase] if self.checkpoint else 0
-
-    async def run(
+    async def phase(
         self,
         phase: str,
         unit: str,
@@ -85,8 +82,9 @@ class _Phases:
         records: Callable[[int, int], Iterable[T]],
         write_segment: Callable[[Iterable[T], Callable[[int], None]], Awaitable[None]],
     ) -> float:
-        """Write records start..total of a phase a segment at a time, moving the checkpoint after each."""
-        started, first = time.perf_counter(), self.start(phase)
+        """Write records of a phase a segment at a time from where it stopped, moving the checkpoint after each."""
+        started = time.perf_counter()
+        first = self.checkpoint.done[phase] if self.checkpoint else 0
         with tqdm(total=total, initial=first, desc=phase, unit=unit, disable=self.quiet, dynamic_ncols=True) as bar:
             for lo in range(first, total, self.every):
                 hi = min(lo + self.every, total)
@@ -94,6 +92,50 @@ class _Phases:
                 if self.checkpoint:
                     await self.checkpoint.advance(self.graph, phase, hi)
         return time.perf_counter() - started
+
+    async def releases(self, items: Iterable[Release], count: Callable[[int], None]) -> None:
+        """Upsert releases, WRITERS batches at a time."""
+
+        async def write(batch: list[PreparedRelease]) -> UpsertSummary:
+            return await upsert_prepared(self.graph, batch)
+
+        await write_batches(items, _prepare_releases, write, _counted(count, self.report.releases.add), RELEASE_BATCH)
+
+    async def customers(self, items: Iterable[CustomerRecord], count: Callable[[int], None]) -> None:
+        """Upsert customers, WRITERS batches at a time."""
+
+        def add(written: int) -> None:
+            self.report.customers += written
+
+        async def write(batch: list[CustomerRecord]) -> int:
+            return await upsert_customers(self.graph, batch)
+
+        await write_batches(items, _identity, write, _counted(count, add), CUSTOMER_BATCH)
+
+    async def purchases(self, items: Iterable[PurchaseRecord], count: Callable[[int], None]) -> None:
+        """Store purchases not stored yet (popularity is recounted after), WRITERS batches at a time."""
+
+        def add(stored: int) -> None:
+            self.report.purchases += stored
+
+        async def write(batch: PreparedPurchases) -> int:
+            return await insert_prepared_purchases(self.graph, batch, count_units=False)
+
+        await write_batches(items, PreparedPurchases.of, write, _counted(count, add), PURCHASE_BATCH)
+
+    async def popularity(self, keys: Iterable[str], count: Callable[[int], None]) -> None:
+        """Recount the popularity of these tracks, their albums and artists from the purchase lines."""
+        listed = list(keys)
+        await recount_popularity(self.graph, listed)
+        count(len(listed))
+
+
+def _counted(count: Callable[[int], None], add: Callable[[R], None]) -> Callable[[int, R], None]:
+    def done(size: int, result: R) -> None:
+        add(result)
+        count(size)
+
+    return done
 
 
 def _prepare_releases(chunk: list[Release]) -> list[PreparedRelease]:
@@ -113,55 +155,18 @@ async def load(
 ) -> SyntheticReport:
     """Write a generated store: catalog, customers, purchase history, popularity; from `checkpoint` on if given."""
     await ensure_schema(graph)
-    phases = _Phases(graph, store, checkpoint, every, quiet)
     report = SyntheticReport(tracks=store.track_count, resumed_from=dict(checkpoint.done) if checkpoint else {})
-
-    def counted(count: Callable[[int], None], add: Callable[[R], None]) -> Callable[[int, R], None]:
-        def done(size: int, result: R) -> None:
-            add(result)
-            count(size)
-
-        return done
-
-    async def releases(items: Iterable[Release], count: Callable[[int], None]) -> None:
-        async def write(batch: list[PreparedRelease]) -> UpsertSummary:
-            return await upsert_prepared(graph, batch)
-
-        await write_batches(items, _prepare_releases, write, counted(count, report.releases.add), RELEASE_BATCH)
-
-    async def customers(items: Iterable[CustomerRecord], count: Callable[[int], None]) -> None:
-        def add(written: int) -> None:
-            report.customers += written
-
-        async def write(batch: list[CustomerRecord]) -> int:
-            return await upsert_customers(graph, batch)
-
-        await write_batches(items, _identity, write, counted(count, add), CUSTOMER_BATCH)
-
-    async def purchases(items: Iterable[PurchaseRecord], count: Callable[[int], None]) -> None:
-        def add(stored: int) -> None:
-            report.purchases += stored
-
-        async def write(batch: PreparedPurchases) -> int:
-            return await insert_prepared_purchases(graph, batch, count_units=False)
-
-        await write_batches(items, PreparedPurchases.of, write, counted(count, add), PURCHASE_BATCH)
-
-    async def popularity(keys: Iterable[str], count: Callable[[int], None]) -> None:
-        listed = list(keys)
-        await recount_popularity(graph, listed)
-        count(len(listed))
-
-    report.catalog_seconds = await phases.run("releases", "release", store.release_count, store.iter_releases, releases)
+    run = _Load(graph, store, checkpoint, every, quiet, report)
+    report.catalog_seconds = await run.phase("releases", "release", store.release_count, store.iter_releases,
+                                             run.releases)
     await await_search_refresh(graph)
-    report.customer_seconds = await phases.run(
-        "customers", "customer", store.customer_count, store.iter_customers, customers
-    )
-    report.purchase_seconds = await phases.run(
-        "purchases", "purchase", store.purchase_count, store.iter_purchases, purchases
-    )
+    report.customer_seconds = await run.phase("customers", "customer", store.customer_count, store.iter_customers,
+                                              run.customers)
+    report.purchase_seconds = await run.phase("purchases", "purchase", store.purchase_count, store.iter_purchases,
+                                              run.purchases)
     report.lines = store.line_count
-    report.popularity_seconds = await phases.run("popularity", "track", store.track_count, store.track_keys, popularity)
+    report.popularity_seconds = await run.phase("popularity", "track", store.track_count, store.track_keys,
+                                                run.popularity)
     if checkpoint:
         await checkpoint.finish(graph)
     return report

@@ -254,27 +254,18 @@ class SyntheticStore:
             return (WORLDWIDE,)
         return tuple(sorted(code for i, (code, _) in enumerate(COUNTRIES) if mask >> i & 1))
 
-    def _release(self, r: int) -> Release:
-        cat = self.catalogue
-        credits, details, when = cat.credits, cat.details, cat.availability
-        rtype = int(cat.shape.type[r])
-        genre1, genre2 = int(credits.genre[r]), int(credits.genre2[r])
-        genres = (self.genre_names[genre1],) + ((self.genre_names[genre2],) if genre2 >= 0 else ())
-        refs = cat.names.artists
-        artists: tuple[PartyRef, ...] = (refs[int(credits.artist[r])],)
-        second = int(credits.artist2[r])
-        if second >= 0:
-            artists += (refs[second],)
-        tier = int(credits.tier[r])
-        track_offers = self._offers(tier, 0)
-        ts, te = int(cat.shape.track_start[r]), int(cat.shape.track_start[r + 1])
+    def _tracks(
+        self, ts: int, te: int, rtype: int, artists: tuple[PartyRef, ...], genre: str, offers: tuple[Offer, ...]
+    ) -> list[TrackRecord]:
+        """Tracks ts..te of a release of type `rtype` by `artists`."""
+        details, refs = self.catalogue.details, self.catalogue.names.artists
         words = details.words[ts:te].tolist()
         guests = details.guest[ts:te].tolist()
         composers = details.composer[ts:te].tolist()
         discs = details.disc[ts:te].tolist()
         numbers = details.number[ts:te].tolist()
         durations = details.duration[ts:te].tolist()
-        isrcs = cat.codes.isrcs[ts:te].tolist()
+        isrcs = self.catalogue.codes.isrcs[ts:te].tolist()
         tracks = []
         for i in range(te - ts):
             isrc = isrcs[i]
@@ -299,13 +290,29 @@ class SyntheticStore:
                     disc_number=discs[i],
                     track_number=numbers[i],
                     artists=track_artists,
-                    offers=track_offers,
+                    offers=offers,
                     isrc=isrc,
                     composer=composer,
-                    genre=genres[0],
+                    genre=genre,
                     explicit=(ts + i) % EXPLICIT_EVERY == 0,
                 )
             )
+        return tracks
+
+    def _release(self, r: int) -> Release:
+        cat = self.catalogue
+        credits, details, when = cat.credits, cat.details, cat.availability
+        rtype = int(cat.shape.type[r])
+        genre1, genre2 = int(credits.genre[r]), int(credits.genre2[r])
+        genres = (self.genre_names[genre1],) + ((self.genre_names[genre2],) if genre2 >= 0 else ())
+        refs = cat.names.artists
+        artists: tuple[PartyRef, ...] = (refs[int(credits.artist[r])],)
+        second = int(credits.artist2[r])
+        if second >= 0:
+            artists += (refs[second],)
+        tier = int(credits.tier[r])
+        ts, te = int(cat.shape.track_start[r]), int(cat.shape.track_start[r + 1])
+        tracks = self._tracks(ts, te, rtype, artists, genres[0], self._offers(tier, 0))
         p, a, b = details.release_words[r].tolist()
         day = date.fromordinal(int(when.day[r]))
         if rtype == SINGLE:
