@@ -18,10 +18,10 @@ from graph.importers.synthetic_names import Names, draw_names
 from graph.importers.synthetic_prices import TIER_WEIGHTS
 from graph.importers.synthetic_sampling import (
     BoolArray,
+    BytesArray,
     FloatArray,
     IntArray,
     Segments,
-    StrArray,
     U64Array,
     rng_for,
     weighted,
@@ -183,7 +183,12 @@ class Codes:
     """Stage 6: a UPC per release and an ISRC per track, unique."""
 
     upcs: list[str]
-    isrcs: StrArray
+    isrcs: BytesArray  # ASCII, 12 bytes each
+
+    def isrc_list(self, index: IntArray | slice) -> list[str]:
+        """The ISRCs of these tracks, as strings."""
+        codes: list[str] = self.isrcs[index].astype("U12").tolist()
+        return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +246,8 @@ def _shape(rng: np.random.Generator, n_tracks: int) -> Shape:
     track_start = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     track_album = np.repeat(np.arange(n_rel, dtype=np.int64), counts)
     position = np.arange(n_tracks, dtype=np.int64) - track_start[track_album]
-    return Shape(rel_type, counts, track_start, track_album, position)
+    # Per-track arrays in the narrowest type that holds them: 10M tracks keep ~50 bytes each, not ~150.
+    return Shape(rel_type, counts, track_start, track_album.astype(np.int32), position.astype(np.int16))
 
 
 def _parties(rng: np.random.Generator, shape: Shape) -> Parties:
@@ -377,7 +383,10 @@ def _details(rng: np.random.Generator, shape: Shape, parties: Parties, credits: 
     featured = (~comp_track) & (rng.random(n_tracks) < 0.05) & (guest != main_artist)
     featured &= guest != credits.artist2[album]
     guest = np.where(featured | comp_track, guest, -1)
-    return TrackDetails(duration, disc, number, words, release_words, composer, guest)
+    return TrackDetails(
+        duration.astype(np.int32), disc.astype(np.int8), number.astype(np.int16), words.astype(np.int16),
+        release_words.astype(np.int16), composer.astype(np.int16), guest.astype(np.int32),
+    )
 
 
 def _codes(
@@ -413,4 +422,4 @@ def _codes(
         np.char.add(prefixes[registrant], np.char.zfill(year.astype("U2"), 2)),
         np.char.zfill((serial % 100_000).astype("U5"), 5),
     )
-    return Codes(upcs, isrcs)
+    return Codes(upcs, isrcs.astype("S12"))

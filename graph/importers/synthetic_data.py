@@ -158,8 +158,7 @@ class SyntheticStore:
 
     def track_keys(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The keys (ISRCs) of tracks start..stop, in catalog order."""
-        keys: list[str] = self.catalogue.codes.isrcs[start:stop].tolist()
-        return keys
+        return self.catalogue.codes.isrc_list(slice(start, stop))
 
     def iter_purchases(self, start: int = 0, stop: int | None = None, chunk: int = 20_000) -> Iterator[PurchaseRecord]:
         """Purchases start..stop, oldest first (keys `syn<seed>-p<n>` in that order)."""
@@ -194,7 +193,7 @@ class SyntheticStore:
         lines = list(
             map(
                 PurchaseLineRecord,
-                cat.codes.isrcs[tracks].tolist(),
+                cat.codes.isrc_list(tracks),
                 formats[fmts].tolist(),
                 prices[cents_].tolist(),
                 rates[cat.shape.track_album[tracks]].tolist(),
@@ -265,7 +264,7 @@ class SyntheticStore:
         discs = details.disc[ts:te].tolist()
         numbers = details.number[ts:te].tolist()
         durations = details.duration[ts:te].tolist()
-        isrcs = self.catalogue.codes.isrcs[ts:te].tolist()
+        isrcs = self.catalogue.codes.isrc_list(slice(ts, te))
         tracks = []
         for i in range(te - ts):
             isrc = isrcs[i]

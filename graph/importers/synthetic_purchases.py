@@ -11,7 +11,7 @@ import numpy as np
 from graph.importers.synthetic_catalogue import AAC, FLAC, MP3, Catalogue
 from graph.importers.synthetic_customers import Customers
 from graph.importers.synthetic_prices import TIERS, album_prices
-from graph.importers.synthetic_sampling import IntArray, Segments, rng_for, weighted
+from graph.importers.synthetic_sampling import BoolArray, IntArray, Segments, rng_for, weighted
 
 HISTORY_DAYS = 3 * 365
 PURCHASE_KINDS = (0.62, 0.30, 0.08)  # one track, 2-5 tracks, a whole album
@@ -19,6 +19,7 @@ TASTE_SOURCES = (0.45, 0.35, 0.20)  # a favourite genre, a favourite artist, any
 HIT_SHARE = 0.4  # of single-track sales, the share of each release's hit track
 DRAW_BATCH = 250_000  # purchases drawn at a time (bounds the temporaries)
 PURCHASE_STREAM = 3
+DEDUPE_PARTS = 8  # customer ranges deduplicated one at a time (bounds the sort's temporaries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +145,9 @@ def plan_purchases(cat: Catalogue, people: Customers, seed: int, today: date, ta
         # A customer buys a track (or an album) once: keep the first, in drawing order.
         all_album = np.concatenate([p[3] for p in parts])
         all_track = np.concatenate([p[4] for p in parts])
-        bought = np.concatenate([p[0] for p in parts])[np.concatenate([p[2] for p in parts])].astype(np.int64)
-        bought *= cat.shape.tracks + n_rel
-        bought += np.where(all_track >= 0, all_track, cat.shape.tracks + all_album.astype(np.int64))
-        first = np.unique(bought, return_index=True)[1]
-        del bought
-        keep = np.zeros(len(all_track), dtype=bool)
-        keep[first] = True
-        del first
-        per_item = np.where(all_track >= 0, 1, cat.shape.counts[all_album])
+        keep = _first_buys(np.concatenate([p[0] for p in parts])[np.concatenate([p[2] for p in parts])],
+                           all_track, all_album, (cat.shape.tracks, n_rel), len(people))
+        per_item = np.where(all_track >= 0, 1, cat.shape.counts[all_album]).astype(np.int16)
         del all_album, all_track
         lines_have = int(per_item[keep].sum())
         if lines_have >= target:
@@ -170,24 +165,53 @@ def plan_purchases(cat: Catalogue, people: Customers, seed: int, today: date, ta
     del parts, kept, keep
 
     # Purchases in drawing order (random in time) up to the line target, then oldest first.
-    lines_per_p = np.bincount(i_p, weights=per_item, minlength=n_p).astype(np.int64)
-    chosen = np.flatnonzero((np.cumsum(lines_per_p) <= target) & (lines_per_p > 0))
+    # (Each temporary is dropped once used: at 10M tracks each costs hundreds of MB.)
+    lines_per_p = np.bincount(i_p, weights=per_item, minlength=n_p).astype(np.int32)
+    chosen = np.flatnonzero((np.cumsum(lines_per_p, dtype=np.int64) <= target) & (lines_per_p > 0))
+    del lines_per_p
     chosen = chosen[np.argsort(p_ts[chosen], kind="stable")]
-    new_id = np.full(n_p, -1, dtype=np.int64)
-    new_id[chosen] = np.arange(len(chosen))
+    cust, ts = p_cust[chosen], p_ts[chosen]
+    del p_cust, p_ts
+    new_id = np.full(n_p, -1, dtype=np.int32)
+    new_id[chosen] = np.arange(len(chosen), dtype=np.int32)
+    n_chosen = len(chosen)
+    del chosen
     item_new = new_id[i_p]
+    del new_id, i_p
     items = np.flatnonzero(item_new >= 0)
     items = items[np.argsort(item_new[items], kind="stable")]  # items keep their order
-    counts = np.bincount(item_new[items], minlength=len(chosen))
+    counts = np.bincount(item_new[items], minlength=n_chosen)
+    del item_new
     return PurchasePlan(
-        cust=p_cust[chosen],
-        ts=p_ts[chosen],
+        cust=cust,
+        ts=ts,
         item_start=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
         album=i_album[items],
         track=i_track[items],
         fmt=i_fmt[items],
-        lines=int(per_item[items].sum()),
+        lines=int(per_item[items].sum(dtype=np.int64)),
     )
+
+
+def _first_buys(
+    owner: IntArray, track: IntArray, album: IntArray, catalogue: tuple[int, int], n_customers: int
+) -> BoolArray:
+    """Which items are a customer's first buy of their track (or album), in drawing order.
+
+    An item is track t (t >= 0) or else its album a; `catalogue` is (tracks, releases).
+
+    Customers are taken a range at a time, so that the sort's temporaries are a fraction of the items.
+    """
+    n_tracks, n_releases = catalogue
+    keep = np.zeros(len(track), dtype=bool)
+    step = -(-n_customers // DEDUPE_PARTS)
+    for lo in range(0, n_customers, step):
+        mine = np.flatnonzero((owner >= lo) & (owner < lo + step))
+        t, a = track[mine], album[mine]
+        item = np.where(t >= 0, t, n_tracks + a.astype(np.int64))
+        bought = owner[mine].astype(np.int64) * (n_tracks + n_releases) + item
+        keep[mine[np.unique(bought, return_index=True)[1]]] = True
+    return keep
 
 
 def expand_lines(

@@ -12,7 +12,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.floating[Any]]
 BoolArray = npt.NDArray[np.bool_]
 U64Array = npt.NDArray[np.uint64]
-StrArray = npt.NDArray[np.str_]
+BytesArray = npt.NDArray[np.bytes_]
 
 
 def rng_for(seed: int, stream: int) -> np.random.Generator:
