@@ -165,9 +165,11 @@ async def test_a_killed_import_continues_where_it_stopped_and_doubles_nothing(
     store = generate(KILLED_TRACKS, KILLED_SEED, today=at_kill["today"])
     partial = await counts(graph, store)
     assert not at_kill["finished"]
-    assert at_kill["releases"] == store.release_count and at_kill["customers"] == store.customer_count
+    assert at_kill["releases"] == store.release_count
+    assert at_kill["customers"] == store.customer_count
     assert 0 < at_kill["purchases"] < store.purchase_count
-    assert partial["albums"] == store.release_count and partial["purchases"] < store.purchase_count
+    assert partial["albums"] == store.release_count
+    assert partial["purchases"] < store.purchase_count
 
     second = await asyncio.create_subprocess_exec(
         *import_command(), cwd=PROJECT_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
@@ -177,13 +179,15 @@ async def test_a_killed_import_continues_where_it_stopped_and_doubles_nothing(
     assert second.returncode == 0, output
     assert f"resumed after {store.release_count} releases, {store.customer_count} customers" in output
     got = await counts(graph, store)
-    assert got["albums"] == store.release_count and got["tracks"] == store.track_count
+    assert got["albums"] == store.release_count
+    assert got["tracks"] == store.track_count
     assert got["customers"] == store.customer_count
     assert (got["purchases"], got["lines"]) == (store.purchase_count, store.line_count)
     assert got["trackUnits"] == got["albumUnits"] == store.line_count
     assert (got["albumLinks"], got["trackLinks"]) == (partial["albumLinks"], partial["trackLinks"])
     done = (await graph.read(CHECKPOINT, {"key": KILLED_KEY}))[0]
-    assert done["finished"] and done["purchases"] == store.purchase_count
+    assert done["finished"]
+    assert done["purchases"] == store.purchase_count
     assert done["popularity"] == store.track_count
 
     third = await asyncio.create_subprocess_exec(*import_command(), cwd=PROJECT_ROOT, stdout=asyncio.subprocess.PIPE)
