@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -27,7 +28,15 @@ from typing import Any
 from bench import plans
 from bench.__main__ import main as bench_main
 from bench.compare import newest
-from bench.footprint import children_peak_rss_mb, memory_settings, neo4j_pid, peak_rss_mb, store_mb
+from bench.footprint import (
+    children_cpu_seconds,
+    children_peak_rss_mb,
+    cpu_seconds,
+    memory_settings,
+    neo4j_pid,
+    peak_rss_mb,
+    store_mb,
+)
 from graph.driver import Graph
 from settings import PROJECT_ROOT, Settings
 
@@ -81,15 +90,20 @@ def import_store(settings: Settings, size: str, seed: int) -> dict[str, Any]:
     else:
         command += ["synthetic", "--tracks", str(tracks), "--seed", str(seed)]
     before = store_mb(settings) or {}
+    neo4j_cpu, own_cpu = cpu_seconds(neo4j_pid(settings)), children_cpu_seconds()
     started = time.perf_counter()
     done = subprocess.run(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True, check=False)
     seconds = time.perf_counter() - started
+    neo4j_now = cpu_seconds(neo4j_pid(settings))
     print(done.stdout, end="", flush=True)
     if done.returncode:
         raise SystemExit(f"bench.scale: the import exited with {done.returncode}")
     figures: dict[str, Any] = {
         "command": " ".join(command[1:]), "tracks": tracks, "seed": seed, "seconds": round(seconds, 1),
         "output": done.stdout.strip(), "importerPeakRssMB": children_peak_rss_mb(),
+        "importerCpuSeconds": round(children_cpu_seconds() - own_cpu, 1),
+        "neo4jCpuSeconds": None if neo4j_cpu is None or neo4j_now is None else round(neo4j_now - neo4j_cpu, 1),
+        "loadAverage": [round(x, 1) for x in os.getloadavg()],
         "neo4jPeakRssMB": peak_rss_mb(neo4j_pid(settings)), "storeMBBefore": before.get("storeMB"),
     }
     if neo4j_pid(settings) is not None:
@@ -133,7 +147,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines = [f"# Storefront at {report['size']} ({report['when']})", ""]
     imported = report.get("import")
     if imported:
-        lines += [f"Import: `{imported['command']}` in {imported['seconds']} s; store {imported.get('storeMB')} MiB "
+        lines += [f"Import: `{imported['command']}` in {imported['seconds']} s (CPU: importer "
+                  f"{imported.get('importerCpuSeconds')} s, Neo4j {imported.get('neo4jCpuSeconds')} s; load average "
+                  f"{imported.get('loadAverage')}); store {imported.get('storeMB')} MiB "
                   f"(+ {imported.get('transactionLogsMB')} MiB transaction logs); peak RSS importer "
                   f"{imported['importerPeakRssMB']} MiB, Neo4j {imported.get('neo4jPeakRssMB')} MiB.", "",
                   f"> {imported['output']}", ""]
