@@ -7,7 +7,7 @@ import resource
 from pathlib import Path
 
 from graph.driver import Cypher, Graph
-from graph.localdb_layout import Layout
+from graph.localdb.layout import Layout
 from settings import Settings
 
 MB = 1024 * 1024
