@@ -73,8 +73,14 @@ async def _memory(settings: Settings) -> dict[str, Any]:
             "pageCache": served["pageCache"]}
 
 
-def _db(action: str) -> None:
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "cli.py"), "db", action], cwd=PROJECT_ROOT, check=True)
+def _db(action: str, tries: int = 3) -> bool:
+    """`tunegraph db start|stop`, tried again while it fails (a start on a busy box can outlast its timeout)."""
+    for _ in range(tries):
+        command = [sys.executable, str(PROJECT_ROOT / "cli.py"), "db", action]
+        if subprocess.run(command, cwd=PROJECT_ROOT, check=False).returncode == 0:
+            return True
+    print(f"bench.scale: `tunegraph db {action}` failed {tries} times", file=sys.stderr)
+    return False
 
 
 def import_store(settings: Settings, size: str, seed: int) -> dict[str, Any]:
@@ -106,8 +112,7 @@ def import_store(settings: Settings, size: str, seed: int) -> dict[str, Any]:
         "loadAverage": [round(x, 1) for x in os.getloadavg()],
         "neo4jPeakRssMB": peak_rss_mb(neo4j_pid(settings)), "storeMBBefore": before.get("storeMB"),
     }
-    if neo4j_pid(settings) is not None:
-        _db("stop")
+    if neo4j_pid(settings) is not None and _db("stop"):
         figures.update(store_mb(settings) or {})
         _db("start")
     return figures
@@ -209,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
                               "neo4j": asyncio.run(_memory(settings))}
     if not args.skip_import:
         report["import"] = import_store(settings, args.size, args.seed)
+        (args.out / f"scale-import-{args.size}-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
         print(json.dumps(report["import"]), flush=True)
     if args.import_only:
-        (args.out / f"scale-import-{args.size}-{stamp}.json").write_text(json.dumps(report, indent=2) + "\n")
         return 0
     report["storefront"] = storefront(args.size, args.duration)
     report["dbHits"] = db_hits(args.per_scenario)
