@@ -124,6 +124,7 @@ def storefront(size: str, duration: float) -> dict[str, Any]:
     run = newest(RESULTS, size)
     assert run is not None
     return {"report": run.path.name, "catalog": run.meta.get("catalog"),
+            "loadAverageAtEnd": [round(x, 1) for x in run.meta.get("load_average_at_end") or []],
             "scenarios": {f.scenario: {"rps": f.rps, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms, "errors": f.errors,
                                        "cypher_per_request": f.cypher_per_request} for f in run.rows}}
 
@@ -160,7 +161,9 @@ def markdown(report: dict[str, Any]) -> str:
                   f"> {imported['output']}", ""]
     catalog = report["storefront"].get("catalog") or {}
     lines += [f"Catalog: {', '.join(f'{n:,} {k}' for k, n in catalog.items())}. Neo4j: heap "
-              f"{report['neo4j']['heap']}, page cache {report['neo4j']['pageCache']}.", "",
+              f"{report['neo4j']['heap']}, page cache {report['neo4j']['pageCache']}. Load average at the end "
+              f"of the storefront run: {report['storefront'].get('loadAverageAtEnd', '?')} (on 2 cores, p99 "
+              "is only meaningful on a quiet box; db hits are exact).", "",
               f"| scenario | req/s @{CLIENTS} | p50 ms | p99 ms (limit {P99_LIMIT_MS}) | errors | "
               "db hits/request p50 | max | statements (db hits p50) | scans |",
               "|---|---:|---:|---:|---:|---:|---:|---|---|"]
