@@ -52,7 +52,8 @@ def _import_ddex(args: argparse.Namespace, settings: Settings) -> None:
 def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
     from graph.importers import synthetic
 
-    print(asyncio.run(synthetic.run(settings, tracks=args.tracks, seed=args.seed)))
+    print(asyncio.run(synthetic.run(settings, tracks=args.tracks, seed=args.seed, customers=args.customers,
+                                    lines=args.lines, every=args.checkpoint_every)))
 
 
 def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
@@ -259,6 +260,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth = sources.add_parser("synthetic", help="a generated store, for scale")
     synth.add_argument("--tracks", type=_positive, required=True, help="number of tracks")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--customers", type=_positive, help="number of customers (default tracks / 10)")
+    synth.add_argument("--lines", type=_positive, help="purchased tracks, about (default tracks * 5)")
+    synth.add_argument("--checkpoint-every", type=_positive, default=20_000,
+                       help="records per checkpoint; a killed import started again continues from the last")
     synth.set_defaults(func=_import_synthetic)
 
     recs = groups.add_parser("recs", help="the recommender")

@@ -54,6 +54,7 @@ class Profiled:
     rows: int
     ms: float
     scans: list[str]
+    request: int = 0  # which request of its scenario sent it (0, 1, ...)
 
 
 def _operators(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -93,14 +94,16 @@ async def _requests(settings: Settings, chosen: list[Scenario], per_scenario: in
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.plans") as client:
             for scenario in chosen:
-                for variables in scenario.variables[:per_scenario]:
+                for request, variables in enumerate(scenario.variables[:per_scenario]):
                     recording.sent.clear()
                     sent = {"query": scenario.query, "variables": variables}
                     body = (await client.post("/graphql", json=sent)).json()
                     if body.get("errors"):
                         print(f"plans: {scenario.name}: {body['errors'][0].get('message')}", file=sys.stderr)
                     for query, params in list(recording.sent):
-                        out.append(await profile(recording, scenario.name, query, params))
+                        profiled = await profile(recording, scenario.name, query, params)
+                        profiled.request = request
+                        out.append(profiled)
     return out
 
 
