@@ -70,6 +70,6 @@ def build_schema() -> strawberry.Schema:
         mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
         config=StrawberryConfig(scalar_map=SCALARS),
-        # RateLimit charges what QueryLimits measured; CompiledPlans answers after every check, or leaves it to the executor
+        # RateLimit charges what QueryLimits measured; CompiledPlans answers after every check (or the executor does)
         extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit, CompiledPlans],
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
+import neo4j
+
 from graph.catalog import ALBUM, TRACK, Page, PageRequest, Row, count_query, page_query, scope_of, set_keys
 from graph.driver import Cypher, Graph
 
@@ -94,11 +96,33 @@ def node_query(
     Without `sale`, the rows leave out what only offers and rights read.
     """
     reads = _children(sale)
-    assert label in LABELS and all(c in reads for c in children)
+    assert label in LABELS
+    assert all(c in reads for c in children)
     calls = "".join(f"\nCALL () {{ {_subquery(name, shape, sale)} }}" for name, shape in lists)
     returned = "".join(f", {reads[c]} AS {c}" for c in children) + "".join(f", {name}" for name, _ in lists)
     text = f"MATCH (n:{label} {{key: $key}}){calls}\nRETURN {lean('n', sale)} AS row{returned}"
     return Cypher(f"{label.lower()}_node", cast(Any, text))
+
+
+TEMPORAL = (neo4j.time.Date, neo4j.time.DateTime)
+
+
+def _row(row: Row) -> Row:
+    """A node's map with its dates as Python's own: its properties hold temporal values only at the top."""
+    return {k: v.to_native() if isinstance(v, TEMPORAL) else v for k, v in row.items()}
+
+
+def _as_read(value: Any) -> Any:
+    """A returned column as the plan reads it: a row, a list of rows, a page of {row, v}, or a count."""
+    if isinstance(value, dict):
+        return _row(value)
+    if isinstance(value, list):
+        return [_row(v) if "row" not in v else {"row": _row(v["row"]), "v": _value(v["v"])} for v in value]
+    return value
+
+
+def _value(value: Any) -> Any:
+    return value.to_native() if isinstance(value, TEMPORAL) else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +140,7 @@ async def read_node(
     """The node of `label` with this key and what its page asks for, in one query; None where there is none."""
     query = node_query(label, tuple(children), tuple((r.name, r.shape()) for r in lists), sale)
     params: dict[str, Any] = {"key": key, **{r.name: r.params() for r in lists}}
-    records = await graph.read(query, params)
+    records = await graph.read(query, params, _as_read)
     if not records:
         return None
     record = records[0]

@@ -110,7 +110,7 @@ class NodeSpecials:
             return None
         if at.parent == "Album" and at.name in ("artist", "artists", "tracks"):
             return self._album_child(compiler, at)
-        if where in SCOPES and not any(a.name.value == "orderBy" for a in at.nodes[0].arguments):
+        if where in SCOPES and not any(a.name.value == "orderBy" for a in at.nodes[0].arguments or ()):
             return self._connection(compiler, at, _album_connection(SCOPES[where]))
         if where == ("Artist", "topTracks"):
             spec = self._list(compiler, at, _top_tracks)
@@ -118,8 +118,9 @@ class NodeSpecials:
         raise Unsupported(f"{at.parent}.{at.name}")
 
     def _sync(self, compiler: Compiler, at: FieldAt) -> Getter:
-        assert at.strawberry is not None and at.strawberry.base_resolver is not None
-        resolve = at.strawberry.base_resolver.wrapped_func
+        assert at.strawberry is not None
+        assert at.strawberry.base_resolver is not None
+        resolve: Callable[..., Any] = at.strawberry.base_resolver.wrapped_func  # type: ignore[assignment]
         convert = compiler.schema.config.name_converter.get_graphql_name
         names = {convert(a): a.python_name for a in at.strawberry.arguments}
         slot = compiler.slot(at)
@@ -192,7 +193,7 @@ class NodePlan:
         if operation is None or operation.operation is not OperationType.QUERY:
             raise Unsupported("not one query")
         fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        self.variables = operation.variable_definitions
+        self.variables = operation.variable_definitions or ()
         self.schema = schema
         compiler = Compiler(schema, fragments, _NoSpecials())
         roots = compiler.fields("Query", [operation.selection_set])

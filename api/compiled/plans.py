@@ -42,7 +42,9 @@ class PlanCache:
             capacity, capacity // 16
         )
 
-    def plan(self, schema: StrawberrySchema, query: str, operation: str | None, document: DocumentNode) -> NodePlan | None:
+    def plan(
+        self, schema: StrawberrySchema, query: str, operation: str | None, document: DocumentNode
+    ) -> NodePlan | None:
         """The plan of this document's operation, compiled on first sight; None where no plan covers it."""
         key = (schema._schema, query, operation)
         if (found := self.plans.get(key)) is not None:

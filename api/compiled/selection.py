@@ -136,7 +136,7 @@ class Compiler:
         if condition is None or condition == on.name:
             return True
         target = self.gql.get_type(condition)
-        return target is not None and is_abstract_type(target) and self.gql.is_sub_type(target, on)  # type: ignore[arg-type]
+        return target is not None and is_abstract_type(target) and self.gql.is_sub_type(target, on)
 
     def object_shape(self, type_name: str, selection_sets: list[SelectionSetNode], depth: int) -> Shape:
         """The shaper of an object of `type_name` under these selection sets."""
