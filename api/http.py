@@ -21,6 +21,7 @@ from api.errors import Code
 from api.loaders import Loaders
 from api.persisted import PersistedGraphQL
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
+from api.services import services_of
 
 log = logging.getLogger("tunegraph.api")
 
@@ -37,7 +38,7 @@ class CappedRequest(StarletteRequestAdapter):
 
     async def get_body(self) -> bytes:
         request = self._request
-        return await read_capped(request.headers, request.stream(), request.app.state.settings.max_body_bytes)
+        return await read_capped(request.headers, request.stream(), services_of(request).settings.max_body_bytes)
 
 
 class GraphQLApp(PersistedGraphQL):
@@ -64,14 +65,14 @@ class GraphQLApp(PersistedGraphQL):
         await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
-        state = request.app.state
-        viewer, token_error = caller_from_headers(request.headers, state.settings.jwt_secret)
+        services = services_of(request)
+        viewer, token_error = caller_from_headers(request.headers, services.settings.jwt_secret)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            graph=state.graph,
-            loaders=Loaders(state.graph, state.album_cache),
-            services=state,
+            graph=services.graph,
+            loaders=Loaders(services.graph, services.album_cache),
+            services=services,
             viewer=viewer,
             token_error=token_error,
         )

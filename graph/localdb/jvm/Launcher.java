@@ -16,7 +16,7 @@ import org.neo4j.io.ByteUnit;
  * Usage: java -Xmx2g -cp 'lib/*' Launcher.java HOME HOST PORT PAGECACHE
  *    or: java -Xmx2g -cp 'target/launcher.jar:lib/*' Launcher HOME HOST PORT PAGECACHE
  *
- * graph/localdb.py ("tunegraph db start") compiles this file once into target/launcher.jar and runs
+ * graph/localdb/ ("tunegraph db start") compiles this file once into target/launcher.jar and runs
  * it detached, with a class-data sharing archive (target/cds/) once the first run recorded one.
  * Exit status: 0 after a clean shutdown, 1 when the DBMS failed to start, 2 on bad arguments.
  */
