@@ -14,8 +14,9 @@ from typing import Any, cast
 
 import neo4j
 
-from graph.catalog import ALBUM, TRACK, Page, PageRequest, Row, count_query, page_query, scope_of, set_keys
+from graph.catalog import Row
 from graph.driver import Cypher, Graph
+from graph.pages import ALBUM, TRACK, Page, PageRequest, count_query, page_query, scope_of, set_keys
 
 LEFT_OUT = ("updatedAt", "fieldDigests", "contentHash", "searchJoined", "searchInitial", "searchStart")
 """Properties no compiled field reads: instants (costly to decode) and bookkeeping."""

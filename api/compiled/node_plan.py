@@ -27,8 +27,8 @@ from api.types.album import Album
 from api.types.artist import Artist
 from api.types.genre import Genre
 from api.types.track import Track
-from graph.catalog import Page, PageRequest
 from graph.node_reads import ListRead, NodeRead, read_node
+from graph.pages import Page, PageRequest
 
 MAKERS: Mapping[str, Callable[[dict[str, Any]], Any]] = {
     "Album": Album.from_row, "Artist": Artist.from_row, "Genre": Genre.from_row,
