@@ -16,6 +16,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from api.auth import caller_from_headers
+from api.compiled.body import encode_json
 from api.context import Context
 from api.errors import Code
 from api.loaders import Loaders
@@ -91,6 +92,10 @@ class GraphQLApp(PersistedGraphQL):
             operation_name=fields.get("operationName"),
             extensions=fields.get("extensions"),
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, by orjson (several times faster than json.dumps on a page of a hundred fields)."""
+        return encode_json(data)
 
     def parse_query_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         fields = dict(params)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, get_named_type
+from graphql import GraphQLNonNull, GraphQLObjectType, get_named_type, is_abstract_type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import queries
@@ -16,9 +14,7 @@ from hypothesis_graphql import queries
 from api.compiled.plans import COMPILED
 from api.schema import build_schema
 from bench import queries as bench
-from graph.driver import Graph, queries_sent
-from server import create_app
-from settings import Settings
+from graph.driver import queries_sent
 from tests.store_support import gid
 
 DIFF = settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck),
@@ -44,13 +40,9 @@ def _outcomes() -> dict[str, float]:
 
 
 @pytest.fixture(scope="module")
-async def plain(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The same app with plans off: Strawberry's executor answers everything."""
-    app = create_app(dataclasses.replace(settings, compiled=False))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:
-            yield c
+def plain(plain_client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """The executor's side of each comparison."""
+    return plain_client
 
 
 async def _both(client: httpx.AsyncClient, plain: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
@@ -148,30 +140,32 @@ def _field(parent: GraphQLObjectType, name: str, depth: int) -> st.SearchStrateg
     definition = parent.fields[name]
     named = get_named_type(definition.type)
     arguments = st.tuples(*(
-        st.sampled_from(ARGUMENTS.get(arg, ['"x"'])).map(lambda v, arg=arg: f"{arg}: {v}")
-        if isinstance(spec.type, GraphQLNonNull)
-        else st.one_of(st.none(), st.sampled_from(ARGUMENTS.get(arg, ["null"])).map(lambda v, arg=arg: f"{arg}: {v}"))
+        _argument(arg) if isinstance(spec.type, GraphQLNonNull) else st.one_of(st.none(), _argument(arg))
         for arg, spec in definition.args.items()
     )).map(lambda given: f"({', '.join(a for a in given if a)})" if any(given) else "")
     alias = st.sampled_from(["", f"{name}A: "])
     if isinstance(named, GraphQLObjectType):
         below = _selection(named.name, depth + 1) if depth < 4 else st.just("__typename")
         return st.tuples(alias, arguments, below).map(lambda t: f"{t[0]}{name}{t[1]} {{ {t[2]} }}")
-    if not isinstance(get_named_type(definition.type), GraphQLObjectType) and _is_composite(definition.type):
+    if is_abstract_type(named):
         return st.tuples(alias, arguments).map(lambda t: f"{t[0]}{name}{t[1]} {{ __typename }}")
     return st.tuples(alias, arguments).map(lambda t: f"{t[0]}{name}{t[1]}")
 
 
-def _is_composite(gql_type: Any) -> bool:
-    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
-        gql_type = gql_type.of_type
-    return not hasattr(gql_type, "serialize")
+def _argument(name: str) -> st.SearchStrategy[str]:
+    """`name: value`, the value from the pool for arguments of that name."""
+    return st.sampled_from(ARGUMENTS.get(name, ['"x"'])).map(lambda value: f"{name}: {value}")
+
+
+def _fragment(type_name: str) -> st.SearchStrategy[str]:
+    """An inline fragment on a type with a random selection."""
+    return _selection(type_name, 0).map(lambda selection: f"... on {type_name} {{ {selection} }}")
 
 
 NODE_DOCUMENTS = st.tuples(
     st.sampled_from(IDS),
     st.lists(st.sampled_from(["Album", "Artist", "Genre", "Track"]), min_size=1, max_size=3, unique=True).flatmap(
-        lambda types: st.tuples(*(_selection(t, 0).map(lambda s, t=t: f"... on {t} {{ {s} }}") for t in types))
+        lambda types: st.tuples(*(_fragment(t) for t in types))
     ),
     st.booleans(),
 )
