@@ -63,6 +63,7 @@ class Settings:
     webhooks_allow_loopback: bool = False
     webhook_timeout: float = 10.0
     compiled: bool = True  # storefront pages answered by compiled plans (api/compiled/); 0: the executor only
+    demo_login: bool = False  # the storefront's demo sign-in mints customer tokens: development only
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -107,4 +108,5 @@ class Settings:
             webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
             webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", 10)),
             compiled=_int(e, "TUNEGRAPH_COMPILED", 1) != 0,
+            demo_login=_flag(e, "TUNEGRAPH_DEMO_LOGIN"),
         )
