@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint codegen-check storefront-vendor bench bench-scale soak chromium redis clean
+.PHONY: install run test lint codegen-check storefront-vendor bench bench-peer bench-scale soak chromium redis wrk clean
 
 install: $(STAMP)
 
@@ -69,6 +69,20 @@ bench: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
+
+# tunegraph beside the @neo4j/graphql peer of ../shared/peer (copied into the git-ignored .bench-peer/, npm
+# installed there), both with PEER_WORKERS workers on the same Neo4j; the table goes to bench/results/peer-*.
+PEER_WORKERS ?= 2
+
+bench-peer: install wrk
+	command -v npm || (apt-get update && apt-get install -y nodejs npm)
+	$(BIN)/tunegraph db start
+	$(BIN)/tunegraph import chinook --if-empty
+	$(BIN)/python -m bench.peer --workers $(PEER_WORKERS)
+
+# The peer's harness loads both sides with wrk (Debian's package).
+wrk:
+	command -v wrk || (apt-get update && apt-get install -y wrk)
 
 # The storefront mix for SOAK_SECONDS: API and Neo4j memory, latency and errors, first window beside last.
 SOAK_SECONDS ?= 60

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionResult
 
 from api import cached_request
 from api.auth import caller_from_headers
+from api.compiled.body import encode_json
 from api.context import Context
 from api.errors import Code
 from api.loaders import Loaders
@@ -92,6 +93,10 @@ class GraphQLApp(PersistedGraphQL):
             operation_name=fields.get("operationName"),
             extensions=fields.get("extensions"),
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, by orjson (several times faster than json.dumps on a page of a hundred fields)."""
+        return encode_json(data)
 
     def parse_query_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         fields = dict(params)

@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 
 from api.admission import QueryLimits
 from api.auth import TokenGate
+from api.compiled.plans import CompiledPlans
 from api.errors import ErrorPolicy
 from api.ratelimit import RateLimit
 from api.scalars import SCALARS
@@ -68,5 +69,6 @@ def build_schema() -> strawberry.Schema:
         mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit],  # RateLimit charges what QueryLimits measured
+        # RateLimit charges what QueryLimits measured; CompiledPlans answers after every check (or the executor does)
+        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit, CompiledPlans],
     )

@@ -13,7 +13,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import httpx
 
 from bench.__main__ import api_server
 from bench.queries import Scenario, scenarios
-from graph.driver import Cypher, Graph
+from graph.driver import Cypher, Graph, native
 from server import create_app
 from settings import Settings
 
@@ -38,10 +38,12 @@ class RecordingGraph(Graph):
         super().__init__(inner.driver, inner.database)
         self.sent: list[tuple[Cypher, dict[str, Any]]] = []
 
-    async def read(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def read(
+        self, query: Cypher, params: Mapping[str, Any] | None = None, convert: Callable[[Any], Any] = native
+    ) -> list[dict[str, Any]]:
         """Rows of a read query, remembered with its parameters."""
         self.sent.append((query, dict(params or {})))
-        return await super().read(query, params)
+        return await super().read(query, params, convert)
 
 
 @dataclass

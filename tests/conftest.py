@@ -44,6 +44,16 @@ async def client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncC
             yield c
 
 
+@pytest.fixture(scope="session")
+async def plain_client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app with compiled plans off (TUNEGRAPH_COMPILED=0): Strawberry's executor answers everything."""
+    app = create_app(dataclasses.replace(settings, compiled=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:
+            yield c
+
+
 @pytest.fixture
 async def spare(tmp_path: Path) -> AsyncIterator[SpareNeo4j]:
     """A throw-away Neo4j of the test's own, for the tests that stop and restart one."""
