@@ -117,6 +117,14 @@ class Graph:
             async for record in result:
                 yield tuple(native(v) for v in record.values())
 
+    async def stream_values(self, query: Cypher, params: Mapping[str, Any] | None = None) -> AsyncIterator[list[Any]]:
+        """Rows of a large read of plain values (strings, numbers, lists), left as the driver decodes them."""
+        CYPHER_QUERIES.labels(query.name).inc()
+        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+            result = await session.run(query.text, dict(params or {}))
+            async for record in result:
+                yield record.values()
+
     async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run `work` in one write transaction, retried as a whole on transient errors."""
 
