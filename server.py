@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -17,59 +15,26 @@ from starlette.routing import Route
 from api import ops, royalty_export
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
-from api.media import Media
 from api.media_routes import media_routes
-from api.persisted import QueryStore
-from api.ratelimit import rate_limiter, share_buckets
-from api.recommendations import ModelDerived
+from api.ratelimit import share_buckets
+from api.recommender import POLL_SECONDS as MODEL_POLL_SECONDS
 from api.schema import build_schema
-from graph.album_cache import AlbumCache
-from graph.catalog_watch import CatalogWatch
-from graph.chart_cache import ChartCache
-from graph.driver import Graph
-from graph.schema import ensure_schema
-from recommend.store import ModelHolder
+from api.services import Services
 from settings import Settings
-
-log = logging.getLogger("tunegraph")
-MODEL_POLL_SECONDS = 2.0
 
 
 def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECONDS) -> Starlette:
-    """The Starlette app; its lifespan opens one Neo4j driver and the recommender model holder."""
+    """The Starlette app; its lifespan opens the process's services (Neo4j driver, copies, model) and closes them."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        graph = Graph.connect(settings)
-        app.state.graph = graph
-        app.state.settings = settings
-        try:
-            await ensure_schema(graph)
-        except Exception as exc:  # the API still starts; /readyz reports Neo4j until it is back
-            log.warning("could not ensure the graph schema at start: %s", exc)
-        app.state.album_cache = AlbumCache(graph, settings.album_cache) if settings.album_cache > 0 else None
-        # One poll of the catalog version serves both copies: the album cache's, or a bare watch.
-        versions = app.state.album_cache or (CatalogWatch(graph) if settings.chart_seconds > 0 else None)
-        watcher = asyncio.create_task(versions.watch()) if versions else None
-        charts = ChartCache(graph, settings.chart_seconds, versions) if versions and settings.chart_seconds else None
-        app.state.chart_cache = charts
-        app.state.models = await asyncio.to_thread(ModelHolder, settings.model_dir)
-        app.state.derived = ModelDerived()
-        poller = asyncio.create_task(
-            _poll_models(app.state.models, app.state.derived, graph, model_poll_seconds))
+        services = await Services.open(settings, model_poll_seconds)
+        app.state.services = services
         ops.WORKER_STARTS.inc()
         try:
             yield
         finally:
-            for task in (poller, watcher):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-            if charts is not None:
-                await charts.close()
-            await app.state.rate_limiter.close()
-            await graph.close()
+            await services.close()
 
     graphql = GraphQLWithGraphiQL(build_schema(), graphql_ide="graphiql", allow_queries_via_get=True)
     routes = [
@@ -83,31 +48,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         *media_routes(),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
-    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    app.state.rate_limiter = rate_limiter(settings)
-    app.state.persisted_queries = QueryStore.from_files(settings.persisted_queries, settings.persisted_only)
-    app.state.media = Media.from_settings(settings)
-    return app
-
-
-async def _poll_models(models: ModelHolder, derived: ModelDerived, graph: Graph, every: float) -> None:
-    """Swap in newer model versions as `tunegraph recs train` saves them, without a restart,
-    and build what each version derives (artist vectors) before a request has to wait for it."""
-    swapped = models.current is not None
-    while True:
-        try:
-            if swapped and (model := models.current) is not None:
-                await derived.artist_space(graph, model)
-        except Exception as exc:  # requests build it themselves when the graph is back
-            log.warning("could not prepare recommender model version %s: %s", models.version, exc)
-        await asyncio.sleep(every)
-        try:
-            swapped = await asyncio.to_thread(models.reload_if_newer)
-            if swapped:
-                log.info("recommender model version %s loaded", models.version)
-        except Exception:  # a bad poll must not end polling; the next one retries
-            swapped = False
-            log.exception("could not check for a new recommender model")
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 GC_THRESHOLDS = (20_000, 20, 50)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,16 +17,19 @@ from api.errors import ApiError
 from api.loaders import Loaders
 from graph.driver import Graph
 
+if TYPE_CHECKING:  # api.services imports the limiter, which imports this module
+    from api.services import Services
+
 
 @dataclass
 class Context:
-    """The request, the graph, per-request loaders and the caller."""
+    """The request, the graph, per-request loaders, the process's services and the caller."""
 
     request: Request | WebSocket
     response: Response | None
     graph: Graph
     loaders: Loaders
-    services: Any = None
+    services: Services
     viewer: Viewer | None = None
     token_error: ApiError | None = None
     cost: int | None = None  # measured by QueryLimits, charged by RateLimit

@@ -22,6 +22,7 @@ from api.errors import Code
 from api.loaders import Loaders
 from api.persisted import PersistedGraphQL
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
+from api.services import services_of
 from graph.bookmarks import causal
 
 log = logging.getLogger("tunegraph.api")
@@ -39,7 +40,7 @@ class CappedRequest(StarletteRequestAdapter):
 
     async def get_body(self) -> bytes:
         request = self._request
-        return await read_capped(request.headers, request.stream(), request.app.state.settings.max_body_bytes)
+        return await read_capped(request.headers, request.stream(), services_of(request).settings.max_body_bytes)
 
 
 class GraphQLApp(PersistedGraphQL):
@@ -67,7 +68,7 @@ class GraphQLApp(PersistedGraphQL):
 
     async def _run_causal(self, request: Request) -> Response:
         """Run the request after the bookmarks it carries; if it wrote, answer with the new ones."""
-        secret = request.app.state.settings.jwt_secret
+        secret = services_of(request).settings.jwt_secret
         with causal(bookmark_header.accept(request.headers, secret)) as seen:
             response = await self.run(request)
         if seen.wrote:
@@ -75,14 +76,14 @@ class GraphQLApp(PersistedGraphQL):
         return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
-        state = request.app.state
-        viewer, token_error = caller_from_headers(request.headers, state.settings.jwt_secret)
+        services = services_of(request)
+        viewer, token_error = caller_from_headers(request.headers, services.settings.jwt_secret)
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            graph=state.graph,
-            loaders=Loaders(state.graph, state.album_cache),
-            services=state,
+            graph=services.graph,
+            loaders=Loaders(services.graph, services.album_cache),
+            services=services,
             viewer=viewer,
             token_error=token_error,
         )

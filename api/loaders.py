@@ -8,11 +8,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import album_page, catalog, interactions, library, purchases
+from graph import album_page, catalog, interactions, library, pages, purchase_history
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
-from graph.catalog import Page, PageRequest, Row
+from graph.catalog import Row
 from graph.driver import Cypher, Graph
+from graph.pages import Page, PageRequest
 
 NEIGHBOURS_PER_SEED = 10
 """Catalog neighbours fetched per track for the recommender's cold start."""
@@ -43,16 +44,16 @@ class Loaders:
         self.album_genres = _children(graph, catalog.ALBUM_GENRES)
         self.album_page: DataLoader[str, AlbumPage | None] = DataLoader(self._album_pages)
         self.page: DataLoader[PageRequest, Page] = DataLoader(
-            partial(catalog.pages, graph), cache=False
+            partial(pages.pages, graph), cache=False
         )
         self.count: DataLoader[tuple[str, Any], int] = DataLoader(self._counts, cache=False)
-        self.customer = _rows(graph, purchases.CUSTOMERS_BY_KEYS)
-        self.purchase = _rows(graph, purchases.PURCHASES_BY_KEYS)
-        self.purchase_lines = _children(graph, purchases.PURCHASE_LINES)
-        self.purchase_page: DataLoader[purchases.PurchasePageRequest, Page] = DataLoader(
-            partial(purchases.purchase_pages, graph), cache=False
+        self.customer = _rows(graph, purchase_history.CUSTOMERS_BY_KEYS)
+        self.purchase = _rows(graph, purchase_history.PURCHASES_BY_KEYS)
+        self.purchase_lines = _children(graph, purchase_history.PURCHASE_LINES)
+        self.purchase_page: DataLoader[purchase_history.PurchasePageRequest, Page] = DataLoader(
+            partial(purchase_history.purchase_pages, graph), cache=False
         )
-        self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchases.purchase_counts, graph))
+        self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchase_history.purchase_counts, graph))
         self.library_page: DataLoader[library.LibraryPageRequest, Page] = DataLoader(
             partial(library.library_pages, graph), cache=False)
         self.library_count: DataLoader[tuple[str, library.LibraryFilter], int] = DataLoader(
@@ -86,4 +87,4 @@ class Loaders:
         return pages
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
-        return await catalog.counts(self.graph, requests)
+        return await pages.counts(self.graph, requests)

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from api.errors import RETRY_AFTER_SECONDS
 from api.loaders import Loaders
 from api.media import ARTWORK_ROUTE, DOWNLOAD_ROUTE, PREVIEW_ROUTE, Media, artwork_url, key_of_url_id
+from api.services import services_of
 from delivery import artwork
 from delivery.formats import ENCODINGS, PREVIEW
 from delivery.masters import MasterMissing, MasterUnreadable
@@ -59,12 +60,16 @@ def _counts(range_header: str | None) -> bool:
 
 
 def _media(request: Request) -> Media:
-    media: Media = request.app.state.media
-    return media
+    return services_of(request).media
+
+
+def _loaders(request: Request) -> Loaders:
+    services = services_of(request)
+    return Loaders(services.graph, services.album_cache)
 
 
 async def _cover(request: Request, album_key: str) -> artwork.Cover | None:
-    loaders = Loaders(request.app.state.graph, request.app.state.album_cache)
+    loaders = _loaders(request)
     row = await loaders.album.load(album_key)
     if row is None:
         return None
@@ -80,7 +85,7 @@ async def download(request: Request) -> Response:
     except BadLink as bad:
         return _refuse(403, "FORBIDDEN", str(bad))
     encoding = ENCODINGS.get(grant.format)
-    graph = request.app.state.graph
+    graph = services_of(request).graph
     owned = await downloads.granted_file(graph, grant.customer, grant.track, grant.format)
     if encoding is None or owned is None:
         return _refuse(403, "FORBIDDEN", f"this link's customer does not own the track in {grant.format}")
@@ -110,7 +115,7 @@ def _failed(track_key: str, failed: MasterMissing | MasterUnreadable) -> JSONRes
 async def preview(request: Request) -> Response:
     """GET a track's 30-second MP3 preview (no token needed)."""
     key = key_of_url_id(request.path_params["track"], "Track")
-    loaders = Loaders(request.app.state.graph, request.app.state.album_cache)
+    loaders = _loaders(request)
     if key is None or await loaders.track.load(key) is None:
         return _refuse(404, "NOT_FOUND", "no track with this ID")
     try:

@@ -15,6 +15,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from api.services import services_of
+
 log = logging.getLogger("tunegraph.ops")
 GRAPHQL_REQUESTS = Counter(
     "tunegraph_graphql_requests", "GraphQL requests answered", ["method", "status"]
@@ -34,15 +36,14 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     """Neo4j answers and a model is loaded; 503 with the reasons otherwise."""
-    state = request.app.state
+    services = services_of(request)
     problems = []
     try:
-        await asyncio.wait_for(state.graph.ping(), timeout=2.0)
+        await asyncio.wait_for(services.graph.ping(), timeout=2.0)
     except Exception as exc:  # any failure to answer means not ready; the why stays in the log
         log.warning("readyz: Neo4j did not answer: %s: %s", type(exc).__name__, exc)
         problems.append("neo4j: unavailable")
-    models = getattr(state, "models", None)
-    if models is not None and models.current is None:
+    if services.models.current is None:
         problems.append("model: no recommender model loaded (run `tunegraph recs train`)")
     if problems:
         return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)

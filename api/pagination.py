@@ -16,7 +16,7 @@ import strawberry
 from api.context import Info
 from api.descriptions import enum_value
 from api.errors import bad_argument
-from graph.catalog import Page, PageRequest
+from graph.pages import Page, PageRequest
 
 DEFAULT_FIRST = 20
 MAX_FIRST = 100

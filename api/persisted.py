@@ -175,7 +175,7 @@ class PersistedGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        store: QueryStore = context.services.persisted_queries
+        store = context.services.persisted_queries
         try:
             query, register = store.resolve(request_data)
         except Refused as refused:

@@ -195,10 +195,10 @@ class RateLimit(SchemaExtension):
 
 
 async def _charge(context: Context, cost: int) -> Quota | None:
-    request = context.request
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if not isinstance(limiter, RateLimiter) or not limiter.enabled:
+    limiter = context.services.rate_limiter
+    if not limiter.enabled:
         return None
+    request = context.request
     client = request.client.host if request.client else None
     caller = caller_key(request.headers, client, context.token_error is None)
     claimed = context.viewer.rate_limit if context.viewer is not None else None

@@ -38,7 +38,7 @@ from api.errors import ApiError, Code, bad_argument
 from api.ids import from_global
 from api.pagination import page_size
 from api.territory import optional_territory
-from graph import discovery, interactions
+from graph import charts, interactions
 from graph.catalog import Row
 from graph.driver import Graph
 from graph.rights import on_sale
@@ -93,8 +93,7 @@ class ModelDerived:
 
 def current_model(info: Info) -> Model:
     """The model this request answers with (taken once); UNAVAILABLE before one is trained."""
-    holder = getattr(info.context.services, "models", None)
-    model: Model | None = holder.current if holder is not None else None
+    model = info.context.services.models.current
     if model is None:
         raise ApiError(Code.UNAVAILABLE, "No recommender model is loaded yet (run `tunegraph recs train`).")
     return model
@@ -170,7 +169,7 @@ async def related_artists(info: Info, artist_key: str, first: int | None) -> lis
     if want == 0:
         return []
     model = current_model(info)
-    space = await info.context.services.derived.artist_space(info.context.graph, model)
+    space = await info.context.services.models.artist_space(model)
     ranked = similar_groups(model, space, artist_key, want)
     rows = await info.context.loaders.artist.load_many([s.item_id for s in ranked])
     return [row for row in rows if row is not None]
@@ -182,7 +181,7 @@ async def bestsellers(info: Info, want: int, territory: str | None) -> list[Pick
         return []
     limit = OVERFETCH * want + 10
     for _ in range(ROUNDS):
-        chart = await discovery.bestsellers(info.context.graph, territory, None, None, None, limit)
+        chart = await charts.bestsellers(info.context.graph, territory, None, None, None, limit)
         sellable = await _sellable_rows(info, [c.row for c in chart if c.row.get("offerFormats")], territory)
         kept = [c for c in chart if c.row["key"] in sellable]
         if len(kept) >= want or len(chart) < limit:

@@ -22,9 +22,10 @@ from starlette.routing import Route
 
 from api.auth import Viewer, caller_from_headers
 from api.errors import ApiError, Code, bad_argument
-from api.ratelimit import RateLimiter, caller_key
+from api.ratelimit import caller_key
 from api.royalty_files import dsr_flat_file, sales_csv
 from api.royalty_reads import readable_statement
+from api.services import services_of
 from graph.driver import UNAVAILABLE_ERRORS
 from graph.royalties import Statement
 
@@ -70,8 +71,8 @@ def _day(value: str, name: str) -> date:
 
 async def _charge(request: Request, viewer: Viewer | None) -> ApiError | None:
     """Charge the export to the caller's rate-limit budget (the GraphQL one); RATE_LIMITED past it."""
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if not isinstance(limiter, RateLimiter) or not limiter.enabled:
+    limiter = services_of(request).rate_limiter
+    if not limiter.enabled:
         return None
     client = request.client.host if request.client else None
     claimed = viewer.rate_limit if viewer is not None else None
@@ -84,7 +85,7 @@ async def _charge(request: Request, viewer: Viewer | None) -> ApiError | None:
 
 
 async def _export(request: Request, render: Render, media_type: str, suffix: str) -> Response:
-    viewer, token_error = caller_from_headers(request.headers, request.app.state.settings.jwt_secret)
+    viewer, token_error = caller_from_headers(request.headers, services_of(request).settings.jwt_secret)
     if token_error is not None:
         return _refusal(token_error, **{"WWW-Authenticate": "Bearer"})
     if (limited := await _charge(request, viewer)) is not None:
@@ -93,7 +94,7 @@ async def _export(request: Request, render: Render, media_type: str, suffix: str
         given = _arguments(request)
         start, end = _day(given["from"], "from"), _day(given["to"], "to")
         statement = await readable_statement(
-            request.app.state.graph, viewer, given["label"], start, end, given.get("currency")
+            services_of(request).graph, viewer, given["label"], start, end, given.get("currency")
         )
     except ApiError as error:
         extra = {"WWW-Authenticate": "Bearer"} if error.code is Code.UNAUTHENTICATED else {}

@@ -28,7 +28,7 @@ from graph.importers import feed, synthetic
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_data import generate
-from graph.localdb_layout import Layout
+from graph.localdb.layout import Layout
 from graph.release import WORLDWIDE, Release, Rights
 from graph.slug import slugify
 from server import create_app

@@ -85,10 +85,11 @@ async def _requests(settings: Settings, chosen: list[Scenario], per_scenario: in
     app = create_app(settings)
     out: list[Profiled] = []
     async with app.router.lifespan_context(app):
-        recording = RecordingGraph(app.state.graph)
-        app.state.graph = recording
+        services = app.state.services
+        recording = RecordingGraph(services.graph)
+        services.graph = recording
         # What a request costs when nothing is held: the album page copy is left out.
-        app.state.album_cache = None
+        services.album_cache = None
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.plans") as client:
             for scenario in chosen:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from graph import catalog_version
 from graph.driver import Graph
@@ -14,20 +15,23 @@ POLL_SECONDS = 1.0
 
 
 class CatalogWatch:
-    """The catalog version last read (None before the first read and while the graph does not answer)."""
+    """The catalog version last read (None before the first read and while the graph does not answer),
+    telling its subscribers when it moves."""
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
         self.version: int | None = None
+        self.subscribers: list[Callable[[], None]] = []
 
-    def moved(self) -> None:
-        """Called when the version moves or becomes unknown: what a copy drops (nothing here)."""
+    def subscribe(self, moved: Callable[[], None]) -> None:
+        """Call `moved` whenever the version moves or becomes unknown (a copy drops what it holds)."""
+        self.subscribers.append(moved)
 
     async def refresh(self) -> None:
-        """Read the catalog version; call `moved` if it changed."""
+        """Read the catalog version; tell the subscribers if it changed."""
         version = await catalog_version.current(self.graph)
         if version != self.version:
-            self.moved()
+            self._moved()
             self.version = version
 
     async def watch(self, every: float = POLL_SECONDS) -> None:
@@ -36,7 +40,11 @@ class CatalogWatch:
             try:
                 await self.refresh()
             except Exception as exc:
-                self.moved()
+                self._moved()
                 self.version = None
                 log.warning("could not read the catalog version: %s", exc)
             await asyncio.sleep(every)
+
+    def _moved(self) -> None:
+        for moved in self.subscribers:
+            moved()

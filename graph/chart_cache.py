@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from graph.catalog_watch import CatalogWatch
-from graph.discovery import ChartRow, bestsellers
+from graph.charts import ChartRow, bestsellers
 from graph.driver import Graph
 
 log = logging.getLogger("tunegraph")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from graph.territories import ISO_3166_ALPHA2
 
@@ -82,3 +83,10 @@ def check_table() -> None:
     pairs = sum(len(ts.split()) for ts in _TERRITORIES_BY_CURRENCY.values()) + len(_NO_CURRENCY_OF_ITS_OWN)
     if missing or unknown or pairs != len(TERRITORY_CURRENCY):
         raise ValueError(f"currency table: missing {sorted(missing)}, unknown {sorted(unknown)}")
+
+
+def decimal_text(value: Any) -> str:
+    """A Decimal as plain digits ("0.99"); str() is the same whenever it has no exponent, and 4x cheaper."""
+    if type(value) is Decimal and "E" not in (text := str(value)):
+        return text
+    return format(value, "f")

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph.catalog import Page
 from graph.driver import Cypher, Graph
+from graph.pages import Page
 
 # Newest first (by when each track was first bought), ties by track key descending; backward
 # (`last`), oldest first from the end or `before`. The customer's lines are aggregated per track

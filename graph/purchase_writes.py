@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from graph.bulk_rows import Rows
+from graph.currencies import decimal_text
 from graph.driver import Cypher, Graph, Tx
 from graph.release import CustomerRecord, PurchaseRecord
-from graph.upsert import _money
 
 UPSERT_CUSTOMERS = Cypher(
     "upsert_customers",
@@ -90,15 +90,15 @@ def purchase_params(purchase: PurchaseRecord) -> dict[str, Any]:
         "purchasedAt": purchase.purchased_at,
         "territory": purchase.territory,
         "currency": purchase.currency,
-        "total": _money(total),
+        "total": decimal_text(total),
         "idempotencyKey": purchase.idempotency_key,
         "lines": [
             {
                 "position": i,
                 "trackKey": line.track_key,
                 "format": line.format,
-                "price": _money(line.price),
-                "royaltyRate": _money(line.royalty_rate),
+                "price": decimal_text(line.price),
+                "royaltyRate": decimal_text(line.royalty_rate),
                 "albumKey": line.album_key,
                 "kind": line.kind,
             }

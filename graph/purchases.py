@@ -1,4 +1,4 @@
-"""Customers' purchases: buying (one idempotent write transaction each) and reading history.
+"""Buying: each order one idempotent write transaction (the history reads are `graph.purchase_history`).
 
 A purchase is priced inside its own transaction from the offers, rights and royalty rate in
 force at that moment, and stored through `graph.purchase_writes.write_purchases` (which also counts the
@@ -11,9 +11,7 @@ transaction ends, then finds it and returns the first purchase instead of buying
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from graph import changes
-from graph.catalog import Page, Row
+from graph.catalog import Row
 from graph.currencies import smallest_unit
 from graph.driver import Cypher, Graph, Tx
 from graph.ownership import AlreadyOwned, holdings, lock_customer, settle
@@ -32,49 +30,8 @@ from graph.release import PurchaseLineRecord, PurchaseRecord
 from graph.rights import on_sale
 
 MAX_ITEMS = 100
-# Purchases contend for the same rows (popularity counters, the customer): past a few dozen
-# transactions in flight they only wait on locks while holding pooled connections, so callers
-# beyond this queue here instead of timing out on the connection pool.
-MAX_IN_FLIGHT = 16
-_gates: weakref.WeakKeyDictionary[Graph, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 KEY_SEPARATOR = "\u0000"
 
-CUSTOMERS_BY_KEYS = Cypher(
-    "customers_by_keys",
-    "UNWIND $keys AS k MATCH (n:Customer {key: k}) RETURN k AS key, n{.key, .country} AS row",
-)
-PURCHASES_BY_KEYS = Cypher(
-    "purchases_by_keys", "UNWIND $keys AS k MATCH (p:Purchase {key: k}) RETURN k AS key, p{.*} AS row"
-)
-PURCHASE_LINES = Cypher(
-    "purchase_lines",
-    """
-    UNWIND $keys AS k
-    MATCH (:Purchase {key: k})-[l:LINE]->(t:Track)
-    WITH k, l, t ORDER BY l.position
-    RETURN k AS key, collect(l{.*, trackKey: t.key}) AS rows
-    """,
-)
-# Newest first, ties by key descending; backward (`last`), oldest first from the end or `before`.
-_PURCHASE_PAGE = """
-    UNWIND $requests AS req
-    CALL (req) {
-      MATCH (:Customer {key: req.customer})-[:MADE]->(p:Purchase)
-      WITH p, p.purchasedAt.epochMillis AS v
-      WHERE (req.after IS NULL OR v < req.after.v OR (v = req.after.v AND p.key < req.after.k))
-        AND (req.before IS NULL OR v > req.before.v OR (v = req.before.v AND p.key > req.before.k))
-      WITH p, v ORDER BY v {direction}, p.key {direction}
-      LIMIT $limit
-      RETURN collect({row: p{.*}, v: v}) AS page
-    }
-    RETURN req.id AS id, page
-"""
-PURCHASE_PAGE = Cypher("purchase_page", _PURCHASE_PAGE.replace("{direction}", "DESC"))
-PURCHASE_PAGE_BACKWARD = Cypher("purchase_page", _PURCHASE_PAGE.replace("{direction}", "ASC"))
-PURCHASE_COUNTS = Cypher(
-    "purchase_counts",
-    "UNWIND $keys AS k MATCH (:Customer {key: k})-[:MADE]->(p:Purchase) RETURN k AS key, count(p) AS total",
-)
 CLAIM_IDEMPOTENCY_KEY = Cypher(
     "claim_idempotency_key",
     """
@@ -173,17 +130,6 @@ class _Refused(Exception):  # noqa: N818  (a control-flow signal, not an error)
     def __init__(self, rejection: Rejection) -> None:
         super().__init__(rejection.message)
         self.rejection = rejection
-
-
-@dataclass(frozen=True, slots=True)
-class PurchasePageRequest:
-    """One page of one customer's purchases, newest first (backward: nearest `before` or the end, oldest first)."""
-
-    customer: str
-    after: tuple[int, str] | None
-    limit: int
-    before: tuple[int, str] | None = None
-    backward: bool = False
 
 
 def idempotency_node_key(customer_key: str, idempotency_key: str) -> str:
@@ -319,34 +265,9 @@ async def buy(graph: Graph, order: Order, now: datetime) -> Bought | Rejection:
     async def work(tx: Tx) -> Bought:
         return await _buy_in(tx, order, now)
 
-    gate = _gates.setdefault(graph, asyncio.Semaphore(MAX_IN_FLIGHT))
     try:
-        async with gate:
-            return await graph.transaction(work)
+        return await graph.transaction(work)
     except _Refused as refused:
         return refused.rejection
 
 
-def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
-    return {"v": cursor[0], "k": cursor[1]} if cursor else None
-
-
-async def purchase_pages(graph: Graph, requests: Sequence[PurchasePageRequest]) -> list[Page]:
-    """Many customers' purchase pages, one query per distinct page size and direction."""
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for i, req in enumerate(requests):
-        groups.setdefault((req.limit, req.backward), []).append(i)
-    out = [Page([], []) for _ in requests]
-    for (limit, backward), indexes in groups.items():
-        params = [{"id": i, "customer": requests[i].customer, "after": _cursor(requests[i].after),
-                   "before": _cursor(requests[i].before)} for i in indexes]
-        query = PURCHASE_PAGE_BACKWARD if backward else PURCHASE_PAGE
-        for rec in await graph.read(query, {"requests": params, "limit": limit}):
-            out[rec["id"]] = Page([p["row"] for p in rec["page"]], [p["v"] for p in rec["page"]])
-    return out
-
-
-async def purchase_counts(graph: Graph, customer_keys: Sequence[str]) -> list[int]:
-    """How many purchases each customer made."""
-    found = {r["key"]: int(r["total"]) for r in await graph.read(PURCHASE_COUNTS, {"keys": list(set(customer_keys))})}
-    return [found.get(k, 0) for k in customer_keys]

@@ -13,7 +13,7 @@ from tests.servers import free_port
 
 __all__ = ["SpareNeo4j", "free_port"]
 
-JVM = PROJECT_ROOT / "graph" / "jvm"
+JVM = PROJECT_ROOT / "graph" / "localdb" / "jvm"
 
 
 class SpareNeo4j:

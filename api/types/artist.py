@@ -13,7 +13,7 @@ from api.ids import to_global
 from api.pagination import Connection, PageArgs, SortDirection, list_connection, page_args, page_size
 from api.territory import optional_territory
 from api.types.node import Node, resolves
-from graph.catalog import PageRequest
+from graph.pages import PageRequest
 
 if TYPE_CHECKING:
     from api.types.album import Album, AlbumOrder

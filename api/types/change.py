@@ -108,7 +108,7 @@ async def change_page(info: Info, after: str | None, first: int | None) -> Catal
     """A page of the changes the viewer may see, after a cursor."""
     scope = scope_of(info.context.viewer)
     size, position = page_size(first), _position(after)
-    days = info.context.request.app.state.settings.changes_days
+    days = info.context.services.settings.changes_days
     try:
         page = await changes.read_changes(info.context.graph, position, size, scope)
     except ChangesPruned:

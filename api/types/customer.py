@@ -17,7 +17,7 @@ from api.types.node import Node, resolves
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
 from graph.catalog import Row
-from graph.purchases import PurchasePageRequest
+from graph.purchase_history import PurchasePageRequest
 
 
 @strawberry.type(

@@ -29,7 +29,7 @@ from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
 from api.types.artist import Artist
 from api.types.track import Track
 from graph import discovery
-from graph.chart_cache import ChartCache
+from graph.charts import bestsellers
 
 SEARCH_ORDER = "SEARCH"
 MAX_SEARCH_CHARS = 200
@@ -274,9 +274,9 @@ class DiscoveryQuery:
         if start is not None and end is not None and end <= start:
             raise bad_argument("until", "must be later than since")
         key = (optional_territory(territory), _genre(genre), start, end)
-        charts: ChartCache | None = getattr(info.context.services, "chart_cache", None)
+        charts = info.context.services.chart_cache
         if charts is not None:
             rows = (await charts.chart(key))[:size]
         else:
-            rows = await discovery.bestsellers(info.context.graph, *key, size)
+            rows = await bestsellers(info.context.graph, *key, size)
         return [ChartEntry(rank=i + 1, units=r.units, track=Track.from_row(r.row)) for i, r in enumerate(rows)]

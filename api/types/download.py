@@ -11,7 +11,6 @@ from api.auth import require_customer
 from api.context import Info
 from api.errors import ApiError, Code, bad_argument
 from api.ids import key_of
-from api.media import Media
 from api.types.offer import Format
 from delivery.formats import ENCODINGS
 from graph import downloads
@@ -69,7 +68,7 @@ def _deliverable(fmt: Format) -> str:
 
 
 def _link(info: Info, customer: str, track_key: str, fmt: Format) -> Download:
-    media: Media = info.context.services.media
+    media = info.context.services.media
     url, expires = media.download_link(info.context.request, customer, track_key, fmt.value)
     return Download(url=url, format=fmt, expires_at=expires, track_key=track_key)
 

@@ -184,7 +184,8 @@ class StoreMutation:
         order = _order(customer, input)
         if isinstance(order, Rejection):
             return PurchaseRejected.of(order)
-        outcome = await purchases.buy(info.context.graph, order, info.context.now)
+        async with info.context.services.purchase_gate:
+            outcome = await purchases.buy(info.context.graph, order, info.context.now)
         if isinstance(outcome, Rejection):
             return PurchaseRejected.of(outcome)
         return Purchase.from_row(outcome.row, outcome.lines)

@@ -152,7 +152,7 @@ class WebhookMutation:
         if not events:
             raise bad_argument("events", "name at least one event")
         labels = _labels_for(viewer, events)
-        settings = info.context.request.app.state.settings
+        settings = info.context.services.settings
         try:
             await check_target(url, settings.webhooks_allow_loopback)
         except TargetError as exc:

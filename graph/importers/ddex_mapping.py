@@ -23,7 +23,7 @@ from graph.importers.ddex_release import At, ErnRelease, Notice, Purge, Recordin
 from graph.importers.feed_codes import normalize_upc
 from graph.importers.feed_limits import MAX_KEY_CHARS
 from graph.importers.feed_problems import Problem
-from graph.importers.feed_validation import _FeedChecker, _LineChecker
+from graph.importers.feed_validation import FeedChecker, LineChecker
 from graph.release import Release
 from graph.slug import slugify
 
@@ -230,7 +230,7 @@ class _Mapper:
         return obj if obj["upc"] or obj["key"] else None
 
 
-class _ErnLineChecker(_LineChecker):
+class _ErnLineChecker(LineChecker):
     """The feed's checks of one release object; a release without an ICPN brings its own key."""
 
     def upc(self, obj: dict[str, Any]) -> str | None:
@@ -255,7 +255,7 @@ def to_release(release: ErnRelease, today: date, report: Report) -> Release | No
     if obj is None:
         return None
     obj = {k: v for k, v in obj.items() if v is not None}  # rights/prices None: already reported
-    feed = _FeedChecker()
+    feed = FeedChecker()
     checker = _ErnLineChecker(feed, release.line)
     checked = checker.release(obj)
     checker.finish()

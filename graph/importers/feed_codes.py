@@ -7,7 +7,7 @@ from decimal import Decimal
 
 CENT = Decimal("0.01")
 
-_UPC = re.compile(r"[0-9]{12,13}", re.ASCII)
+UPC_PATTERN = re.compile(r"[0-9]{12,13}", re.ASCII)
 _ISRC = re.compile(r"([A-Z]{2})-?([A-Z0-9]{3})-?([0-9]{2})-?([0-9]{5})", re.ASCII)
 
 
@@ -20,7 +20,7 @@ def gs1_check_digit(body: str) -> int:
 
 def normalize_upc(upc: str) -> str | None:
     """The 13-digit form of a valid UPC-A / EAN-13 (check digit verified), else None."""
-    if not _UPC.fullmatch(upc) or gs1_check_digit(upc[:-1]) != int(upc[-1]):
+    if not UPC_PATTERN.fullmatch(upc) or gs1_check_digit(upc[:-1]) != int(upc[-1]):
         return None
     return upc.rjust(13, "0")
 

@@ -20,13 +20,13 @@ from graph.importers.feed_problems import Problem
 from graph.release import Offer, PartyRef
 
 if TYPE_CHECKING:
-    from graph.importers.feed_validation import _FeedChecker
+    from graph.importers.feed_validation import FeedChecker
 
 FEED_FORMATS: tuple[str, ...] = ("MP3_320", "AAC_256", "FLAC_16_44", "FLAC_24_96")
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 _PRICE = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
-_MISSING: Any = object()
+MISSING: Any = object()
 
 
 def _join(prefix: str, key: str) -> str:
@@ -39,7 +39,7 @@ class _DupDict(dict[str, Any]):
     duplicates: tuple[str, ...] = ()
 
 
-def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """json's object_pairs_hook: a dict, a _DupDict where some key came twice."""
     result = dict(pairs)
     if len(result) == len(pairs):
@@ -55,12 +55,12 @@ def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def _reject_constant(name: str) -> Any:
+def reject_constant(name: str) -> Any:
     """json's parse_constant: NaN and Infinity are not JSON."""
     raise ValueError(f"{name} is not JSON")
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -74,10 +74,10 @@ def _type_name(value: object) -> str:
     return "an object"
 
 
-class _FieldChecker:
+class FieldChecker:
     """The generic field checks of one line, each problem reported to the feed with its path."""
 
-    def __init__(self, feed: _FeedChecker, number: int) -> None:
+    def __init__(self, feed: FeedChecker, number: int) -> None:
         self.feed = feed
         self.number = number
         self.ok = True
@@ -98,17 +98,17 @@ class _FieldChecker:
     # ---- generic shapes
 
     def get(self, obj: dict[str, Any], key: str, prefix: str, required: bool) -> Any:
-        """obj[key]; _MISSING when absent or null (a problem when required)."""
+        """obj[key]; MISSING when absent or null (a problem when required)."""
         value = obj.get(key)
         if value is None:
             if required:
                 self.bad(_join(prefix, key), "is required")
-            return _MISSING
+            return MISSING
         return value
 
     def obj(self, value: object, path: str) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.bad(path, f"must be an object, not {_type_name(value)}")
+            self.bad(path, f"must be an object, not {type_name(value)}")
             return None
         if isinstance(value, _DupDict):
             for key in value.duplicates:
@@ -118,7 +118,7 @@ class _FieldChecker:
     def list_(self, value: object, path: str, *, most: int, empty_ok: bool = False) -> list[Any] | None:
         """A list of at most `most` items (its items are not checked when it holds more)."""
         if not isinstance(value, list):
-            self.bad(path, f"must be a list, not {_type_name(value)}")
+            self.bad(path, f"must be a list, not {type_name(value)}")
             return None
         if not value and not empty_ok:
             self.bad(path, "must not be empty")
@@ -138,10 +138,10 @@ class _FieldChecker:
     def text(self, obj: dict[str, Any], key: str, prefix: str, *, most: int, required: bool = True) -> str | None:
         """A non-blank string of at most `most` characters, stripped."""
         value = self.get(obj, key, prefix, required)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if not isinstance(value, str):
-            self.bad(_join(prefix, key), f"must be a string, not {_type_name(value)}")
+            self.bad(_join(prefix, key), f"must be a string, not {type_name(value)}")
             return None
         if not value.strip():
             self.bad(_join(prefix, key), "must not be blank")
@@ -152,16 +152,16 @@ class _FieldChecker:
     def flag(self, obj: dict[str, Any], key: str, prefix: str) -> bool | None:
         """An optional boolean: None when absent, null or not a boolean (a problem then)."""
         value = self.get(obj, key, prefix, required=False)
-        if value is _MISSING:
+        if value is MISSING:
             return None
         if not isinstance(value, bool):
-            self.bad(_join(prefix, key), f"must be true or false, not {_type_name(value)}")
+            self.bad(_join(prefix, key), f"must be true or false, not {type_name(value)}")
             return None
         return value
 
     def positive_int(self, obj: dict[str, Any], key: str, prefix: str, default: int | None) -> int:
         value = self.get(obj, key, prefix, required=default is None)
-        if value is _MISSING:
+        if value is MISSING:
             return default or 0
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             self.bad(_join(prefix, key), "must be a positive whole number")
@@ -184,10 +184,10 @@ class _FieldChecker:
             return None
         key = self.get(obj, "key", path, required=True)
         name = self.text(obj, "name", path, most=MAX_NAME_CHARS)
-        if key is _MISSING:
+        if key is MISSING:
             return None
         if not isinstance(key, str):
-            self.bad(f"{path}.key", f"must be a string, not {_type_name(key)}")
+            self.bad(f"{path}.key", f"must be a string, not {type_name(key)}")
             return None
         if not key.strip():
             self.bad(f"{path}.key", "must not be blank")
@@ -227,7 +227,7 @@ class _FieldChecker:
         if not isinstance(value, str):
             self.bad(
                 path,
-                f'must be a decimal string such as "0.99", not {_type_name(value)} (money is never a float)',
+                f'must be a decimal string such as "0.99", not {type_name(value)} (money is never a float)',
             )
             return None
         if not self.short(value, path, MAX_AMOUNT_CHARS):

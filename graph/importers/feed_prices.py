@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.currencies import ISO_4217, currency_of, minor_units, smallest_unit
-from graph.importers.feed_fields import _MISSING, _FieldChecker, _type_name
+from graph.importers.feed_fields import MISSING, FieldChecker, type_name
 from graph.release import WORLDWIDE, Offer, PriceList
 from graph.territories import ISO_3166_ALPHA2
 
@@ -34,10 +34,10 @@ class FeedPrices:
     fallback: bool
 
 
-def feed_prices(check: _FieldChecker, obj: dict[str, Any], territories: tuple[str, ...] | None) -> FeedPrices | None:
+def feed_prices(check: FieldChecker, obj: dict[str, Any], territories: tuple[str, ...] | None) -> FeedPrices | None:
     """The line's `prices`, checked (problems go to `check`); None when they are not usable."""
     raw = check.get(obj, "prices", "", required=True)
-    if raw is _MISSING:
+    if raw is MISSING:
         return None
     if isinstance(raw, list):
         items = check.list_(raw, "prices", most=MAX_PRICE_LISTS)
@@ -58,26 +58,26 @@ def feed_prices(check: _FieldChecker, obj: dict[str, Any], territories: tuple[st
     return FeedPrices(own, tuple(p for p, _ in lists if p is not own), bool(fallbacks))
 
 
-def _one(check: _FieldChecker, value: object, path: str, default_fallback: bool) -> tuple[PriceList, bool] | None:
+def _one(check: FieldChecker, value: object, path: str, default_fallback: bool) -> tuple[PriceList, bool] | None:
     prices = check.obj(value, path)
     if prices is None:
         return None
     currency = _currency(check, check.get(prices, "currency", path, required=True), f"{path}.currency")
     fallback = check.get(prices, "fallback", path, required=False)
-    if fallback is not _MISSING and not isinstance(fallback, bool):
-        check.bad(f"{path}.fallback", f"must be true or false, not {_type_name(fallback)}")
+    if fallback is not MISSING and not isinstance(fallback, bool):
+        check.bad(f"{path}.fallback", f"must be true or false, not {type_name(fallback)}")
     album = _offers(check, prices, "album", path, currency)
     track = _offers(check, prices, "track", path, currency)
     if album == () and track == ():
         check.bad(path, "no album or track prices: nothing to sell")
     if currency is None or album is None or track is None:
         return None
-    chosen = default_fallback if fallback is _MISSING or not isinstance(fallback, bool) else fallback
+    chosen = default_fallback if fallback is MISSING or not isinstance(fallback, bool) else fallback
     return PriceList(currency, album, track), chosen
 
 
-def _currency(check: _FieldChecker, value: object, path: str) -> str | None:
-    if value is _MISSING:
+def _currency(check: FieldChecker, value: object, path: str) -> str | None:
+    if value is MISSING:
         return None
     if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         check.bad(path, "not a currency code (3 uppercase letters, ISO 4217)")
@@ -89,10 +89,10 @@ def _currency(check: _FieldChecker, value: object, path: str) -> str | None:
 
 
 def _offers(
-    check: _FieldChecker, prices: dict[str, Any], key: str, path: str, currency: str | None
+    check: FieldChecker, prices: dict[str, Any], key: str, path: str, currency: str | None
 ) -> tuple[Offer, ...] | None:
     raw = check.get(prices, key, path, required=False)
-    if raw is _MISSING:
+    if raw is MISSING:
         return ()
     offers = check.offers(raw, f"{path}.{key}")
     if offers is None or currency is None:
@@ -107,7 +107,7 @@ def _offers(
     return tuple(Offer(o.format, o.price.quantize(unit)) for o in offers) if fine else None
 
 
-def _consistent(check: _FieldChecker, lists: list[tuple[PriceList, bool]], listed: bool) -> bool:
+def _consistent(check: FieldChecker, lists: list[tuple[PriceList, bool]], listed: bool) -> bool:
     """Distinct currencies, at most one fallback, and the same formats in every list."""
     fine, first = True, lists[0][0]
     seen: set[str] = set()
@@ -129,7 +129,7 @@ def _consistent(check: _FieldChecker, lists: list[tuple[PriceList, bool]], liste
     return fine
 
 
-def _covered(check: _FieldChecker, territories: tuple[str, ...], currencies: set[str], fallback: bool) -> None:
+def _covered(check: FieldChecker, territories: tuple[str, ...], currencies: set[str], fallback: bool) -> None:
     if fallback:
         return
     where = sorted(ISO_3166_ALPHA2) if WORLDWIDE in territories else territories

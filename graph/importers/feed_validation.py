@@ -23,8 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from graph.importers.feed_codes import _UPC, canonical_rate, gs1_check_digit, normalize_isrc, normalize_upc
-from graph.importers.feed_fields import _MISSING, _FieldChecker, _object_pairs, _reject_constant, _type_name
+from graph.importers.feed_codes import UPC_PATTERN, canonical_rate, gs1_check_digit, normalize_isrc, normalize_upc
+from graph.importers.feed_fields import MISSING, FieldChecker, object_pairs, reject_constant, type_name
 from graph.importers.feed_limits import (
     MAX_COMPOSER_CHARS,
     MAX_GENRE_CHARS,
@@ -59,7 +59,7 @@ _RATE = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4})?", re.ASCII)
 
 def parse_feed(lines: Iterable[str], source: str | None = None) -> list[Release]:
     """Every release of a feed, or FeedError listing every problem of the whole feed."""
-    checker = _FeedChecker()
+    checker = FeedChecker()
     for number, text in enumerate(lines, 1):
         if (long := long_text_line(text)) is not None:
             checker.problems.append(Problem(number, "", long.message))
@@ -73,7 +73,7 @@ def parse_feed_file(path: Path) -> list[Release]:
 
     Lines are read with a byte limit: an oversized line is a problem, skipped without being held whole.
     """
-    checker = _FeedChecker()
+    checker = FeedChecker()
     with path.open("rb") as handle:
         for number, raw in enumerate(read_lines(handle), 1):
             if isinstance(raw, LongLine):
@@ -88,7 +88,7 @@ def parse_feed_file(path: Path) -> list[Release]:
     return checker.result(str(path))
 
 
-class _FeedChecker:
+class FeedChecker:
     """Validates line after line, remembering what cross-line checks need."""
 
     def __init__(self) -> None:
@@ -102,7 +102,7 @@ class _FeedChecker:
         if not text.strip():
             return
         try:
-            value = json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+            value = json.loads(text, object_pairs_hook=object_pairs, parse_constant=reject_constant)
         except json.JSONDecodeError as exc:
             self.problems.append(Problem(number, "", f"not valid JSON: {exc.msg} (column {exc.colno})"))
             return
@@ -110,9 +110,9 @@ class _FeedChecker:
             self.problems.append(Problem(number, "", f"not valid JSON: {exc}"))
             return
         if not isinstance(value, dict):
-            self.problems.append(Problem(number, "", f"not a JSON object (got {_type_name(value)})"))
+            self.problems.append(Problem(number, "", f"not a JSON object (got {type_name(value)})"))
             return
-        line = _LineChecker(self, number)
+        line = LineChecker(self, number)
         release = line.release(value)
         line.finish()
         if release is not None:
@@ -124,7 +124,7 @@ class _FeedChecker:
         return self.releases
 
 
-class _LineChecker(_FieldChecker):
+class LineChecker(FieldChecker):
     """The checks of one line; `release()` is None when the line had any problem."""
 
     # ---- the release
@@ -134,15 +134,15 @@ class _LineChecker(_FieldChecker):
         upc = self.upc(obj)
         title = self.text(obj, "title", "", most=MAX_TITLE_CHARS)
         rtype = self.get(obj, "type", "", required=True)
-        if rtype is not _MISSING and rtype not in RELEASE_TYPES:
+        if rtype is not MISSING and rtype not in RELEASE_TYPES:
             self.bad("type", f"must be one of {', '.join(RELEASE_TYPES)}")
         raw_date = self.get(obj, "releaseDate", "", required=True)
-        release_date = None if raw_date is _MISSING else self.date_(raw_date, "releaseDate")
+        release_date = None if raw_date is MISSING else self.date_(raw_date, "releaseDate")
 
         raw_artists = self.get(obj, "artists", "", required=True)
-        artists = None if raw_artists is _MISSING else self.parties(raw_artists, "artists")
+        artists = None if raw_artists is MISSING else self.parties(raw_artists, "artists")
         raw_label = self.get(obj, "label", "", required=False)
-        label = None if raw_label is _MISSING else self.party(raw_label, "label", "label")
+        label = None if raw_label is MISSING else self.party(raw_label, "label", "label")
         genres = self.genres(obj)
         rights = self.rights(obj)
         prices = feed_prices(self, obj, rights.territories if rights else None)
@@ -190,12 +190,12 @@ class _LineChecker(_FieldChecker):
 
     def upc(self, obj: dict[str, Any]) -> str | None:
         raw = self.get(obj, "upc", "", required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         if not isinstance(raw, str):
-            self.bad("upc", f"must be a string, not {_type_name(raw)}")
+            self.bad("upc", f"must be a string, not {type_name(raw)}")
             return None
-        if not _UPC.fullmatch(raw):
+        if not UPC_PATTERN.fullmatch(raw):
             self.bad("upc", "not a valid UPC (12 digits UPC-A or 13 digits EAN-13)")
             return None
         upc = normalize_upc(raw)
@@ -211,7 +211,7 @@ class _LineChecker(_FieldChecker):
 
     def genres(self, obj: dict[str, Any]) -> tuple[str, ...]:
         raw = self.get(obj, "genres", "", required=False)
-        if raw is _MISSING:
+        if raw is MISSING:
             return ()
         items = self.list_(raw, "genres", most=MAX_GENRES, empty_ok=True)
         if items is None:
@@ -237,7 +237,7 @@ class _LineChecker(_FieldChecker):
 
     def rights(self, obj: dict[str, Any]) -> Rights | None:
         raw = self.get(obj, "rights", "", required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         rights = self.obj(raw, "rights")
         if rights is None:
@@ -246,10 +246,10 @@ class _LineChecker(_FieldChecker):
         rate = self.royalty_rate(rights)
         start = end = None
         raw_start = self.get(rights, "start", "rights", required=False)
-        if raw_start is not _MISSING:
+        if raw_start is not MISSING:
             start = self.date_(raw_start, "rights.start")
         raw_end = self.get(rights, "end", "rights", required=False)
-        if raw_end is not _MISSING:
+        if raw_end is not MISSING:
             end = self.date_(raw_end, "rights.end")
         if start is not None and end is not None and end <= start:
             self.bad("rights.end", "must be after rights.start (end is the first day off sale)")
@@ -259,7 +259,7 @@ class _LineChecker(_FieldChecker):
 
     def territories(self, rights: dict[str, Any]) -> tuple[str, ...] | None:
         raw = self.get(rights, "territories", "rights", required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         items = self.list_(raw, "rights.territories", most=MAX_TERRITORIES)
         if items is None:
@@ -287,7 +287,7 @@ class _LineChecker(_FieldChecker):
 
     def royalty_rate(self, rights: dict[str, Any]) -> Decimal | None:
         raw = self.get(rights, "royaltyRate", "rights", required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         if not isinstance(raw, str) or not _RATE.fullmatch(raw) or Decimal(raw) > 1:
             self.bad(
@@ -305,7 +305,7 @@ class _LineChecker(_FieldChecker):
         genre: str | None,
     ) -> list[TrackRecord]:
         raw = self.get(obj, "tracks", "", required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return []
         items = self.list_(raw, "tracks", most=MAX_TRACKS)
         if items is None:
@@ -331,18 +331,18 @@ class _LineChecker(_FieldChecker):
                 positions.setdefault((disc, number), i)
             composer = None
             raw_composer = self.get(track, "composer", path, required=False)
-            if raw_composer is not _MISSING:
+            if raw_composer is not MISSING:
                 if isinstance(raw_composer, str):
                     composer = raw_composer.strip() or None
                     if composer and not self.short(composer, f"{path}.composer", MAX_COMPOSER_CHARS):
                         composer = None
                 else:
-                    kind = _type_name(raw_composer)
+                    kind = type_name(raw_composer)
                     self.bad(f"{path}.composer", f"must be a string, not {kind}")
             explicit = self.flag(track, "explicit", path)
             artists: tuple[PartyRef, ...] | None = album_artists
             raw_artists = self.get(track, "artists", path, required=False)
-            if raw_artists is not _MISSING:
+            if raw_artists is not MISSING:
                 artists = self.parties(raw_artists, f"{path}.artists")
             if self.ok and isrc and title and artists is not None:
                 result.append(
@@ -364,10 +364,10 @@ class _LineChecker(_FieldChecker):
 
     def isrc(self, track: dict[str, Any], path: str) -> str | None:
         raw = self.get(track, "isrc", path, required=True)
-        if raw is _MISSING:
+        if raw is MISSING:
             return None
         if not isinstance(raw, str):
-            self.bad(f"{path}.isrc", f"must be a string, not {_type_name(raw)}")
+            self.bad(f"{path}.isrc", f"must be a string, not {type_name(raw)}")
             return None
         isrc = normalize_isrc(raw)
         if isrc is None:

@@ -116,7 +116,7 @@ async def store(graph: Graph, settings: Settings, tmp_path_factory: pytest.TempP
             t = [gid("Track", tr.key) for tr in release.tracks]
             await _buy(client, headers, [(t[0], "FLAC_16_44"), (t[1], "AAC_256"), (t[3], "FLAC_24_96")], "tracks")
             await _buy(client, headers, [(gid("Album", release.key), "MP3_320")], "album")
-            yield Store(client, app.state.media, graph, release, buyer, headers, stranger)
+            yield Store(client, app.state.services.media, graph, release, buyer, headers, stranger)
     await made.cleanup()
 
 
@@ -315,10 +315,10 @@ async def test_with_neo4j_gone_media_routes_answer_503_json(tmp_path: Path, sett
     gone = dataclasses.replace(settings, neo4j_uri=f"bolt://127.0.0.1:{free_port()}", media_dir=tmp_path / "media",
                                model_dir=tmp_path / "models", data_dir=tmp_path / "data")
     app = create_app(gone)
-    link = sign(app.state.media.link_key, Grant("c", "1", "MP3_320", int(time.time()) + 60))
     async with app.router.lifespan_context(app), httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://tunegraph.test", timeout=60
     ) as client:
+        link = sign(app.state.services.media.link_key, Grant("c", "1", "MP3_320", int(time.time()) + 60))
         for path in (f"/media/download/{link}", "/media/preview/VHJhY2s6MQ==.mp3", "/media/artwork/QWxidW06MQ==/300.jpg"):
             response = await client.get(path)
             assert (response.status_code, _error(response)) == (503, "UNAVAILABLE"), path

@@ -308,7 +308,7 @@ async def test_a_new_model_is_served_without_a_restart_or_a_failed_request(
         assert codes(await ask(gql, REC, asked)) == ["UNAVAILABLE"]
         assert (await gql.client.get("/readyz")).status_code == 503
         store.save(world.model, tmp_path)
-        await until(lambda: app.state.models.version == 1)
+        await until(lambda: app.state.services.models.version == 1)
         assert (await gql.client.get("/readyz")).status_code == 200
         # v2 has learned that A's buyers buy D, not B: the served lists must follow it.
         pairs = [(f"u{n}", k) for n in range(FANS) for k in tracks_of(world.A) + tracks_of(world.D)]
@@ -316,7 +316,7 @@ async def test_a_new_model_is_served_without_a_restart_or_a_failed_request(
         answers: list[Any] = []
 
         async def load() -> None:
-            while app.state.models.version != 2 or len(answers) < 40:
+            while app.state.services.models.version != 2 or len(answers) < 40:
                 answers.extend(await asyncio.gather(*(ask(gql, REC, asked) for _ in range(8))))
             answers.extend(await asyncio.gather(*(ask(gql, REC, asked) for _ in range(8))))
 

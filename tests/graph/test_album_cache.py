@@ -13,11 +13,17 @@ import pytest
 
 from api.ids import to_global
 from graph import catalog_version
-from graph.album_cache import POLL_SECONDS, AlbumCache
+from graph.album_cache import AlbumCache
+from graph.catalog_watch import POLL_SECONDS, CatalogWatch
 from graph.driver import Graph, queries_sent
 from server import create_app
 from settings import Settings
 from tests.api.releases import new_prefix, release, remove, write
+
+
+def held(graph: Graph, capacity: int = 10) -> AlbumCache:
+    """A copy following a watch of its own (refreshed by the test)."""
+    return AlbumCache(graph, CatalogWatch(graph), capacity)
 
 
 @pytest.fixture
@@ -28,8 +34,8 @@ async def prefix(graph: Graph) -> AsyncIterator[str]:
 
 
 async def test_held_pages_cost_no_cypher(graph: Graph) -> None:
-    cache = AlbumCache(graph, capacity=10)
-    await cache.refresh()
+    cache = held(graph)
+    await cache.watch.refresh()
     first = await cache.album_pages(["1", "2"])
     before = queries_sent()
     again = await cache.album_pages(["2", "1", "2"])
@@ -40,22 +46,22 @@ async def test_held_pages_cost_no_cypher(graph: Graph) -> None:
 
 
 async def test_missing_albums_are_none_and_not_held(graph: Graph) -> None:
-    cache = AlbumCache(graph, capacity=10)
-    await cache.refresh()
+    cache = held(graph)
+    await cache.watch.refresh()
     assert await cache.album_pages(["no-such-album"]) == [None]
     assert "no-such-album" not in cache.pages
 
 
 async def test_capacity_evicts_the_oldest(graph: Graph) -> None:
-    cache = AlbumCache(graph, capacity=2)
-    await cache.refresh()
+    cache = held(graph, capacity=2)
+    await cache.watch.refresh()
     for key in ("1", "2", "3"):
         await cache.album_pages([key])
     assert list(cache.pages) == ["2", "3"]
 
 
 async def test_nothing_is_held_before_the_version_is_known(graph: Graph) -> None:
-    cache = AlbumCache(graph, capacity=10)
+    cache = held(graph)
     assert (await cache.album_pages(["1"]))[0] is not None
     assert cache.pages == {}
 
@@ -63,14 +69,14 @@ async def test_nothing_is_held_before_the_version_is_known(graph: Graph) -> None
 async def test_a_catalog_write_drops_the_copy_at_the_next_refresh(graph: Graph, prefix: str) -> None:
     original = release(prefix, "a")
     await write(graph, [original])
-    cache = AlbumCache(graph, capacity=10)
-    await cache.refresh()
-    version = cache.version
+    cache = held(graph)
+    await cache.watch.refresh()
+    version = cache.watch.version
     before = await cache.album_pages([original.key])
     await write(graph, [replace(original, title="Retitled")])
     assert await catalog_version.current(graph) == (version or 0) + 1
     assert (await cache.album_pages([original.key]))[0] == before[0]  # held until the version is read
-    await cache.refresh()
+    await cache.watch.refresh()
     page = (await cache.album_pages([original.key]))[0]
     assert page is not None
     assert page.row["title"] == "Retitled"
@@ -85,12 +91,12 @@ async def test_an_unchanged_redelivery_keeps_the_version(graph: Graph, prefix: s
 
 
 async def test_a_read_overtaken_by_a_version_move_is_not_held(graph: Graph) -> None:
-    cache = AlbumCache(graph, capacity=10)
-    await cache.refresh()
-    assert cache.version is not None
+    cache = held(graph)
+    await cache.watch.refresh()
+    assert cache.watch.version is not None
     read = asyncio.create_task(cache.album_pages(["1"]))
     await asyncio.sleep(0)  # the read has started and waits on Neo4j
-    cache.version += 1  # what a refresh does when a catalog write lands meanwhile
+    cache.watch.version += 1  # what a refresh does when a catalog write lands meanwhile
     assert (await read)[0] is not None
     assert cache.pages == {}
 
@@ -125,3 +131,17 @@ async def test_the_api_shows_a_retitled_album_within_a_poll(
     while await title() != "Seen within a poll":
         assert time.monotonic() < deadline, "the album page kept the old title past the catalog version poll"
         await asyncio.sleep(0.1)
+
+
+async def test_one_watch_drops_every_copy_that_follows_it(graph: Graph, prefix: str) -> None:
+    watch = CatalogWatch(graph)
+    first, second = AlbumCache(graph, watch, 10), AlbumCache(graph, watch, 10)
+    await watch.refresh()
+    await first.album_pages(["1"])
+    await second.album_pages(["2"])
+    assert list(first.pages) == ["1"]
+    assert list(second.pages) == ["2"]
+    await write(graph, [release(prefix, "e")])
+    await watch.refresh()
+    assert first.pages == {}
+    assert second.pages == {}

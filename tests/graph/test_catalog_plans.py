@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from graph import catalog
-from graph.catalog import PageRequest
+from graph import pages
 from graph.driver import Cypher, Graph
+from graph.pages import PageRequest
 
-SORTED_LISTS = [(e.name, sort) for e in (catalog.ARTIST, catalog.ALBUM, catalog.TRACK) for sort in e.sorts]
+SORTED_LISTS = [(e.name, sort) for e in (pages.ARTIST, pages.ALBUM, pages.TRACK) for sort in e.sorts]
 INDEX_OPERATORS = {"NodeIndexScan", "NodeIndexSeekByRange"}
 CURSOR_VALUE: dict[str, Any] = {"NAME": "M", "TITLE": "M", "RELEASE_DATE": date(2000, 1, 1), "POPULARITY": 0, "DURATION": 0}
 FULL_SORTS = {"Sort", "Top", "NodeByLabelScan"}
@@ -61,28 +61,28 @@ async def test_unfiltered_pages_read_the_sort_index_in_order(
     graph: Graph, entity: str, sort: str, desc: bool, mode: str
 ) -> None:
     after, before, backward = CURSOR_MODES[mode]
-    query = catalog.page_query(entity, "all", frozenset(), sort, desc, after, False, before, backward)
+    query = pages.page_query(entity, "all", frozenset(), sort, desc, after, False, before, backward)
     ops = await plan_of(graph, query, {"f": {}, **cursor_params(sort, after, before), "limit": 21})
     assert ops & INDEX_OPERATORS, ops
     assert not ops & FULL_SORTS, ops
 
 
-@pytest.mark.parametrize("entity", list(catalog.ENTITIES))
+@pytest.mark.parametrize("entity", list(pages.ENTITIES))
 async def test_unfiltered_count_is_the_count_store(graph: Graph, entity: str) -> None:
-    ops = await plan_of(graph, catalog.count_query(entity, "all", frozenset(), False), {"f": {}})
+    ops = await plan_of(graph, pages.count_query(entity, "all", frozenset(), False), {"f": {}})
     assert "NodeCountFromCountStore" in ops, ops
 
 
-@pytest.mark.parametrize("entity", list(catalog.ENTITIES))
+@pytest.mark.parametrize("entity", list(pages.ENTITIES))
 async def test_every_listed_node_has_its_sort_values(graph: Graph, entity: str) -> None:
     # The index-backed order skips nulls, so the write path must leave none.
     assert (await graph.read(Cypher("t_missing_sort", MISSING_SORT_VALUE[entity])))[0]["n"] == 0
 
 
 def test_query_text_holds_only_the_set_filters() -> None:
-    keys = catalog.set_keys("albums", {"genre": "rock", "title": None, "territory": "DE", "nope": 1})
+    keys = pages.set_keys("albums", {"genre": "rock", "title": None, "territory": "DE", "nope": 1})
     assert keys == frozenset({"genre", "territory"})
-    text = catalog.page_query("albums", "genre", keys, "TITLE", False, False, False).text
+    text = pages.page_query("albums", "genre", keys, "TITLE", False, False, False).text
     assert not re.search(r"\$f\.\w+ IS NULL", text)
     assert "$f.territory" in text
     assert "$f.title" not in text
@@ -95,12 +95,12 @@ async def test_batched_pages_equal_single_pages(graph: Graph) -> None:
                "ORDER BY c DESC, x.key LIMIT 3 RETURN x.key AS key")
     )
     requests = [PageRequest("albums", {"artist": r["key"]}, "TITLE", False, None, 3) for r in artists]
-    together = await catalog.pages(graph, requests)
-    alone = [(await catalog.pages(graph, [r]))[0] for r in requests]
+    together = await pages.pages(graph, requests)
+    alone = [(await pages.pages(graph, [r]))[0] for r in requests]
     assert together == alone
     assert all(page.rows for page in together)
-    totals = await catalog.counts(graph, [("albums", r.filter) for r in requests])
-    assert totals == [(await catalog.counts(graph, [("albums", r.filter)]))[0] for r in requests]
+    totals = await pages.counts(graph, [("albums", r.filter) for r in requests])
+    assert totals == [(await pages.counts(graph, [("albums", r.filter)]))[0] for r in requests]
     assert all(total >= len(page.rows) for total, page in zip(totals, together, strict=True))
 
 
@@ -110,23 +110,23 @@ async def test_release_date_order_lists_undated_albums_as_year_one(graph: Graph)
                "all(x IN collect(a.releaseDateSort) WHERE x = date('0001-01-01')) AS year_one")
     )
     assert undated[0]["year_one"]
-    total = (await catalog.counts(graph, [("albums", {})]))[0]
-    page = (await catalog.pages(graph, [PageRequest("albums", {}, "RELEASE_DATE", True, None, total)]))[0]
+    total = (await pages.counts(graph, [("albums", {})]))[0]
+    page = (await pages.pages(graph, [PageRequest("albums", {}, "RELEASE_DATE", True, None, total)]))[0]
     assert len(page.rows) == total
     assert sum(1 for row in page.rows if row.get("releaseDate") is None) == undated[0]["n"]
 
 
 @pytest.mark.parametrize(
-    ("entity", "scope"), [(e.name, scope) for e in (catalog.ALBUM, catalog.TRACK) for scope in e.scopes]
+    ("entity", "scope"), [(e.name, scope) for e in (pages.ALBUM, pages.TRACK) for scope in e.scopes]
 )
 async def test_batched_pages_expand_from_each_parent(graph: Graph, entity: str, scope: str) -> None:
-    query = catalog.page_query(entity, scope, frozenset({scope}), "TITLE", False, False, True)
+    query = pages.page_query(entity, scope, frozenset({scope}), "TITLE", False, False, True)
     ops = await plan_of(graph, query, {"requests": [], "limit": 21})
     assert "NodeUniqueIndexSeek" in ops, ops
     assert not ops & {"NodeIndexScan", "NodeIndexSeekByRange", "NodeByLabelScan"}, ops
 
 
-ONE_PARENT = [(e.name, scope, sort) for e in (catalog.ALBUM, catalog.TRACK) for scope in e.scopes for sort in e.sorts]
+ONE_PARENT = [(e.name, scope, sort) for e in (pages.ALBUM, pages.TRACK) for scope in e.scopes for sort in e.sorts]
 PARENTS = {
     "genre": "MATCH (p:Genre) RETURN p.key AS key",
     "label": "MATCH (p:Label) RETURN p.key AS key",
@@ -147,7 +147,7 @@ async def test_one_parent_pages_seek_the_sort_index_or_expand(
     graph: Graph, entity: str, scope: str, sort: str, desc: bool, mode: str
 ) -> None:
     after, before, backward = CURSOR_MODES[mode]
-    query = catalog.page_query(entity, scope, frozenset({scope}), sort, desc, after, False, before, backward)
+    query = pages.page_query(entity, scope, frozenset({scope}), sort, desc, after, False, before, backward)
     ops = await plan_of(graph, query, {"f": {scope: "x"}, **cursor_params(sort, after, before), "limit": 21})
     assert "NodeIndexSeekByRange" in ops, ops
     assert "Expand(All)" in ops, ops
@@ -161,19 +161,19 @@ async def test_one_parent_pages_equal_batched_pages(graph: Graph, entity: str, s
         for desc in (False, True):
             alone = PageRequest(entity, {scope: key}, sort, desc, None, 5)
             other = PageRequest(entity, {scope: key + "-none"}, sort, desc, None, 5)
-            first = (await catalog.pages(graph, [alone]))[0]
-            assert first == (await catalog.pages(graph, [alone, other]))[0], (key, desc)
+            first = (await pages.pages(graph, [alone]))[0]
+            assert first == (await pages.pages(graph, [alone, other]))[0], (key, desc)
             if len(first.rows) < 5:
                 continue
             cursor = (first.values[-1], first.rows[-1]["key"])
             later = PageRequest(entity, {scope: key}, sort, desc, cursor, 5)
-            page = (await catalog.pages(graph, [later]))[0]
-            assert page == (await catalog.pages(graph, [later, PageRequest(
+            page = (await pages.pages(graph, [later]))[0]
+            assert page == (await pages.pages(graph, [later, PageRequest(
                 entity, {scope: key + "-none"}, sort, desc, cursor, 5)]))[0], (key, desc, "after")
             assert not {r["key"] for r in page.rows} & {r["key"] for r in first.rows}
             last = PageRequest(entity, {scope: key}, sort, desc, None, 5, cursor, True)
-            back = (await catalog.pages(graph, [last]))[0]
-            assert back == (await catalog.pages(graph, [last, replace(last, filter={scope: key + "-none"})]))[0]
+            back = (await pages.pages(graph, [last]))[0]
+            assert back == (await pages.pages(graph, [last, replace(last, filter={scope: key + "-none"})]))[0]
             assert back.rows == first.rows[-2::-1], (key, desc, "before")  # the rows before the cursor, last first
 
 
@@ -197,10 +197,10 @@ async def test_a_lone_page_expands_a_small_genre_and_walks_a_big_one(graph: Grap
     degrees = await graph.read(Cypher(
         "t_genre_degrees", "MATCH (g:Genre) RETURN g.key AS key, COUNT { (g)<-[:IN_GENRE]-() } AS d ORDER BY d, key"))
     smallest, biggest = degrees[0], degrees[-1]
-    population = (await catalog.counts(graph, [("albums", {})]))[0]
+    population = (await pages.counts(graph, [("albums", {})]))[0]
     limit = 21
-    walks = [d["d"] ** 2 > limit * population * catalog.WALK_FACTOR for d in (smallest, biggest)]
+    walks = [d["d"] ** 2 > limit * population * pages.WALK_FACTOR for d in (smallest, biggest)]
     assert walks == [False, True], (smallest, biggest, population)
-    query = catalog.page_query("albums", "genre", frozenset({"genre"}), "TITLE", False, False, False)
+    query = pages.page_query("albums", "genre", frozenset({"genre"}), "TITLE", False, False, False)
     assert await seek_rows(graph, query, {"f": {"genre": smallest["key"]}, "after": None, "limit": limit}) == 0
     assert await seek_rows(graph, query, {"f": {"genre": biggest["key"]}, "after": None, "limit": limit}) > 0

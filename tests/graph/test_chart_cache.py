@@ -16,7 +16,7 @@ import pytest
 from api.ids import to_global
 from graph.catalog_watch import CatalogWatch
 from graph.chart_cache import CHART_DEPTH, ChartCache, ChartKey
-from graph.discovery import ChartRow, bestsellers
+from graph.charts import ChartRow, bestsellers
 from graph.driver import CYPHER_QUERIES, Cypher, Graph
 from graph.purchase_writes import insert_purchases, upsert_customers
 from graph.release import CustomerRecord, PurchaseLineRecord, PurchaseRecord, Release, Rights

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from graph import discovery
+from graph import charts
 from graph.driver import Cypher, Graph
 
 SHAPES = list(itertools.product([False, True], repeat=4))
@@ -63,7 +63,7 @@ def params(shape: tuple[bool, ...], pick: int, limit: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize("shape", SHAPES, ids=shape_ids)
 async def test_every_chart_shape_seeks_an_index(graph: Graph, shape: tuple[bool, bool, bool, bool]) -> None:
-    ops = await plan_of(graph, discovery.chart_query(*shape), params(shape, 0, 20))
+    ops = await plan_of(graph, charts.chart_query(*shape), params(shape, 0, 20))
     names = {name for name, _ in ops}
     assert not names & SCANS, ops
     territory, _, since, until = shape
@@ -78,7 +78,7 @@ async def test_every_chart_shape_seeks_an_index(graph: Graph, shape: tuple[bool,
 async def test_every_chart_shape_equals_counting_every_line(
     graph: Graph, shape: tuple[bool, bool, bool, bool]
 ) -> None:
-    query = discovery.chart_query(*shape)
+    query = charts.chart_query(*shape)
     compared = 0
     for pick, limit in itertools.product(range(4), (0, 1, 7, 100)):
         p = params(shape, pick, limit)

@@ -18,8 +18,9 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from graph import launcher, localdb
-from graph.localdb_error import LocalDbError
+from graph import localdb
+from graph.localdb import launcher
+from graph.localdb.error import LocalDbError
 from settings import Settings
 from tests.servers import free_port
 

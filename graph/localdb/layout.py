@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.atomic_files import _flock
-from graph.localdb_error import LOG_TAIL_LINES
+from graph.localdb.atomic_files import flock
+from graph.localdb.error import LOG_TAIL_LINES
 from settings import Settings
 
 
@@ -32,20 +32,20 @@ class Layout:
 
 
 @contextlib.contextmanager
-def _locked(layout: Layout) -> Iterator[None]:
+def locked(layout: Layout) -> Iterator[None]:
     layout.data_dir.mkdir(parents=True, exist_ok=True)
-    with _flock(layout.lock_file):
+    with flock(layout.lock_file):
         yield
 
 
-def _log_size(layout: Layout) -> int:
+def log_size(layout: Layout) -> int:
     try:
         return layout.log_file.stat().st_size
     except OSError:
         return 0
 
 
-def _read_log(layout: Layout, offset: int) -> str:
+def read_log(layout: Layout, offset: int) -> str:
     try:
         with layout.log_file.open("rb") as log:
             log.seek(offset)
@@ -54,8 +54,8 @@ def _read_log(layout: Layout, offset: int) -> str:
         return ""
 
 
-def _tail(layout: Layout, offset: int) -> str:
-    lines = _read_log(layout, offset).rstrip().splitlines()[-LOG_TAIL_LINES:]
+def tail(layout: Layout, offset: int) -> str:
+    lines = read_log(layout, offset).rstrip().splitlines()[-LOG_TAIL_LINES:]
     if not lines:
         return f" ({layout.log_file} has nothing new)"
     return f"; last lines of {layout.log_file}:" + "".join(f"\n  {line}" for line in lines)

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graph.atomic_files import _flock, _write_atomic
-from graph.localdb_error import LOG_TAIL_LINES, LocalDbError
+from graph.localdb.atomic_files import flock, write_atomic
+from graph.localdb.error import LOG_TAIL_LINES, LocalDbError
 
 if TYPE_CHECKING:
-    from graph.localdb import _Server
+    from graph.localdb.server import Server
 
 JVM_DIR = Path(__file__).resolve().parent / "jvm"
 MIN_JAVA = 17
@@ -43,7 +43,7 @@ def fetch_jars(jvm_dir: Path = JVM_DIR) -> bool:
     pom = jvm_dir / "pom.xml"
     build = jvm_dir / "target"
     build.mkdir(parents=True, exist_ok=True)
-    with _flock(build / ".jvm.lock"):
+    with flock(build / ".jvm.lock"):
         pom_sha = hashlib.sha256(pom.read_bytes()).hexdigest()
         if _jars_complete(lib, marker, pom_sha):
             return False
@@ -76,12 +76,12 @@ def fetch_jars(jvm_dir: Path = JVM_DIR) -> bool:
         for old in lib.iterdir():
             if old.name not in wanted and old.name != _MARKER_NAME and old.is_file():
                 old.unlink()
-        _write_atomic(marker, json.dumps({"pom_sha256": pom_sha, "files": wanted}, indent=1))
+        write_atomic(marker, json.dumps({"pom_sha256": pom_sha, "files": wanted}, indent=1))
         shutil.rmtree(fresh, ignore_errors=True)
         return True
 
 
-def _java() -> tuple[str, str]:
+def find_java() -> tuple[str, str]:
     """The java executable (JAVA_HOME first, then PATH), checked to be Java 17 or newer, and
     what its ``-version`` printed."""
     java_home = os.environ.get("JAVA_HOME", "")
@@ -110,13 +110,13 @@ def _java() -> tuple[str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Plan:
+class LaunchPlan:
     entry: list[str]  # -cp CLASSPATH MAIN
     cds: list[str]  # class-data sharing flags
     archive: Path | None  # the class-data archive used, if any
 
 
-def _plan(java: str, java_version: str) -> _Plan:
+def plan_launch(java: str, java_version: str) -> LaunchPlan:
     """How to run the Launcher: compiled into ``target/launcher.jar`` when ``javac`` is there.
 
     With the jar, class-data sharing (AppCDS) cuts the CPU time of a start by about a third: the
@@ -129,11 +129,11 @@ def _plan(java: str, java_version: str) -> _Plan:
     source = JVM_DIR / "Launcher.java"
     javac = Path(java).resolve().parent / "javac"
     if not javac.is_file():  # a JRE: `java Launcher.java` compiles it in memory on every start
-        return _Plan(["-cp", jars, str(source)], [], None)
+        return LaunchPlan(["-cp", jars, str(source)], [], None)
     build = JVM_DIR / "target"
     jar = build / "launcher.jar"
     marker = (lib / _MARKER_NAME).read_bytes()
-    with _flock(build / ".jvm.lock"):
+    with flock(build / ".jvm.lock"):
         stamp_file = build / "launcher.sha256"
         stamp = hashlib.sha256(source.read_bytes() + marker).hexdigest()
         current = stamp_file.read_text().strip() if stamp_file.is_file() else ""
@@ -146,15 +146,15 @@ def _plan(java: str, java_version: str) -> _Plan:
         cds = build / "cds"
         archive = cds / f"neo4j-{key}.jsa"
         if archive.is_file():
-            return _Plan(entry, [f"-XX:SharedArchiveFile={archive}"], archive)
+            return LaunchPlan(entry, [f"-XX:SharedArchiveFile={archive}"], archive)
         base = subprocess.run([java, "-Xshare:on", "-version"], capture_output=True, check=False)
         if base.returncode != 0:  # no base archive in this runtime: no dynamic one either
-            return _Plan(entry, [], None)
+            return LaunchPlan(entry, [], None)
         cds.mkdir(exist_ok=True)
         for orphan in cds.glob("*.part"):  # from servers that did not stop through `stop`
             orphan.unlink(missing_ok=True)
         part = cds / f"neo4j-{key}.{uuid.uuid4().hex[:12]}.part"
-        return _Plan(entry, [f"-XX:ArchiveClassesAtExit={part}", "-Xlog:cds=off"], None)
+        return LaunchPlan(entry, [f"-XX:ArchiveClassesAtExit={part}", "-Xlog:cds=off"], None)
 
 
 def _compile(javac: Path, jars: str, source: Path, jar: Path) -> None:
@@ -175,7 +175,7 @@ def _compile(javac: Path, jars: str, source: Path, jar: Path) -> None:
         os.replace(fresh, jar)
 
 
-def _adopt_archive(server: _Server, clean: bool) -> str:
+def adopt_archive(server: Server, clean: bool) -> str:
     """After a server recorded a class-data archive at exit: check it and keep it, or drop it."""
     args = list(server.args)
     flag = next((a for a in args if a.startswith("-XX:ArchiveClassesAtExit=")), None)
@@ -183,7 +183,7 @@ def _adopt_archive(server: _Server, clean: bool) -> str:
         return ""
     part = Path(flag.split("=", 1)[1])
     final = part.with_name(part.name.split(".", 1)[0] + ".jsa")
-    with _flock(JVM_DIR / "target" / ".jvm.lock"):
+    with flock(JVM_DIR / "target" / ".jvm.lock"):
         if not part.is_file():
             return ""
         check = [args[0], "-Xshare:on", f"-XX:SharedArchiveFile={part}", "-cp",

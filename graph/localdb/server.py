@@ -1,24 +1,4 @@
-"""The local embedded Neo4j server: `tunegraph db start|stop|status`, and `ensure_started`.
-
-The server is ``graph/jvm/Launcher.java``: an embedded Neo4j 5 Community DBMS that speaks Bolt,
-with authentication off, listening on the loopback address of ``NEO4J_URI``. Files, for a data
-folder D (``TUNEGRAPH_DATA_DIR``, default ``./.tunegraph``):
-
-- ``D/neo4j/``     the Neo4j home (databases, transaction logs, Neo4j's own ``logs/debug.log``)
-- ``D/neo4j.log``  the server's stdout and stderr (appended to; a header line per start)
-- ``D/neo4j.pid``  the process id while it runs
-- ``D/neo4j.lock`` serialises start and stop of that data folder
-
-The first start fetches the Neo4j jars with Maven into ``graph/jvm/lib`` (Maven caches them in
-``~/.m2`` as usual) and records them in ``graph/jvm/lib/.tunegraph-fetched`` so later starts do
-not run Maven. It also compiles ``Launcher.java`` once into ``graph/jvm/target/launcher.jar``
-(again when the source or the jars change), which saves the in-memory compile that
-``java Launcher.java`` does on every start (~2.5 s of CPU), and the first server run records a
-class-data sharing archive (``graph/jvm/target/cds/``) that later starts map, which saves about a
-third of the CPU time of a start. Without ``javac`` (a JRE only) the source file is run directly.
-
-Every failure raises `LocalDbError` whose message says what to do about it.
-"""
+"""Start, stop and report on the local Neo4j server process (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -34,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from graph.atomic_files import _write_atomic
-from graph.bolt_probe import _bolt_error, _check_port_free, _port_answers, _query_version
-from graph.launcher import _adopt_archive, _java, _Plan, _plan, fetch_jars
-from graph.localdb_error import LocalDbError
-from graph.localdb_layout import Layout, _locked, _log_size, _read_log, _tail
+from graph.localdb.atomic_files import write_atomic
+from graph.localdb.bolt_probe import bolt_error, check_port_free, port_answers, query_version
+from graph.localdb.error import LocalDbError
+from graph.localdb.launcher import LaunchPlan, adopt_archive, fetch_jars, find_java, plan_launch
+from graph.localdb.layout import Layout, locked, log_size, read_log, tail
 from settings import Settings
 
 START_TIMEOUT = 120.0
@@ -78,7 +58,7 @@ class _DiedError(LocalDbError):
 
 
 @dataclass(frozen=True, slots=True)
-class _Server:
+class Server:
     pid: int
     host: str
     port: int
@@ -103,7 +83,7 @@ def start(settings: Settings, *, timeout: float = START_TIMEOUT) -> str:
     """
     host, port = _local_bolt(settings, "start")
     layout = Layout.of(settings)
-    with _locked(layout):
+    with locked(layout):
         _, message = _start_locked(settings, layout, host, port, timeout)
     return message
 
@@ -117,11 +97,11 @@ def stop(settings: Settings, *, timeout: float = STOP_TIMEOUT) -> str:
     """
     _local_bolt(settings, "stop")
     layout = Layout.of(settings)
-    with _locked(layout):
+    with locked(layout):
         server = _running_server(layout, remove_stale=True)
         if server is None:
             return f"local Neo4j is not running (data {layout.home})"
-        offset = _log_size(layout)
+        offset = log_size(layout)
         began = time.monotonic()
         with contextlib.suppress(ProcessLookupError):
             os.kill(server.pid, signal.SIGTERM)
@@ -131,17 +111,17 @@ def stop(settings: Settings, *, timeout: float = STOP_TIMEOUT) -> str:
                     f"local Neo4j (pid {server.pid}) is still shutting down after {timeout:.0f} s;"
                     f" wait and run `tunegraph db stop` again (see {layout.log_file}); killing it"
                     " would make the next start recover from the transaction log"
-                    + _tail(layout, offset))
+                    + tail(layout, offset))
             time.sleep(0.1)
         layout.pid_file.unlink(missing_ok=True)
-        log = _read_log(layout, offset)
+        log = read_log(layout, offset)
         if "tunegraph-localdb: shutdown failed" in log:
             raise LocalDbError(f"local Neo4j (pid {server.pid}) exited but reported a failed"
                                f" shutdown; the next start will recover from the transaction log"
-                               + _tail(layout, offset))
+                               + tail(layout, offset))
         clean = "tunegraph-localdb: stopped cleanly" in log
         took = time.monotonic() - began
-        recorded = _adopt_archive(server, clean)
+        recorded = adopt_archive(server, clean)
         note = recorded if clean else (
             f" (it had not finished starting, or {layout.log_file} lacks the clean-shutdown line;"
             " the next start recovers from the transaction log if needed)")
@@ -165,14 +145,14 @@ def status(settings: Settings) -> str:
     if server is None:
         stale = " (its pid file is stale)" if layout.pid_file.exists() else ""
         other = (f"; note: another process answers on {host}:{port}"
-                 if _port_answers(host, port) else "")
+                 if port_answers(host, port) else "")
         raise LocalDbError(
             f"local Neo4j is not running{stale} (bolt://{host}:{port}, data {layout.home},"
             f" log {layout.log_file}){other}; start it with `tunegraph db start`")
-    if not _port_answers(server.host, server.port):
+    if not port_answers(server.host, server.port):
         state = "starting (Bolt does not answer yet)"
     else:
-        version = _query_version(server.uri)
+        version = query_version(server.uri)
         state = f"running ({version})" if version else "running (Bolt port open, queries fail)"
     lines = [
         f"local Neo4j: {state}",
@@ -205,10 +185,10 @@ def ensure_started(settings: Settings, *, timeout: float = START_TIMEOUT) -> boo
         return False
     host, port = settings.local_bolt
     layout = Layout.of(settings)
-    with _locked(layout):
+    with locked(layout):
         server = _running_server(layout, remove_stale=True)
-        if (server is None and _port_answers(host, port)
-                and _bolt_error(f"bolt://{host}:{port}") is None):
+        if (server is None and port_answers(host, port)
+                and bolt_error(f"bolt://{host}:{port}") is None):
             return False
         started, _ = _start_locked(settings, layout, host, port, timeout)
     return started
@@ -233,32 +213,32 @@ def _start_locked(settings: Settings, layout: Layout, host: str, port: int,
                 f"the local Neo4j of {layout.data_dir} already runs on {server.uri} (pid"
                 f" {server.pid}), not on {uri} of NEO4J_URI; stop it first (`tunegraph db"
                 " stop`) or set NEO4J_URI back")
-        if not _port_answers(host, port):  # launched by someone else, still coming up
-            _wait_ready(server.pid, host, port, layout, timeout, _log_size(layout))
+        if not port_answers(host, port):  # launched by someone else, still coming up
+            _wait_ready(server.pid, host, port, layout, timeout, log_size(layout))
         return False, f"local Neo4j is already running (pid {server.pid}) on {uri}"
-    _check_port_free(host, port)
+    check_port_free(host, port)
     heap = _size(settings.neo4j_heap, "TUNEGRAPH_NEO4J_HEAP")
     pagecache = _size(settings.neo4j_pagecache, "TUNEGRAPH_NEO4J_PAGECACHE")
-    java, java_version = _java()
+    java, java_version = find_java()
     began = time.monotonic()
     fetch_jars()
-    plan = _plan(java, java_version)
+    plan = plan_launch(java, java_version)
     layout.home.mkdir(parents=True, exist_ok=True)
     while True:
         cmd = [java, f"-Xms{heap}", f"-Xmx{heap}", *_JVM_FLAGS, *plan.cds, *plan.entry,
                str(layout.home), host, str(port), pagecache]
-        offset = _log_size(layout)
+        offset = log_size(layout)
         pid = _spawn(cmd, layout)
         try:
             _wait_ready(pid, host, port, layout, timeout, offset)
             break
         except _DiedError:
-            if plan.archive is None or "A fatal error has been detected" not in _read_log(
+            if plan.archive is None or "A fatal error has been detected" not in read_log(
                     layout, offset):
                 raise
             # A class-data archive that crashes the JVM: drop it and start without one.
             plan.archive.unlink(missing_ok=True)
-            plan = _Plan(plan.entry, [], None)
+            plan = LaunchPlan(plan.entry, [], None)
     return True, "\n".join([
         f"started local Neo4j (pid {pid}) on {uri} in {time.monotonic() - began:.1f} s",
         f"  data:  {layout.home}",
@@ -279,7 +259,7 @@ def _spawn(cmd: list[str], layout: Layout) -> int:
         reason = (spawned.stderr.strip().splitlines() or ["no output"])[-1]
         raise LocalDbError(f"could not launch {cmd[0]}: {reason}")
     pid = int(spawned.stdout.strip())
-    _write_atomic(layout.pid_file, f"{pid}\n")
+    write_atomic(layout.pid_file, f"{pid}\n")
     return pid
 
 
@@ -293,9 +273,9 @@ def _wait_ready(pid: int, host: str, port: int, layout: Layout, timeout: float,
         if _is_server(pid, layout) is None:
             layout.pid_file.unlink(missing_ok=True)
             raise _DiedError(f"local Neo4j (pid {pid}) exited during start-up"
-                             + _tail(layout, offset))
-        if _port_answers(host, port):
-            error = _bolt_error(uri)
+                             + tail(layout, offset))
+        if port_answers(host, port):
+            error = bolt_error(uri)
             if error is None:
                 return
             problem = f"Bolt answers but RETURN 1 fails: {error}"
@@ -303,7 +283,7 @@ def _wait_ready(pid: int, host: str, port: int, layout: Layout, timeout: float,
             raise LocalDbError(
                 f"local Neo4j (pid {pid}) did not answer on {uri} within {timeout:.0f} s"
                 f" ({problem}); it is left running: check {layout.log_file}, then"
-                " `tunegraph db status` or `tunegraph db stop`" + _tail(layout, offset))
+                " `tunegraph db status` or `tunegraph db stop`" + tail(layout, offset))
         time.sleep(_READY_POLL)
 
 
@@ -317,7 +297,7 @@ def _size(value: str, variable: str) -> str:
 # ---------------------------------------------------------------- processes and ports
 
 
-def _running_server(layout: Layout, *, remove_stale: bool) -> _Server | None:
+def _running_server(layout: Layout, *, remove_stale: bool) -> Server | None:
     """The server named by the pid file if that process is alive and is our Launcher."""
     try:
         pid = int(layout.pid_file.read_text().strip())
@@ -329,8 +309,8 @@ def _running_server(layout: Layout, *, remove_stale: bool) -> _Server | None:
     return server
 
 
-def _is_server(pid: int, layout: Layout) -> _Server | None:
-    """`_Server` when ``pid`` is a live (not zombie) Launcher of ``layout.home``, else None.
+def _is_server(pid: int, layout: Layout) -> Server | None:
+    """`Server` when ``pid`` is a live (not zombie) Launcher of ``layout.home``, else None.
 
     Checking the command line keeps a pid reused by another process (after a reboot, say) from
     being taken for the server, and from being sent SIGTERM.
@@ -348,14 +328,14 @@ def _is_server(pid: int, layout: Layout) -> _Server | None:
     except FileNotFoundError:
         return None  # exited meanwhile
     except OSError:  # no /proc (not Linux): trust the pid file
-        return _Server(pid, *layout.bolt)
+        return Server(pid, *layout.bolt)
     if stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]:
         return None  # exited, not yet reaped
     home = str(layout.home)
     for i, arg in enumerate(args):
         if (arg == "Launcher" or arg.endswith("Launcher.java")) and args[i + 1:i + 2] == [home]:
             with contextlib.suppress(IndexError, ValueError):
-                return _Server(pid, args[i + 2], int(args[i + 3]), tuple(args))
+                return Server(pid, args[i + 2], int(args[i + 3]), tuple(args))
     return None
 
 

@@ -6,11 +6,11 @@ import contextlib
 import errno
 import socket
 
-from graph.localdb_error import LocalDbError
+from graph.localdb.error import LocalDbError
 
 
-def _check_port_free(host: str, port: int) -> None:
-    taken = _port_answers(host, port)
+def check_port_free(host: str, port: int) -> None:
+    taken = port_answers(host, port)
     if not taken:
         with contextlib.suppress(OSError):
             for family, kind, proto, _, address in socket.getaddrinfo(
@@ -28,7 +28,7 @@ def _check_port_free(host: str, port: int) -> None:
             f" bolt://127.0.0.1:<free port>")
 
 
-def _port_answers(host: str, port: int) -> bool:
+def port_answers(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1.0):
             return True
@@ -36,7 +36,7 @@ def _port_answers(host: str, port: int) -> bool:
         return False
 
 
-def _bolt_error(uri: str) -> str | None:
+def bolt_error(uri: str) -> str | None:
     """None when ``RETURN 1`` works over Bolt at ``uri``, else what went wrong."""
     import neo4j
 
@@ -50,7 +50,7 @@ def _bolt_error(uri: str) -> str | None:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
-def _query_version(uri: str) -> str | None:
+def query_version(uri: str) -> str | None:
     import neo4j
 
     try:
