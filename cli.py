@@ -67,7 +67,10 @@ def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
     if args.if_missing and existing is not None:
         print(f"model version {existing} exists in {settings.model_dir}; not training (--if-missing)")
         return
-    config = TrainConfig(device=device.choose(args.device, device.cuda_available()))
+    try:
+        config = TrainConfig(device=device.choose(args.device, device.cuda_available()))
+    except ValueError as refused:
+        raise CommandError(str(refused)) from None
     started = time.perf_counter()
     interactions = asyncio.run(_recs_purchases(settings))
     if interactions is None:
