@@ -330,9 +330,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tunegraph` console command."""
+    from graph.bookmarks import causal
+
     args = build_parser().parse_args(argv)
     try:
-        args.func(args, Settings.from_env())
+        with causal():  # on a cluster, a command's reads see its own earlier writes
+            args.func(args, Settings.from_env())
     except KeyboardInterrupt:
         print("tunegraph: interrupted", file=sys.stderr)
         return 130
