@@ -1,12 +1,13 @@
 """Recommendations at catalogue scale: a synthetic model of N items (10M by default), served by ANN.
 
-    .venv/bin/python -m bench.recs_scale                     # 10M items x 128 factors (about 12 GB)
+    .venv/bin/python -m bench.recs_scale                     # 10M items x 128 factors (about 27 GB)
     .venv/bin/python -m bench.recs_scale --items 2000000 --out bench/results/recs-scale-2m.json
 
 Reports the ANN index build time, personal top-10 p50/p99 (exact and ANN), ANN recall@10 against
 exact, the model file's size and load time, and peak memory. Factors are generated in chunks
 (clustered like trained ALS factors: see `recommend.synthetic`), so the peak is the model itself
-plus its re-ordered copy while the index is built. It refuses to start where memory is short.
+plus the copies the index build makes (directions, clustered order: about five in all, 6.7 GB
+measured at 3M items). It refuses to start where memory is short.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def available_bytes() -> int:
 
 
 def needed_bytes(items: int, factors: int) -> int:
-    """Memory the run needs at its peak: two copies of the factors while indexing, and the ids."""
-    return items * (2 * factors * 4 + BYTES_PER_ITEM_ID)
+    """Memory the run needs at its peak: five copies of the factors while indexing, and the ids."""
+    return items * (5 * factors * 4 + BYTES_PER_ITEM_ID)
 
 
 def synthetic(items: int, factors: int, seed: int) -> Model:
