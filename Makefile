@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint codegen-check bench bench-scale soak chromium redis clean
+.PHONY: install run test lint codegen-check storefront-vendor bench bench-scale soak chromium redis clean
 
 install: $(STAMP)
 
@@ -23,7 +23,7 @@ run: install
 	$(BIN)/tunegraph db start
 	$(BIN)/tunegraph import chinook --if-empty
 	$(BIN)/tunegraph recs train --if-missing
-	$(BIN)/tunegraph serve
+	TUNEGRAPH_DEMO_LOGIN=1 $(BIN)/tunegraph serve
 
 lint: install
 	$(BIN)/ruff check .
@@ -45,7 +45,13 @@ $(CODEGEN)/.installed: tools/codegen/package.json tools/codegen/package-lock.jso
 	cd $(CODEGEN) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# The GraphiQL test drives a headless Chromium (Debian's package).
+# The storefront's Preact, hooks and htm (committed under api/static/storefront/vendor/), refreshed from the
+# pinned tools/storefront/package-lock.json: bump package.json, `npm install --package-lock-only` there, then this.
+storefront-vendor:
+	command -v npm || (apt-get update && apt-get install -y nodejs npm)
+	tools/storefront/vendor.sh
+
+# The GraphiQL and storefront tests drive a headless Chromium (Debian's package; Playwright is told its path).
 chromium:
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
@@ -59,6 +65,7 @@ bench: install
 	$(BIN)/tunegraph recs train --if-missing
 	$(BIN)/python -m bench --store chinook
 	$(BIN)/python -m bench.recs_bench --out bench/results/recs.json
+	$(BIN)/python -m bench.recs_bench --panels --store chinook
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
@@ -76,10 +83,12 @@ soak: install
 bench-scale: install
 	$(BENCH_ENV) $(BIN)/tunegraph db start
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 1000000 --feed-sizes 100000 && \
-		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook; \
+		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook && \
+		$(BENCH_ENV) $(BIN)/tunegraph recs train --if-missing && \
+		$(BENCH_ENV) $(BIN)/python -m bench.recs_bench --panels --store 1m-tracks; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:
 	-$(BIN)/tunegraph db stop
 	-$(TEST_ENV) $(BIN)/tunegraph db stop
-	rm -rf $(VENV) .tunegraph-test $(CODEGEN)
+	rm -rf $(VENV) .tunegraph-test $(CODEGEN) .storefront-npm .storefront-shots

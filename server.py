@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from api import ops, royalty_export
+from api import ops, royalty_export, storefront
 from api.caching import HttpCaching
 from api.graphiql import GraphQLWithGraphiQL, assets, docs
 from api.media_routes import media_routes
@@ -46,6 +46,7 @@ def create_app(settings: Settings, model_poll_seconds: float = MODEL_POLL_SECOND
         assets(),
         docs(),
         *media_routes(),
+        *storefront.routes(settings),
     ]
     middleware = [Middleware(ops.RequestMetrics), Middleware(HttpCaching)]
     return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)

@@ -62,6 +62,7 @@ class Settings:
     changes_days: int = 30
     webhooks_allow_loopback: bool = False
     webhook_timeout: float = 10.0
+    demo_login: bool = False  # the storefront's demo sign-in mints customer tokens: development only
 
     @property
     def local_bolt(self) -> tuple[str, int] | None:
@@ -105,4 +106,5 @@ class Settings:
             changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", 30),
             webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
             webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", 10)),
+            demo_login=_flag(e, "TUNEGRAPH_DEMO_LOGIN"),
         )

@@ -8,15 +8,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from graph import album_page, catalog, interactions, library, pages, purchase_history
+from graph import album_page, catalog, library, pages, panels, purchase_history
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
 from graph.catalog import Row
 from graph.driver import Cypher, Graph
 from graph.pages import Page, PageRequest
-
-NEIGHBOURS_PER_SEED = 10
-"""Catalog neighbours fetched per track for the recommender's cold start."""
 
 
 def _rows(graph: Graph, query: Cypher) -> DataLoader[str, Row | None]:
@@ -60,13 +57,10 @@ class Loaders:
             partial(library.library_counts, graph))
         self.ownership: DataLoader[tuple[str, str], library.Ownership] = DataLoader(
             partial(library.ownerships, graph))
-        self.customer_tracks: DataLoader[str, list[str]] = DataLoader(
-            partial(interactions.keys_by, graph, interactions.CUSTOMER_TRACKS))
-        self.album_track_keys: DataLoader[str, list[str]] = DataLoader(
-            partial(interactions.keys_by, graph, interactions.ALBUM_TRACK_KEYS))
-        self.track_sale = _rows(graph, interactions.TRACK_SALE_KEYS)
-        self.neighbours: DataLoader[str, list[Row]] = DataLoader(
-            partial(interactions.neighbours, graph, limit=NEIGHBOURS_PER_SEED))
+        self.customer_taste: DataLoader[str, panels.Taste | None] = DataLoader(self._customer_tastes)
+        self.seed_taste: DataLoader[panels.Basket, panels.Taste] = DataLoader(
+            partial(panels.seed_tastes, graph))
+        self.shown: DataLoader[str, panels.Shown | None] = DataLoader(self._shown)
 
     def remember(self, entity: str, rows: Sequence[Row]) -> None:
         """Prime the per-key loader of `entity` with rows another query already read (same shape)."""
@@ -85,6 +79,17 @@ class Loaders:
                 self.album_tracks.prime(key, page.tracks)
                 self.remember("tracks", page.tracks)
         return pages
+
+    async def _customer_tastes(self, keys: Sequence[str]) -> list[panels.Taste | None]:
+        tastes = await panels.customer_tastes(self.graph, keys)
+        self.customer.prime_many({t.customer["key"]: t.customer for t in tastes if t is not None and t.customer})
+        return tastes
+
+    async def _shown(self, keys: Sequence[str]) -> list[panels.Shown | None]:
+        found = await panels.shown(self.graph, keys)
+        self.remember("tracks", [s.row for s in found if s is not None])
+        self.remember("albums", [s.album for s in found if s is not None])
+        return found
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:
         return await pages.counts(self.graph, requests)

@@ -1,75 +1,50 @@
-"""The recommender model a serving process answers with: loaded, polled for new versions, and what each derives."""
+"""The recommender a server holds: the served model (polled, with its artist space) and the sale indexes."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+from functools import partial
 from pathlib import Path
 
-from api.recommendations import ModelDerived
+from graph import catalog_version, interactions
 from graph.driver import Graph
+from graph.sale_index import SaleIndexes
+from recommend.holder import POLL_SECONDS as POLL_SECONDS
+from recommend.holder import ModelHolder, Served
 from recommend.model import Model
-from recommend.serve import GroupSpace
-from recommend.store import ModelHolder
-
-log = logging.getLogger("tunegraph")
-POLL_SECONDS = 2.0
-"""How often the model directory is looked at for a version `tunegraph recs train` saved."""
 
 
 class Recommender:
-    """The current model version (taken once per request) and its artist space, kept up to date by a poll."""
+    """What recommendation panels read besides the graph; `open` it in a lifespan and `close` it after.
 
-    def __init__(self, holder: ModelHolder, graph: Graph) -> None:
-        self.holder = holder
-        self.graph = graph
-        self.derived = ModelDerived()
-        self.poller: asyncio.Task[None] | None = None
+    A new model version is swapped in only once its artist space and its sale index are built, so no
+    request waits for them.
+    """
 
-    @classmethod
-    async def open(cls, directory: Path, graph: Graph, every: float = POLL_SECONDS) -> Recommender:
-        """Load the latest model in `directory` (if any) and start polling it every `every` seconds."""
-        recommender = cls(await asyncio.to_thread(ModelHolder, directory), graph)
-        recommender.poller = asyncio.create_task(recommender.poll(every))
-        return recommender
+    def __init__(self, graph: Graph, model_dir: Path, poll_seconds: float = POLL_SECONDS) -> None:
+        self._graph = graph
+        self.sales = SaleIndexes(graph)
+        self.models = ModelHolder(model_dir, partial(interactions.artist_tracks, graph), poll_seconds, self._prepare)
 
     @property
-    def current(self) -> Model | None:
-        """The model requests answer with now, None before one is trained."""
-        return self.holder.current
+    def current(self) -> Served | None:
+        """The model version served now (with its artist space), None before one is trained."""
+        return self.models.current
 
     @property
     def version(self) -> int | None:
-        """The loaded model's version number."""
-        return self.holder.version
+        """The model version number served now."""
+        return self.models.version
 
-    async def artist_space(self, model: Model) -> GroupSpace:
-        """Unit vectors of the artists of `model`'s tracks, built once per version."""
-        return await self.derived.artist_space(self.graph, model)
-
-    async def poll(self, every: float) -> None:
-        """Swap in newer model versions as `tunegraph recs train` saves them, without a restart,
-        and build what each version derives (artist vectors) before a request has to wait for it."""
-        swapped = self.holder.current is not None
-        while True:
-            try:
-                if swapped and (model := self.holder.current) is not None:
-                    await self.artist_space(model)
-            except Exception as exc:  # requests build it themselves when the graph is back
-                log.warning("could not prepare recommender model version %s: %s", self.holder.version, exc)
-            await asyncio.sleep(every)
-            try:
-                swapped = await asyncio.to_thread(self.holder.reload_if_newer)
-                if swapped:
-                    log.info("recommender model version %s loaded", self.holder.version)
-            except Exception:  # a bad poll must not end polling; the next one retries
-                swapped = False
-                log.exception("could not check for a new recommender model")
+    @classmethod
+    async def open(cls, model_dir: Path, graph: Graph, poll_seconds: float = POLL_SECONDS) -> Recommender:
+        """A recommender serving the newest model in `model_dir` (if any), polling it for newer ones."""
+        recommender = cls(graph, model_dir, poll_seconds)
+        await recommender.models.start()
+        return recommender
 
     async def close(self) -> None:
         """Stop polling."""
-        if self.poller is not None:
-            self.poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.poller
+        await self.models.stop()
+
+    async def _prepare(self, model: Model) -> None:
+        await self.sales.prepare(model.item_index, await catalog_version.current(self._graph))

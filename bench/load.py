@@ -32,6 +32,8 @@ class Job:
     duration: float
     mix: list[dict[str, str]] = field(default_factory=list)
     """[{"kind": ..., "body": ...}] to cycle through instead of `query` with each of `variables`."""
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """Extra request headers sent with the same-numbered `variables` (a customer's token, say)."""
 
 
 @dataclass
@@ -67,13 +69,13 @@ class Connection:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def post(self, body: bytes) -> tuple[int, bytes]:
+    async def post(self, body: bytes, extra: bytes = b"") -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         head = (f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
-        self.writer.write(head.encode() + body)
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n")
+        self.writer.write(head.encode() + extra + b"\r\n" + body)
         status_line = await self.reader.readline()
         length = 0
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
@@ -104,17 +106,19 @@ def _sample(samples: list[str], error: str) -> None:
         samples.append(error)
 
 
-async def _client(job: Job, bodies: list[tuple[str, bytes]], start: int, deadline: float, out: Outcome) -> None:
+async def _client(
+    job: Job, bodies: list[tuple[str, bytes, bytes]], start: int, deadline: float, out: Outcome
+) -> None:
     parts = urlsplit(job.url)
     conn = Connection(parts.hostname or "127.0.0.1", parts.port or 80, parts.path or "/graphql")
     i = start
     try:
         while time.perf_counter() < deadline:
-            kind, body = bodies[i % len(bodies)]
+            kind, body, extra = bodies[i % len(bodies)]
             i += 1
             sent = time.perf_counter()
             try:
-                status, answer = await conn.post(body)
+                status, answer = await conn.post(body, extra)
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
                 conn.close()
                 conn = Connection(conn.host, conn.port, conn.path)
@@ -139,9 +143,15 @@ async def _client(job: Job, bodies: list[tuple[str, bytes]], start: int, deadlin
 async def run(job: Job) -> Outcome:
     """Run the job's clients until its duration is up."""
     if job.mix:
-        bodies = [(m["kind"], m["body"].encode()) for m in job.mix]
+        bodies = [(m["kind"], m["body"].encode(), b"") for m in job.mix]
     else:
-        bodies = [("query", json.dumps({"query": job.query, "variables": v}).encode()) for v in job.variables or [{}]]
+        variables = job.variables or [{}]
+        headers = job.headers or [{}] * len(variables)
+        bodies = [
+            ("query", json.dumps({"query": job.query, "variables": v}).encode(),
+             "".join(f"{name}: {value}\r\n" for name, value in h.items()).encode())
+            for v, h in zip(variables, headers, strict=True)
+        ]
     out = Outcome()
     started = time.perf_counter()
     deadline = started + job.duration

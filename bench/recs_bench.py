@@ -1,7 +1,10 @@
-"""Recommender benchmark: training at scale, personal top-10 latency (exact vs ANN), ANN recall.
+"""Recommender benchmark: training at scale, personal top-10 latency (exact vs ANN), ANN recall; panels.
 
     .venv/bin/python bench/recs_bench.py                      # 100k users x 1M items x 5M
     .venv/bin/python bench/recs_bench.py --items 100000 --users 20000 --interactions 1000000
+    .venv/bin/python -m bench.recs_bench --panels --store chinook   # the API's panels under load
+
+With `--panels` it loads the recommendation panels of the API instead (see `bench.recs_panels`).
 
 Trains the production model on generated purchases (Zipf-popular items in genres, users who
 favour a few genres), then times `recommend_for_items` for baskets of 20 items on that model
@@ -11,6 +14,7 @@ and on a random clustered model of the same size, exact and through the ANN inde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -161,7 +165,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--real", type=Path, default=None,
                         help="also: ANN recall on a model trained on this interactions TSV")
+    _panel_arguments(parser)
     args = parser.parse_args()
+    if args.panels:
+        panels(args)
+        return
     blas.serve_single_threaded()  # as a server does (ModelHolder); training sets its own
     reports: list[dict[str, object]] = []
     if not args.skip_train:
@@ -184,6 +192,36 @@ def main() -> None:
     print(text)
     if args.out:
         args.out.write_text(text + "\n")
+
+
+def _panel_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--panels", action="store_true", help="load the API's recommendation panels instead")
+    parser.add_argument("--url", help="with --panels: a running API's base URL (else one is started)")
+    parser.add_argument("--store", help="with --panels: the store's name in the report")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="with --panels: API processes")
+    parser.add_argument("--clients", default="1,16", help="with --panels: concurrency levels")
+    parser.add_argument("--duration", type=float, default=10.0, help="with --panels: seconds per level")
+    parser.add_argument("--warmup", type=float, default=3.0, help="with --panels: unmeasured seconds per panel")
+    parser.add_argument("--random-model", action="store_true",
+                        help="with --panels: first save a random model over the store's tracks (no purchases needed)")
+
+
+def panels(args: argparse.Namespace) -> None:
+    """Load each panel of a running (or started) API; the report goes to bench/results/."""
+    from bench.__main__ import RESULTS, Target, api_server
+    from bench.recs_panels import run, wait_ready
+    from settings import Settings
+
+    settings = Settings.from_env()
+    levels = [int(c) for c in args.clients.split(",")]
+    if args.random_model:
+        from bench.recs_panels import random_store_model
+
+        print(f"recs panels: saved {random_store_model(settings)}", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        target = Target(args.url.rstrip("/")) if args.url else stack.enter_context(api_server(settings, args.workers))
+        wait_ready(target.base)
+        run(target, settings, levels, args.duration, args.warmup, args.store, RESULTS)
 
 
 if __name__ == "__main__":

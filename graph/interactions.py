@@ -1,10 +1,9 @@
-"""Purchase history as (customer, track, units) for the recommender, and item lookups around it."""
+"""Purchase history as (customer, track, units) for training, and the artist groups a model's tracks form."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection
 
-from graph.catalog import Row, children_by_key
 from graph.driver import Cypher, Graph
 
 PURCHASE_TRIPLES = Cypher(
@@ -28,76 +27,16 @@ PURCHASE_BASKETS = Cypher(
     RETURN c.key AS user, items
     """,
 )
-ARTIST_TRACK_PAIRS = Cypher(
-    "artist_track_pairs",
-    "MATCH (x:Artist)<-[:BY]-(t:Track) RETURN x.key AS artist, t.key AS track",
-)
-CUSTOMER_TRACKS = Cypher(
-    "customer_tracks",
+# A page of artists at a time in key order, so no one read outlasts a transaction timeout at a million tracks.
+ARTIST_TRACKS = Cypher(
+    "artist_tracks",
     """
-    UNWIND $keys AS k
-    MATCH (:Customer {key: k})-[:MADE]->(p:Purchase)-[:LINE]->(t:Track)
-    WITH k, t, max(p.purchasedAt) AS last ORDER BY last DESC, t.key
-    RETURN k AS key, collect(t{.key}) AS rows
+    MATCH (x:Artist) WHERE x.key > $after
+    WITH x ORDER BY x.key LIMIT $page
+    RETURN x.key AS artist, COLLECT { MATCH (x)<-[:BY]-(t:Track) RETURN t.key } AS tracks
     """,
 )
-ALBUM_TRACK_KEYS = Cypher(
-    "album_track_keys",
-    """
-    UNWIND $keys AS k
-    MATCH (t:Track)-[:ON_ALBUM]->(:Album {key: k})
-    WITH k, t ORDER BY t.discNumber, t.trackNumber
-    RETURN k AS key, collect(t{.key}) AS rows
-    """,
-)
-ARTIST_TRACK_KEYS = Cypher(
-    "artist_track_keys",
-    """
-    UNWIND $keys AS k
-    MATCH (:Artist {key: k})<-[:BY]-(t:Track)
-    RETURN k AS key, collect(t{.key}) AS rows
-    """,
-)
-TRACK_SALE_KEYS = Cypher(
-    "track_sale_keys",
-    """
-    UNWIND $keys AS k
-    MATCH (t:Track {key: k})-[:ON_ALBUM]->(a:Album)
-    RETURN k AS key, {key: k, albumKey: a.key, offers: size(coalesce(t.offerFormats, []))} AS row
-    """,
-)
-# Label and genre neighbours are walked album by album (far fewer than tracks) and only to
-# recent releases, so a big genre costs its recent albums, not its whole back catalogue.
-NEIGHBOURS = Cypher(
-    "catalog_neighbours",
-    """
-    UNWIND $keys AS k
-    CALL (k) {
-      MATCH (seed:Track {key: k})-[:ON_ALBUM]->(a:Album)
-      CALL (seed, a) {
-        MATCH (a)<-[:ON_ALBUM]-(t:Track) WHERE t <> seed RETURN t, 3 AS affinity
-        UNION
-        MATCH (a)-[:BY]->(:Artist)<-[:BY]-(other:Album)<-[:ON_ALBUM]-(t:Track)
-        WHERE other <> a RETURN t, 3 AS affinity
-        UNION
-        MATCH (a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
-        WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
-        MATCH (other)<-[:ON_ALBUM]-(t:Track) RETURN t, 2 AS affinity
-        UNION
-        MATCH (a)-[:IN_GENRE]->(:Genre)<-[:IN_GENRE]-(other:Album)
-        WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
-        MATCH (other)<-[:ON_ALBUM]-(t:Track) RETURN t, 1 AS affinity
-      }
-      WITH t, max(affinity) AS affinity
-      MATCH (t)-[:ON_ALBUM]->(ta:Album)
-      ORDER BY affinity DESC, coalesce(ta.releaseDate, date('0001-01-01')) DESC,
-               coalesce(t.popularity, 0) DESC, t.key
-      LIMIT $limit
-      RETURN collect({key: t.key, affinity: affinity}) AS rows
-    }
-    RETURN k AS key, rows
-    """,
-)
+PAGE = 10_000
 
 
 async def purchase_triples(graph: Graph) -> AsyncIterator[tuple[str, str, float]]:
@@ -112,26 +51,16 @@ async def purchase_baskets(graph: Graph) -> AsyncIterator[tuple[str, list[str]]]
         yield user, items
 
 
-async def artist_tracks(graph: Graph, wanted: set[str] | None = None) -> dict[str, list[str]]:
-    """Track keys credited to each artist (streamed), keeping only `wanted` tracks if given."""
+async def artist_tracks(graph: Graph, wanted: Collection[str] | None = None) -> dict[str, list[str]]:
+    """Track keys credited to each artist (read page by page), keeping only `wanted` tracks if given."""
     groups: dict[str, list[str]] = {}
-    async for artist, track in graph.stream(ARTIST_TRACK_PAIRS):
-        if wanted is None or track in wanted:
-            groups.setdefault(str(artist), []).append(str(track))
-    return groups
-
-
-async def keys_by(graph: Graph, query: Cypher, keys: Sequence[str]) -> list[list[str]]:
-    """Track keys per key for one of the key-list queries above, in the keys' order."""
-    return [[r["key"] for r in rows] for rows in await children_by_key(graph, query, keys)]
-
-
-async def neighbours(graph: Graph, track_keys: Sequence[str], limit: int) -> list[list[Row]]:
-    """Catalog neighbours of each track as {key, affinity} rows, strongest and newest first.
-
-    Affinity 3: same album or artist; 2: a release of the same label in the last 60 days;
-    1: a release of the same genre in the last 60 days.
-    """
-    params = {"keys": list(set(track_keys)), "limit": limit}
-    found = {r["key"]: r["rows"] for r in await graph.read(NEIGHBOURS, params)}
-    return [found.get(k, []) for k in track_keys]
+    after = ""
+    while True:
+        rows = await graph.read(ARTIST_TRACKS, {"after": after, "page": PAGE})
+        for r in rows:
+            kept = [str(t) for t in r["tracks"] if wanted is None or t in wanted]
+            if kept:
+                groups[str(r["artist"])] = kept
+        if len(rows) < PAGE:
+            return groups
+        after = str(rows[-1]["artist"])

@@ -1,27 +1,22 @@
-"""Versioned model files (`model-000001.npz`, ...) and the holder a server polls for new ones."""
+"""Versioned model files (`model-000001.npz`, ...): save the next version atomically, load one or the newest."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import tempfile
-import threading
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from recommend import blas
 from recommend.ann import IvfIndex
 from recommend.model import Model
 from recommend.weighting import Bm25
 
 FORMAT = 1
 _NAME = re.compile(r"^model-(\d{6,})\.npz$")
-_log = logging.getLogger(__name__)
 
 
 def path_of(directory: Path, version: int) -> Path:
@@ -120,53 +115,3 @@ def _arrays(model: Model, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
         "metadata": np.array([json.dumps(stored, sort_keys=True)], dtype=np.str_),
     }
 
-
-class ModelHolder:
-    """The model a server answers with; `reload_if_newer` swaps in newer versions.
-
-    Readers take `current` once per request: a swap is one reference assignment, so requests
-    in flight keep the model they started with. Creating a holder makes BLAS single-threaded
-    for the process (see `recommend.blas.serve_single_threaded`).
-    """
-
-    def __init__(self, directory: Path | str) -> None:
-        blas.serve_single_threaded()
-        self._directory = Path(directory)
-        self._state: tuple[Model, int] | None = None
-        self._failed: int | None = None
-        self._lock = threading.Lock()
-        self.reload_if_newer()
-
-    @property
-    def current(self) -> Model | None:
-        """The loaded model, None until one exists."""
-        state = self._state
-        return state[0] if state else None
-
-    @property
-    def version(self) -> int | None:
-        """Version number of the loaded model."""
-        state = self._state
-        return state[1] if state else None
-
-    def reload_if_newer(self) -> bool:
-        """Load the directory's latest version if it is not the current one; True if swapped.
-
-        Cheap when nothing changed (one directory listing), so it can be polled every few
-        seconds. Deleting the newest file rolls back to the one before. A file that fails to
-        load is logged and skipped until another version appears.
-        """
-        latest = latest_version(self._directory)
-        if latest is None or latest in (self._failed, self.version):
-            return False
-        with self._lock:
-            if latest == self.version:
-                return False
-            try:
-                model = load(path_of(self._directory, latest))
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-                _log.exception("cannot load model version %d", latest)
-                self._failed = latest
-                return False
-            self._state = (model, latest)
-            return True

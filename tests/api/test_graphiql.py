@@ -1,33 +1,27 @@
-"""GraphiQL works offline: every asset served by tunegraph, driven in headless Chromium with no network."""
+"""GraphiQL works offline: every asset served by tunegraph, driven in headless Chromium (Playwright), no network."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import shutil
 import sqlite3
-import subprocess
-import tempfile
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-import websockets
+from playwright.async_api import Page, expect
 
 from api.graphiql import ASSETS_DIR, ASSETS_PATH, GUIDE
 from api.ids import to_global
 from graph.driver import Graph
 from settings import PROJECT_ROOT, Settings
+from tests.browser import LOOPBACK, chromium, tab
 from tests.servers import server_process
 
 ASSET_REF = re.compile(r'(?:src|href)="([^"]+)"')
-LOOPBACK = "127.0.0.1"
+WAIT_MS = 60_000
 
 
 async def test_the_page_references_only_our_own_assets(client: httpx.AsyncClient) -> None:
@@ -62,124 +56,34 @@ def _healthy(base: str) -> bool:
     return False
 
 
-class DevTools:
-    """A minimal Chrome DevTools Protocol client over one page's websocket."""
-
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.next_id = 0
-        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.reader = asyncio.ensure_future(self.read())
-
-    async def read(self) -> None:
-        async for raw in self.ws:
-            message = json.loads(raw)
-            future = self.pending.pop(message.get("id", -1), None)
-            if future is not None:
-                future.set_result(message)
-            else:
-                self.events.append(message)
-
-    async def send(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.pending[self.next_id] = future
-        await self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
-        reply = await asyncio.wait_for(future, timeout=30)
-        assert "error" not in reply, reply
-        result: dict[str, Any] = reply.get("result", {})
-        return result
-
-    async def evaluate(self, expression: str) -> Any:
-        result = await self.send("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result["result"].get("value")
-
-    async def wait_for(self, expression: str, seconds: float = 60.0) -> Any:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while loop.time() < deadline:
-            value = await self.evaluate(expression)
-            if value:
-                return value
-            await asyncio.sleep(0.2)
-        raise AssertionError(f"timed out waiting for {expression}; page: {await self.evaluate('document.body.innerText')}")
-
-
-@contextmanager
-def chromium() -> Iterator[str]:
-    """Headless Chromium with no network but loopback; yields its blank page's DevTools websocket."""
-    binary = shutil.which("chromium")
-    assert binary, "chromium is not installed (make test installs it)"
-    profile = tempfile.mkdtemp(prefix="tg-chromium-")
-    log_path = os.path.join(profile, "stderr.log")
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-default-apps", "--disable-extensions", f"--user-data-dir={profile}",
-             f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {LOOPBACK}",
-             "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=log,
-        )
-    try:
-        port = None
-        for _ in range(300):
-            with open(log_path) as log:
-                found = re.search(r"DevTools listening on ws://[^:]+:(\d+)/", log.read())
-            if found:
-                port = int(found.group(1))
-                break
-            assert proc.poll() is None, "chromium exited"
-            time.sleep(0.1)
-        assert port, "chromium did not open its DevTools port"
-        targets = httpx.get(f"http://{LOOPBACK}:{port}/json/list", timeout=5).json()
-        yield next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-@asynccontextmanager
-async def devtools(page_ws: str) -> AsyncIterator[DevTools]:
-    async with websockets.connect(page_ws, max_size=None) as ws:
-        tools = DevTools(ws)
-        try:
-            yield tools
-        finally:
-            tools.reader.cancel()
-            with suppress(asyncio.CancelledError):
-                await tools.reader
-
-
 async def test_graphiql_runs_a_query_in_chromium_without_network(
     graph: Graph, settings: Settings, sqlite: sqlite3.Connection
 ) -> None:
     album_id, title = sqlite.execute("SELECT AlbumId, Title FROM Album ORDER BY AlbumId DESC LIMIT 1").fetchone()
     query = f'{{ node(id: "{to_global("Album", str(album_id))}") {{ ... on Album {{ title }} }} }}'
-    with api_server(settings) as base, chromium() as page_ws:
-        async with devtools(page_ws) as page:
-            await page.send("Network.enable")
-            await page.send("Page.enable")
-            await page.send("Page.navigate", url=f"{base}/graphql?query={quote(query)}")
-            await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
-            assert title not in await page.evaluate("document.body.innerText")
-            await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
-            shown = await page.wait_for(
-                f"(document.querySelector('.graphiql-response') || {{innerText: ''}}).innerText.includes({json.dumps(title)})"
-                f" && document.querySelector('.graphiql-response').innerText"
-            )
+    urls: list[str] = []
+    failed: list[str] = []
+    statuses: list[int] = []
+    with api_server(settings) as base:
+        async with chromium() as browser, tab(browser) as t:
+            t.page.on("request", lambda r: urls.append(r.url))
+            t.page.on("requestfailed", lambda r: failed.append(r.url))
+            t.page.on("response", lambda r: statuses.append(r.status))
+            await t.page.goto(f"{base}/graphql?query={quote(query)}")
+            run = t.page.locator(".graphiql-execute-button")
+            await expect(run).to_be_visible(timeout=WAIT_MS)
+            assert title not in await t.page.inner_text("body")
+            await run.click()
+            await expect(t.page.locator(".graphiql-response")).to_contain_text(title, timeout=WAIT_MS)
+            shown = await t.page.inner_text(".graphiql-response")
     assert '"title"' in shown
-    urls = [e["params"]["request"]["url"] for e in page.events if e.get("method") == "Network.requestWillBeSent"]
     assert any(u.startswith(f"{base}{ASSETS_PATH}/graphiql.min.js") for u in urls), urls
     assert any(u == f"{base}/graphql" for u in urls), urls  # the query itself, POSTed by GraphiQL
+    assert not t.off_loopback, t.off_loopback
     for url in urls:
         parts = urlsplit(url)
         assert parts.scheme == "data" or parts.hostname == LOOPBACK, f"request left loopback: {url}"
-    failed = [e["params"] for e in page.events if e.get("method") == "Network.loadingFailed"]
     assert not failed, failed
-    statuses = [e["params"]["response"]["status"] for e in page.events if e.get("method") == "Network.responseReceived"]
     assert statuses
     assert all(s < 400 for s in statuses), statuses
 
@@ -196,23 +100,30 @@ def editor_text(selector: str) -> str:
     return f"(document.querySelector('{selector} .CodeMirror') || {{CodeMirror: {{getValue: () => ''}}}}).CodeMirror.getValue()"
 
 
+async def editor_value(page: Page, selector: str, containing: str = "") -> str:
+    """The editor's whole text (CodeMirror renders only the lines in view), once it holds `containing`."""
+    handle = await page.wait_for_function(
+        f"(() => {{ const v = {editor_text(selector)}; return v && v.includes({json.dumps(containing)}) && v; }})()",
+        timeout=WAIT_MS)
+    value: str = await handle.json_value()
+    return value
+
+
 async def test_graphiql_opens_on_a_working_example_with_a_token_hint(
     graph: Graph, settings: Settings, sqlite: sqlite3.Connection
 ) -> None:
     first_album = sqlite.execute("SELECT Title FROM Album WHERE AlbumId = 1").fetchone()[0]
-    with api_server(settings) as base, chromium() as page_ws:
-        async with devtools(page_ws) as page:
-            await page.send("Page.enable")
-            await page.send("Page.navigate", url=f"{base}/graphql")
-            await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
-            query = await page.wait_for(editor_text(".graphiql-query-editor"))
-            headers = await page.wait_for(editor_text(".graphiql-editor-tool .graphiql-editor:not(.hidden)"))
-            footer = await page.evaluate("document.querySelector('.tunegraph-hint').innerText")
-            guide = await page.evaluate("document.querySelector('.tunegraph-hint a').href")
-            await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
-            # CodeMirror renders only the lines in view: the whole answer is the editor's value.
-            answer_text = editor_text(".graphiql-response")
-            shown = await page.wait_for(f"{answer_text}.includes({json.dumps(first_album)}) && {answer_text}")
+    with api_server(settings) as base:
+        async with chromium() as browser, tab(browser) as t:
+            page = t.page
+            await page.goto(f"{base}/graphql")
+            await expect(page.locator(".graphiql-execute-button")).to_be_visible(timeout=WAIT_MS)
+            query = await editor_value(page, ".graphiql-query-editor")
+            headers = await editor_value(page, ".graphiql-editor-tool .graphiql-editor:not(.hidden)")
+            footer = await page.inner_text(".tunegraph-hint")
+            guide = await page.locator(".tunegraph-hint a").evaluate("a => a.href")
+            await page.locator(".graphiql-execute-button").click()
+            shown = await editor_value(page, ".graphiql-response", first_album)
     assert "Welcome to GraphiQL" not in query
     assert query.startswith("# Welcome to tunegraph")
     assert "albums(first: 5" in query

@@ -1,4 +1,4 @@
-"""Versioned model files and the holder a server polls."""
+"""Versioned model files: atomic saves, loads, the newest version."""
 
 from __future__ import annotations
 
@@ -88,47 +88,6 @@ def test_a_failed_save_leaves_nothing_behind(model: Model, tmp_path: Path) -> No
     assert list(tmp_path.iterdir()) == []
 
 
-def test_holder_swaps_in_newer_versions_only(model: Model, tmp_path: Path) -> None:
-    holder = store.ModelHolder(tmp_path)
-    assert holder.current is None
-    assert holder.reload_if_newer() is False
-    store.save(model, tmp_path)
-    assert holder.reload_if_newer() is True
-    first = holder.current
-    assert first is not None
-    assert holder.version == 1
-    assert holder.reload_if_newer() is False
-    assert holder.current is first
-    store.save(model, tmp_path)
-    assert holder.reload_if_newer() is True
-    # a request that took the old model keeps using it; new requests see the new one
-    assert holder.current is not first
-    assert holder.version == 2
-    assert first.version == 1
-    assert recommend_for_items(first, ["a1"], 3) == recommend_for_items(holder.current, ["a1"], 3)
-
-
-def test_holder_loads_the_latest_at_start(model: Model, tmp_path: Path) -> None:
-    store.save(model, tmp_path)
-    store.save(model, tmp_path)
-    assert store.ModelHolder(tmp_path).version == 2
-
-
-def test_holder_skips_a_corrupt_file_and_keeps_serving(
-    model: Model, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    store.save(model, tmp_path)
-    holder = store.ModelHolder(tmp_path)
-    store.path_of(tmp_path, 2).write_bytes(b"not a zip file")
-    assert holder.reload_if_newer() is False
-    assert holder.version == 1
-    assert "cannot load model version 2" in caplog.text
-    assert holder.reload_if_newer() is False
-    store.save(model, tmp_path)
-    assert holder.reload_if_newer() is True
-    assert holder.version == 3
-
-
 def test_load_refuses_an_unknown_format(model: Model, tmp_path: Path) -> None:
     path = store.save(model, tmp_path)
     with np.load(path, allow_pickle=False) as data:
@@ -139,13 +98,3 @@ def test_load_refuses_an_unknown_format(model: Model, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unsupported model format 99"):
         store.load(path)
     assert zipfile.is_zipfile(path)
-
-
-def test_holder_rolls_back_when_the_newest_file_is_removed(model: Model, tmp_path: Path) -> None:
-    store.save(model, tmp_path)
-    newest = store.save(model, tmp_path)
-    holder = store.ModelHolder(tmp_path)
-    assert holder.version == 2
-    newest.unlink()
-    assert holder.reload_if_newer() is True
-    assert holder.version == 1

@@ -1,0 +1,172 @@
+"""The reads of a recommendation panel: one for its inputs (taste), one for what it shows (rows).
+
+A panel's first read brings everything the ranking needs besides the model: the customer and what
+they own (newest first), or the seeds with albums expanded to their tracks; the catalog neighbours
+of the first few inputs, for the cold-start blend; and the catalog version, so the in-memory sale
+index can tell it is stale. Its second read brings the track and album rows of what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from graph.catalog import ALBUM_MAP, TRACK_MAP, Row
+from graph.driver import Cypher, Graph
+
+NEIGHBOUR_SEEDS = 5
+"""Catalog neighbours are looked up for this many inputs (a customer's most recent purchases)."""
+NEIGHBOURS_PER_SEED = 10
+
+# Label and genre neighbours are walked album by album (far fewer than tracks) and only to
+# recent releases, so a big genre costs its recent albums, not its whole back catalogue. A seed
+# keeps its `perSeed` strongest, so a weaker kind is walked only while the stronger ones number
+# fewer: most seeds have that many tracks on their album and their artist's others, and a big
+# genre's recent albums (most of the work at a million tracks) are never read for them.
+_NEIGHBOURS = """
+    CALL (seeds) {
+      UNWIND seeds AS k
+      CALL (k) {
+        MATCH (seed:Track {key: k})-[:ON_ALBUM]->(a:Album)
+        CALL (seed, a) {
+          MATCH (a)<-[:ON_ALBUM]-(t:Track) WHERE t <> seed RETURN t
+          UNION
+          MATCH (a)-[:BY]->(:Artist)<-[:BY]-(other:Album)<-[:ON_ALBUM]-(t:Track) WHERE other <> a RETURN t
+        }
+        WITH seed, a, collect(t) AS kin
+        CALL (a, kin) {
+          WITH a, kin WHERE size(kin) < $perSeed
+          MATCH (a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
+          WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
+          MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
+          RETURN collect(DISTINCT t) AS label
+        }
+        CALL (a, kin, label) {
+          WITH a, kin, label WHERE size(kin) + size(label) < $perSeed
+          MATCH (a)-[:IN_GENRE]->(:Genre)<-[:IN_GENRE]-(other:Album)
+          WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
+          MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
+          RETURN collect(DISTINCT t) AS genre
+        }
+        UNWIND [t IN kin | [t, 3]] + [t IN label | [t, 2]] + [t IN genre | [t, 1]] AS found
+        WITH found[0] AS t, found[1] AS affinity
+        MATCH (t)-[:ON_ALBUM]->(ta:Album)
+        ORDER BY affinity DESC, coalesce(ta.releaseDate, date('0001-01-01')) DESC,
+                 coalesce(t.popularity, 0) DESC, t.key
+        LIMIT $perSeed
+        RETURN collect({key: t.key, affinity: affinity, albumKey: ta.key,
+                        offers: size(coalesce(t.offerFormats, []))}) AS rows
+      }
+      RETURN collect({seed: k, rows: rows}) AS neighbours
+    }
+    OPTIONAL MATCH (v:CatalogVersion {key: 'catalog'})
+"""
+CUSTOMER_TASTES = Cypher(
+    "customer_tastes",
+    f"""
+    UNWIND $keys AS key
+    MATCH (n:Customer {{key: key}})
+    CALL (n) {{
+      OPTIONAL MATCH (n)-[:MADE]->(p:Purchase)-[:LINE]->(t:Track)
+      WITH t, max(p.purchasedAt) AS last ORDER BY last DESC, t.key
+      RETURN collect(t.key) AS owned
+    }}
+    WITH key, n, owned, owned[0..$seeds] AS seeds
+    {_NEIGHBOURS}
+    RETURN key, n{{.key, .country}} AS customer, owned AS inputs, neighbours, coalesce(v.version, 0) AS catalog
+    """,
+)
+SEED_TASTES = Cypher(
+    "seed_tastes",
+    f"""
+    UNWIND range(0, size($baskets) - 1) AS key
+    WITH key, $baskets[key] AS basket
+    CALL (basket) {{
+      UNWIND range(0, size(basket.albums) - 1) AS i
+      MATCH (t:Track)-[:ON_ALBUM]->(:Album {{key: basket.albums[i]}})
+      WITH i, t ORDER BY i, t.discNumber, t.trackNumber, t.key
+      RETURN collect(t.key) AS expanded
+    }}
+    WITH key, basket.tracks + expanded AS inputs
+    WITH key, inputs, inputs[0..$seeds] AS seeds
+    {_NEIGHBOURS}
+    RETURN key, null AS customer, inputs, neighbours, coalesce(v.version, 0) AS catalog
+    """,
+)
+PANEL_ROWS = Cypher(
+    "panel_rows",
+    f"""
+    UNWIND $keys AS k
+    MATCH (t:Track {{key: k}})-[:ON_ALBUM]->(a:Album)
+    RETURN k AS key, {TRACK_MAP} AS row, {ALBUM_MAP} AS album
+    """,
+)
+
+
+class Neighbour(TypedDict):
+    """A catalog neighbour of an input track: 3 same album or artist, 2 recent on its label, 1 in its genre."""
+
+    key: str
+    affinity: int
+    albumKey: str
+    offers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Basket:
+    """Seed track and album keys (a cart, a page being viewed)."""
+
+    tracks: tuple[str, ...]
+    albums: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Taste:
+    """What a panel ranks from: its input tracks, their catalog neighbours, the catalog version read."""
+
+    customer: Row | None
+    inputs: list[str]
+    neighbours: dict[str, list[Neighbour]]
+    catalog: int
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A track a panel shows, with its album's row (both in the catalog loaders' shapes)."""
+
+    row: Row
+    album: Row
+
+
+async def customer_tastes(graph: Graph, customers: Sequence[str]) -> list[Taste | None]:
+    """Each customer's row and owned tracks (most recent first) with neighbours; None for no such customer."""
+    rows = await graph.read(CUSTOMER_TASTES, {"keys": list(customers), **_limits()})
+    found = {r["key"]: _taste(r) for r in rows}
+    return [found.get(k) for k in customers]
+
+
+async def seed_tastes(graph: Graph, baskets: Sequence[Basket]) -> list[Taste]:
+    """Per basket: its tracks, then the tracks of its albums in album order (duplicates dropped), with neighbours."""
+    params = [{"tracks": list(b.tracks), "albums": list(b.albums)} for b in baskets]
+    rows = await graph.read(SEED_TASTES, {"baskets": params, **_limits()})
+    found = {r["key"]: _taste(r) for r in rows}
+    return [found[n] for n in range(len(baskets))]
+
+
+async def shown(graph: Graph, track_keys: Sequence[str]) -> list[Shown | None]:
+    """Track and album rows per track key, in the keys' order (None: no such track, or no album)."""
+    rows = await graph.read(PANEL_ROWS, {"keys": list(set(track_keys))})
+    found = {r["key"]: Shown(r["row"], r["album"]) for r in rows}
+    return [found.get(k) for k in track_keys]
+
+
+def _limits() -> dict[str, int]:
+    return {"seeds": NEIGHBOUR_SEEDS, "perSeed": NEIGHBOURS_PER_SEED}
+
+
+def _taste(row: dict[str, Any]) -> Taste:
+    neighbours: dict[str, list[Neighbour]] = {}
+    for entry in row["neighbours"]:
+        neighbours.setdefault(entry["seed"], entry["rows"])
+    return Taste(row["customer"], list(dict.fromkeys(row["inputs"])), neighbours, int(row["catalog"]))
