@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token, webhooks, changes."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token, webhooks, changes, sales."""
 
 from __future__ import annotations
 
@@ -228,6 +228,12 @@ def _changes_prune(args: argparse.Namespace, settings: Settings) -> None:
     print(asyncio.run(process.prune(settings)))
 
 
+def _sales_recount(args: argparse.Namespace, settings: Settings) -> None:
+    from graph import territory_sales
+
+    print(asyncio.run(territory_sales.run(settings)))
+
+
 def _positive(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -325,6 +331,10 @@ def build_parser() -> argparse.ArgumentParser:
     change_actions = feed_changes.add_subparsers(dest="action", required=True)
     change_actions.add_parser("prune", help="delete changes older than TUNEGRAPH_CHANGES_DAYS").set_defaults(
         func=_changes_prune)
+    sales = groups.add_parser("sales", help="units sold per territory (what territory charts read)")
+    sales.add_subparsers(dest="action", required=True).add_parser(
+        "recount", help="set every territory tally from the purchase lines (once, for a store older than them)"
+    ).set_defaults(func=_sales_recount)
     return parser
 
 

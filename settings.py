@@ -49,6 +49,8 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
+    response_cache: int = 10_000  # entries; 0 turns the whole-response cache off
+    response_cache_mb: int = 64
     chart_seconds: int = 60
     workers: int = 1
     persisted_queries: Path | None = None
@@ -93,6 +95,8 @@ class Settings:
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or "2g",
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or "4g",
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", 20_000),
+            response_cache=_int(e, "TUNEGRAPH_RESPONSE_CACHE", 10_000),
+            response_cache_mb=_int(e, "TUNEGRAPH_RESPONSE_CACHE_MB", 64),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", 60),
             workers=_int(e, "TUNEGRAPH_WORKERS", 1),
             persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else None,

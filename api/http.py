@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
-from api import bookmark_header
+from api import bookmark_header, cached_request
 from api.auth import caller_from_headers
 from api.context import Context
 from api.errors import Code
@@ -70,7 +70,7 @@ class GraphQLApp(PersistedGraphQL):
         """Run the request after the bookmarks it carries; if it wrote, answer with the new ones."""
         secret = services_of(request).settings.jwt_secret
         with causal(bookmark_header.accept(request.headers, secret)) as seen:
-            response = await self.run(request)
+            response = await cached_request.answer(self, request)
         if seen.wrote:
             response.headers[bookmark_header.HEADER] = bookmark_header.issue(seen.values, secret)
         return response

@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from graph import territory_sales
 from graph.bulk_rows import Rows
 from graph.currencies import decimal_text
 from graph.driver import Cypher, Graph, Tx
 from graph.release import CustomerRecord, PurchaseRecord
+from graph.territory_sales import territory_units
 
 UPSERT_CUSTOMERS = Cypher(
     "upsert_customers",
@@ -159,6 +161,7 @@ async def write_prepared_purchases(tx: Tx, batch: PreparedPurchases, count_units
     await tx.run(CREATE_PURCHASES, {"purchases": fresh.purchases})
     if count_units and (units := fresh.units()):
         await tx.run(ADD_POPULARITY, {"counts": units})
+        await tx.run(territory_sales.ADD_UNITS, {"counts": territory_units(fresh.purchases)})
     return len(fresh.purchases)
 
 

@@ -22,9 +22,9 @@ CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    # Without the album page copy and the chart copy, a query's Cypher count is what the tests measure;
-    # tests/graph/test_album_cache.py and test_chart_cache.py serve apps of their own with them on.
-    return dataclasses.replace(Settings.from_env(), album_cache=0, chart_seconds=0)
+    # Without the album page copy, the chart copy and the response cache, a query's Cypher count is what the
+    # tests measure; test_album_cache.py, test_chart_cache.py and test_response_cache.py serve apps with them on.
+    return dataclasses.replace(Settings.from_env(), album_cache=0, chart_seconds=0, response_cache=0)
 
 
 @pytest.fixture(scope="session")
