@@ -10,8 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from recommend.matrix import Interactions
 
 CHINOOK_SQLITE = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
@@ -57,43 +61,47 @@ def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
-    from recommend import store
-    from recommend.matrix import from_triples
-    from recommend.train import train
+    from recommend import device, store
+    from recommend.train import TrainConfig, train
 
     existing = store.latest_version(settings.model_dir)
     if args.if_missing and existing is not None:
         print(f"model version {existing} exists in {settings.model_dir}; not training (--if-missing)")
         return
+    try:
+        config = TrainConfig(device=device.choose(args.device, device.cuda_available()))
+    except ValueError as refused:
+        raise CommandError(str(refused)) from None
     started = time.perf_counter()
-    triples = asyncio.run(_recs_purchases(settings))
-    if not triples:
+    interactions = asyncio.run(_recs_purchases(settings))
+    if interactions is None:
         raise CommandError("the graph has no purchases to train on (import a store first, "
                            "e.g. `tunegraph import chinook`)")
-    interactions = from_triples(triples)
-    path = store.save(train(interactions), settings.model_dir)
+    read_seconds = time.perf_counter() - started
+    path = store.save(train(interactions, config), settings.model_dir)
     print(f"trained on {interactions.n_users} users, {interactions.n_items} items, "
-          f"{interactions.matrix.nnz} interactions in {time.perf_counter() - started:.1f}s; "
-          f"saved {path}")
+          f"{interactions.matrix.nnz} interactions on {config.device} in "
+          f"{time.perf_counter() - started:.1f}s (reading purchases {read_seconds:.1f}s); saved {path}")
 
 
-async def _recs_purchases(settings: Settings) -> list[tuple[str, str, float]]:
-    """Every (customer, track, units) of the graph, with a progress bar on a terminal."""
+async def _recs_purchases(settings: Settings) -> Interactions | None:
+    """Every customer's purchased tracks, streamed into a matrix (progress on a terminal); None if none."""
     from tqdm import tqdm
 
     from graph.driver import Graph
-    from graph.interactions import purchase_triples
+    from graph.interactions import purchase_baskets
+    from recommend.collector import Collector
 
     graph = Graph.connect(settings)
+    collector = Collector()
     try:
-        with tqdm(desc="reading purchases", unit=" pairs", disable=None, file=sys.stderr) as bar:
-            triples = []
-            async for triple in purchase_triples(graph):
-                triples.append(triple)
-                bar.update()
-            return triples
+        with tqdm(desc="reading purchases", unit=" tracks", disable=None, file=sys.stderr) as bar:
+            async for user, items in purchase_baskets(graph):
+                collector.add(user, items)
+                bar.update(len(items))
     finally:
         await graph.close()
+    return collector.interactions() if len(collector) else None
 
 
 def _recs_offline(args: argparse.Namespace, settings: Settings) -> None:
@@ -270,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     recs_actions = recs.add_subparsers(dest="action", required=True)
     train = recs_actions.add_parser("train", help="train on the purchases in the graph")
     train.add_argument("--if-missing", action="store_true", help="only when no model exists yet")
+    train.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
+                       help="where ALS runs: auto (a CUDA GPU when implicit finds one, else CPU), cpu or gpu")
     train.set_defaults(func=_recs_train)
     off = recs_actions.add_parser("offline", help="top-K per user from an interactions file")
     off.add_argument("--train", required=True, help="interactions TSV: user, item[, weight]")
@@ -335,9 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tunegraph` console command."""
+    from graph.bookmarks import causal
+
     args = build_parser().parse_args(argv)
     try:
-        args.func(args, Settings.from_env())
+        with causal():  # on a cluster, a command's reads see its own earlier writes
+            args.func(args, Settings.from_env())
     except KeyboardInterrupt:
         print("tunegraph: interrupted", file=sys.stderr)
         return 130
