@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint codegen-check storefront-vendor bench bench-scale soak chromium redis clean
+.PHONY: install run test lint codegen-check storefront-vendor bench bench-peer bench-scale soak chromium redis wrk clean
 
 install: $(STAMP)
 
@@ -70,6 +70,20 @@ bench: install
 	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 10000,100000 --feed-sizes 10000,100000; \
 		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
 
+# tunegraph beside the @neo4j/graphql peer of ../shared/peer (copied into the git-ignored .bench-peer/, npm
+# installed there), both with PEER_WORKERS workers on the same Neo4j; the table goes to bench/results/peer-*.
+PEER_WORKERS ?= 2
+
+bench-peer: install wrk
+	command -v npm || (apt-get update && apt-get install -y nodejs npm)
+	$(BIN)/tunegraph db start
+	$(BIN)/tunegraph import chinook --if-empty
+	$(BIN)/python -m bench.peer --workers $(PEER_WORKERS)
+
+# The peer's harness loads both sides with wrk (Debian's package).
+wrk:
+	command -v wrk || (apt-get update && apt-get install -y wrk)
+
 # The storefront mix for SOAK_SECONDS: API and Neo4j memory, latency and errors, first window beside last.
 SOAK_SECONDS ?= 60
 
@@ -79,14 +93,26 @@ soak: install
 	$(BIN)/tunegraph recs train --if-missing
 	$(BIN)/python -m bench.soak --seconds $(SOAK_SECONDS) --store chinook
 
-# The million-track store (about an hour here): ingest, then the storefront queries at that size.
+# A store by size, SIZE=chinook|1m|10m (or a probe such as 300k): imported into a Neo4j of its own
+# (.tunegraph-scale-SIZE, resumable: run it again after a kill; a finished import is skipped), then the
+# five storefront scenarios at 16 clients and their PROFILE db hits into bench/results/scale-*.md.
+# Neo4j's memory per size (24 GB box; README "Neo4j memory by store size").
+SIZE ?= 1m
+SCALE_HEAP_chinook := 1g
+SCALE_PAGECACHE_chinook := 512m
+SCALE_HEAP_1m := 2g
+SCALE_PAGECACHE_1m := 3g
+SCALE_HEAP_10m := 4g
+SCALE_PAGECACHE_10m := 12g
+SCALE_ENV = NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-scale-$(SIZE) \
+	TUNEGRAPH_NEO4J_HEAP=$(or $(SCALE_HEAP_$(SIZE)),2g) TUNEGRAPH_NEO4J_PAGECACHE=$(or $(SCALE_PAGECACHE_$(SIZE)),2g)
+
 bench-scale: install
-	$(BENCH_ENV) $(BIN)/tunegraph db start
-	$(BENCH_ENV) $(BIN)/python -m bench.ingest --sizes 1000000 --feed-sizes 100000 && \
-		$(BENCH_ENV) $(BIN)/python -m bench --store 1m-tracks --beside chinook && \
-		$(BENCH_ENV) $(BIN)/tunegraph recs train --if-missing && \
-		$(BENCH_ENV) $(BIN)/python -m bench.recs_bench --panels --store 1m-tracks; \
-		status=$$?; $(BENCH_ENV) $(BIN)/tunegraph db stop; exit $$status
+	$(SCALE_ENV) $(BIN)/tunegraph db start
+	$(SCALE_ENV) $(BIN)/python -m bench.scale --size $(SIZE) && \
+		$(SCALE_ENV) $(BIN)/tunegraph recs train --if-missing && \
+		$(SCALE_ENV) $(BIN)/python -m bench.recs_bench --panels --store $(SIZE); \
+		status=$$?; $(SCALE_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:
 	-$(BIN)/tunegraph db stop

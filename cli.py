@@ -1,4 +1,4 @@
-"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token, webhooks, changes."""
+"""The `tunegraph` command line: db, import, recs, persisted, serve, media, token, webhooks, changes, sales."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from recommend.matrix import Interactions
 
 CHINOOK_SQLITE = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
@@ -52,47 +56,52 @@ def _import_ddex(args: argparse.Namespace, settings: Settings) -> None:
 def _import_synthetic(args: argparse.Namespace, settings: Settings) -> None:
     from graph.importers import synthetic
 
-    print(asyncio.run(synthetic.run(settings, tracks=args.tracks, seed=args.seed)))
+    print(asyncio.run(synthetic.run(settings, tracks=args.tracks, seed=args.seed, customers=args.customers,
+                                    lines=args.lines, every=args.checkpoint_every)))
 
 
 def _recs_train(args: argparse.Namespace, settings: Settings) -> None:
-    from recommend import store
-    from recommend.matrix import from_triples
-    from recommend.train import train
+    from recommend import device, store
+    from recommend.train import TrainConfig, train
 
     existing = store.latest_version(settings.model_dir)
     if args.if_missing and existing is not None:
         print(f"model version {existing} exists in {settings.model_dir}; not training (--if-missing)")
         return
+    try:
+        config = TrainConfig(device=device.choose(args.device, device.cuda_available()))
+    except ValueError as refused:
+        raise CommandError(str(refused)) from None
     started = time.perf_counter()
-    triples = asyncio.run(_recs_purchases(settings))
-    if not triples:
+    interactions = asyncio.run(_recs_purchases(settings))
+    if interactions is None:
         raise CommandError("the graph has no purchases to train on (import a store first, "
                            "e.g. `tunegraph import chinook`)")
-    interactions = from_triples(triples)
-    path = store.save(train(interactions), settings.model_dir)
+    read_seconds = time.perf_counter() - started
+    path = store.save(train(interactions, config), settings.model_dir)
     print(f"trained on {interactions.n_users} users, {interactions.n_items} items, "
-          f"{interactions.matrix.nnz} interactions in {time.perf_counter() - started:.1f}s; "
-          f"saved {path}")
+          f"{interactions.matrix.nnz} interactions on {config.device} in "
+          f"{time.perf_counter() - started:.1f}s (reading purchases {read_seconds:.1f}s); saved {path}")
 
 
-async def _recs_purchases(settings: Settings) -> list[tuple[str, str, float]]:
-    """Every (customer, track, units) of the graph, with a progress bar on a terminal."""
+async def _recs_purchases(settings: Settings) -> Interactions | None:
+    """Every customer's purchased tracks, streamed into a matrix (progress on a terminal); None if none."""
     from tqdm import tqdm
 
     from graph.driver import Graph
-    from graph.interactions import purchase_triples
+    from graph.interactions import purchase_baskets
+    from recommend.collector import Collector
 
     graph = Graph.connect(settings)
+    collector = Collector()
     try:
-        with tqdm(desc="reading purchases", unit=" pairs", disable=None, file=sys.stderr) as bar:
-            triples = []
-            async for triple in purchase_triples(graph):
-                triples.append(triple)
-                bar.update()
-            return triples
+        with tqdm(desc="reading purchases", unit=" tracks", disable=None, file=sys.stderr) as bar:
+            async for user, items in purchase_baskets(graph):
+                collector.add(user, items)
+                bar.update(len(items))
     finally:
         await graph.close()
+    return collector.interactions() if len(collector) else None
 
 
 def _recs_offline(args: argparse.Namespace, settings: Settings) -> None:
@@ -220,6 +229,12 @@ def _changes_prune(args: argparse.Namespace, settings: Settings) -> None:
     print(asyncio.run(process.prune(settings)))
 
 
+def _sales_recount(args: argparse.Namespace, settings: Settings) -> None:
+    from graph import territory_sales
+
+    print(asyncio.run(territory_sales.run(settings)))
+
+
 def _positive(raw: str) -> int:
     value = int(raw)
     if value <= 0:
@@ -253,12 +268,18 @@ def build_parser() -> argparse.ArgumentParser:
     synth = sources.add_parser("synthetic", help="a generated store, for scale")
     synth.add_argument("--tracks", type=_positive, required=True, help="number of tracks")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.add_argument("--customers", type=_positive, help="number of customers (default tracks / 10)")
+    synth.add_argument("--lines", type=_positive, help="purchased tracks, about (default tracks * 5)")
+    synth.add_argument("--checkpoint-every", type=_positive, default=20_000,
+                       help="records per checkpoint; a killed import started again continues from the last")
     synth.set_defaults(func=_import_synthetic)
 
     recs = groups.add_parser("recs", help="the recommender")
     recs_actions = recs.add_subparsers(dest="action", required=True)
     train = recs_actions.add_parser("train", help="train on the purchases in the graph")
     train.add_argument("--if-missing", action="store_true", help="only when no model exists yet")
+    train.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto",
+                       help="where ALS runs: auto (a CUDA GPU when implicit finds one, else CPU), cpu or gpu")
     train.set_defaults(func=_recs_train)
     off = recs_actions.add_parser("offline", help="top-K per user from an interactions file")
     off.add_argument("--train", required=True, help="interactions TSV: user, item[, weight]")
@@ -315,14 +336,21 @@ def build_parser() -> argparse.ArgumentParser:
     change_actions = feed_changes.add_subparsers(dest="action", required=True)
     change_actions.add_parser("prune", help="delete changes older than TUNEGRAPH_CHANGES_DAYS").set_defaults(
         func=_changes_prune)
+    sales = groups.add_parser("sales", help="units sold per territory (what territory charts read)")
+    sales.add_subparsers(dest="action", required=True).add_parser(
+        "recount", help="set every territory tally from the purchase lines (once, for a store older than them)"
+    ).set_defaults(func=_sales_recount)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tunegraph` console command."""
+    from graph.bookmarks import causal
+
     args = build_parser().parse_args(argv)
     try:
-        args.func(args, Settings.from_env())
+        with causal():  # on a cluster, a command's reads see its own earlier writes
+            args.func(args, Settings.from_env())
     except KeyboardInterrupt:
         print("tunegraph: interrupted", file=sys.stderr)
         return 130

@@ -52,6 +52,8 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
+    response_cache: int = 10_000  # entries; 0 turns the whole-response cache off
+    response_cache_mb: int = 64
     chart_seconds: int = 60
     workers: int = 1
     persisted_queries: Path | None = None
@@ -65,6 +67,7 @@ class Settings:
     changes_days: int = 30
     webhooks_allow_loopback: bool = False
     webhook_timeout: float = 10.0
+    compiled: bool = True  # storefront pages answered by compiled plans (api/compiled/); 0: the executor only
     demo_login: bool = False  # the storefront's demo sign-in mints customer tokens: development only
 
     @property
@@ -97,6 +100,8 @@ class Settings:
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or d.neo4j_heap,
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or d.neo4j_pagecache,
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", d.album_cache),
+            response_cache=_int(e, "TUNEGRAPH_RESPONSE_CACHE", d.response_cache),
+            response_cache_mb=_int(e, "TUNEGRAPH_RESPONSE_CACHE_MB", d.response_cache_mb),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", d.chart_seconds),
             workers=_int(e, "TUNEGRAPH_WORKERS", d.workers),
             persisted_queries=Path(p) if (p := e.get("TUNEGRAPH_PERSISTED_QUERIES")) else d.persisted_queries,
@@ -110,5 +115,6 @@ class Settings:
             changes_days=_int(e, "TUNEGRAPH_CHANGES_DAYS", d.changes_days),
             webhooks_allow_loopback=e.get("TUNEGRAPH_WEBHOOKS_ALLOW_LOOPBACK", "").strip() in ("1", "true", "yes"),
             webhook_timeout=float(_int(e, "TUNEGRAPH_WEBHOOK_TIMEOUT", int(d.webhook_timeout))),
+            compiled=_int(e, "TUNEGRAPH_COMPILED", int(d.compiled)) != 0,
             demo_login=_flag(e, "TUNEGRAPH_DEMO_LOGIN"),
         )

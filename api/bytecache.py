@@ -1,4 +1,4 @@
-"""A least-recently-used cache bounded by the bytes its entries account for, not by their number."""
+"""A least-recently-used cache bounded by the bytes its entries account for (and, if asked, by their number)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ V = TypeVar("V")
 class ByteLRU(Generic[K, V]):
     """Entries with a size each; the least recently used go first once their sizes pass `capacity`."""
 
-    def __init__(self, capacity: int, largest: int) -> None:
+    def __init__(self, capacity: int, largest: int, entries: int | None = None) -> None:
         self.capacity = capacity
         self.largest = largest
         """An entry over this many bytes is not kept at all."""
+        self.entries = entries
+        """At most this many entries, whatever their sizes (None: no count limit)."""
         self.total = 0
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
 
@@ -37,14 +39,17 @@ class ByteLRU(Generic[K, V]):
     def put(self, key: K, value: V, size: int) -> bool:
         """Keep `value` under `key` as `size` bytes, dropping the least recently used to make room."""
         self.discard(key)
-        if size > self.largest or size > self.capacity:
+        if size > self.largest or size > self.capacity or self.entries == 0:
             return False
-        while self._entries and self.total + size > self.capacity:
+        while self._entries and (self.total + size > self.capacity or self._full()):
             _, (_, dropped) = self._entries.popitem(last=False)
             self.total -= dropped
         self._entries[key] = (value, size)
         self.total += size
         return True
+
+    def _full(self) -> bool:
+        return self.entries is not None and len(self._entries) >= self.entries
 
     def discard(self, key: K) -> None:
         """Forget `key`, if kept."""

@@ -15,13 +15,16 @@ from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from api import bookmark_header, cached_request
 from api.auth import caller_from_headers
+from api.compiled.body import encode_json
 from api.context import Context
 from api.errors import Code
 from api.loaders import Loaders
 from api.persisted import PersistedGraphQL
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
 from api.services import services_of
+from graph.bookmarks import causal
 
 log = logging.getLogger("tunegraph.api")
 
@@ -51,7 +54,7 @@ class GraphQLApp(PersistedGraphQL):
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope, receive))
+            response = await self._run_causal(Request(scope, receive))
         except BadRequestError as bad:
             response = error_response(bad.status, bad.message)
         except HTTPException as refused:
@@ -63,6 +66,15 @@ class GraphQLApp(PersistedGraphQL):
                 500, f"Internal error (request id {request_id}).", Code.INTERNAL, requestId=request_id
             )
         await response(scope, receive, send)
+
+    async def _run_causal(self, request: Request) -> Response:
+        """Run the request after the bookmarks it carries; if it wrote, answer with the new ones."""
+        secret = services_of(request).settings.jwt_secret
+        with causal(bookmark_header.accept(request.headers, secret)) as seen:
+            response = await cached_request.answer(self, request)
+        if seen.wrote:
+            response.headers[bookmark_header.HEADER] = bookmark_header.issue(seen.values, secret)
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket | None) -> Context:
         services = services_of(request)
@@ -91,6 +103,10 @@ class GraphQLApp(PersistedGraphQL):
             operation_name=fields.get("operationName"),
             extensions=fields.get("extensions"),
         )
+
+    def encode_json(self, data: object) -> bytes:
+        """The response body, by orjson (several times faster than json.dumps on a page of a hundred fields)."""
+        return encode_json(data)
 
     def parse_query_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         fields = dict(params)

@@ -24,13 +24,10 @@ from graphql import (
     GraphQLSchema,
     GraphQLUnionType,
     InlineFragmentNode,
-    Lexer,
     Node,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    Source,
-    TokenKind,
     VariableNode,
     get_named_type,
     get_nullable_type,
@@ -337,25 +334,3 @@ def judge(found: Measure, operation: Node | None = None) -> GraphQLError | None:
     if found.cost > MAX_COST:
         return too_complex("cost", found.cost, MAX_COST, nodes)
     return None
-
-
-def count_tokens(query: str, ceiling: int = MAX_TOKENS) -> int:
-    """Lexical tokens of a document, comments included, as graphql-core's `max_tokens` counts them.
-
-    Counting stops at the first token past `ceiling`, as the parser does.
-    """
-    lexer = Lexer(Source(query))
-    count = 0
-    try:
-        while count <= ceiling:
-            token = lexer.advance()
-            skipped = token.prev  # the comments the lexer passed on its way are linked in behind the token
-            while skipped is not None and skipped.kind is TokenKind.COMMENT:
-                count += 1
-                skipped = skipped.prev
-            if token.kind is TokenKind.EOF:
-                break
-            count += 1
-    except GraphQLError:
-        pass
-    return min(count, ceiling + 1)

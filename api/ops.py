@@ -35,7 +35,7 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Neo4j answers and a model is loaded; 503 with the reasons otherwise."""
+    """Neo4j answers and a model is loaded (its version in `model`); 503 with the reasons otherwise."""
     services = services_of(request)
     problems = []
     try:
@@ -47,7 +47,7 @@ async def readyz(request: Request) -> Response:
         problems.append("model: no recommender model loaded (run `tunegraph recs train`)")
     if problems:
         return JSONResponse({"status": "unavailable", "problems": problems}, status_code=503)
-    return JSONResponse({"status": "ready"})
+    return JSONResponse({"status": "ready", "model": services.models.version})
 
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"

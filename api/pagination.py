@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -170,19 +170,45 @@ def decode_cursors(args: PageArgs, order: str) -> tuple[tuple[Any, str] | None, 
     return decode_cursor(args.after, order, "after"), decode_cursor(args.before, order, "before")
 
 
-async def list_connection(
-    info: Info,
-    entity: str,
-    f: dict[str, Any],
-    field: str,
-    descending: bool,
-    args: PageArgs,
-    make: Callable[[dict[str, Any]], NodeT],
-) -> Connection[NodeT]:
-    """A page of one of the catalog lists under a filter and an order, batched per request."""
-    label = f"{field}:{'DESC' if descending else 'ASC'}"
-    after, before = decode_cursors(args, label)
-    request = PageRequest(entity, f, field, descending, after, args.size + 1, before, args.backward)
-    page = await info.context.loaders.page.load(request)
-    info.context.loaders.remember(entity, page.rows)
-    return connection(page, args, label, make, lambda: info.context.loaders.count.load((entity, f)))
+class Ordering(Protocol):
+    """An `orderBy` input: a sort field and a direction."""
+
+    @property
+    def field(self) -> Enum: ...
+
+    @property
+    def direction(self) -> SortDirection: ...
+
+
+class Filtering(Protocol):
+    """A `filter` input: its conditions as graph parameters."""
+
+    def as_params(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogList(Generic[NodeT]):
+    """One of the catalog's keyset-paged lists (albums, artists, tracks): its entity, default order and nodes."""
+
+    entity: str
+    default_order: str
+    make: Callable[[dict[str, Any]], NodeT]
+
+    async def connection(
+        self, info: Info, params: dict[str, Any], order: Ordering | None, args: PageArgs
+    ) -> Connection[NodeT]:
+        """A page of the list under filter parameters and an order, batched per request."""
+        field = order.field.value if order else self.default_order
+        descending = bool(order and order.direction is SortDirection.DESC)
+        label = f"{field}:{'DESC' if descending else 'ASC'}"
+        after, before = decode_cursors(args, label)
+        request = PageRequest(self.entity, params, field, descending, after, args.size + 1, before, args.backward)
+        page = await info.context.loaders.page.load(request)
+        info.context.loaders.remember(self.entity, page.rows)
+        return connection(page, args, label, self.make, lambda: info.context.loaders.count.load((self.entity, params)))
+
+    async def filtered(
+        self, info: Info, filter: Filtering | None, order: Ordering | None, args: PageArgs
+    ) -> Connection[NodeT]:
+        """A page of the list under a root field's `filter` (none: the whole list)."""
+        return await self.connection(info, filter.as_params() if filter else {}, order, args)

@@ -20,7 +20,6 @@ from graphql import GraphQLError
 from redis import RedisError
 from strawberry.extensions import SchemaExtension
 
-from api.buckets import WINDOW_SECONDS as WINDOW_SECONDS
 from api.buckets import MemoryBuckets, Quota, SharedBuckets
 from api.context import Context
 from api.errors import Code
@@ -213,12 +212,18 @@ def _refuse(context: Context, quota: Quota) -> GraphQLError:
     return error
 
 
+def quota_headers(quota: Quota) -> dict[str, str]:
+    """The RateLimit-* headers (IETF draft) telling a caller its budget after a charge."""
+    return {
+        "RateLimit-Limit": str(quota.limit),
+        "RateLimit-Remaining": str(math.floor(quota.tokens)),
+        "RateLimit-Reset": str(math.ceil(quota.reset_seconds)),
+    }
+
+
 def _tell_headers(context: Context, quota: Quota) -> None:
     if context.response is not None:
-        headers = context.response.headers
-        headers["RateLimit-Limit"] = str(quota.limit)
-        headers["RateLimit-Remaining"] = str(math.floor(quota.tokens))
-        headers["RateLimit-Reset"] = str(math.ceil(quota.reset_seconds))
+        context.response.headers.update(quota_headers(quota))
 
 
 def _publicly_cacheable(context: Context) -> bool:

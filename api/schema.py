@@ -11,19 +11,19 @@ from strawberry.tools import merge_types
 
 from api.admission import QueryLimits
 from api.auth import TokenGate
+from api.compiled.plans import CompiledPlans
 from api.errors import ErrorPolicy
 from api.ratelimit import RateLimit
 from api.scalars import SCALARS
 from api.types.album import Album
+from api.types.album_group import Genre, Label
 from api.types.artist import Artist
 from api.types.catalog import CatalogQuery
 from api.types.change import ChangeQuery
 from api.types.customer import Customer
 from api.types.discovery import DiscoveryQuery
 from api.types.download import DownloadMutation
-from api.types.genre import Genre
 from api.types.industry_codes import IndustryCodeQuery
-from api.types.label import Label
 from api.types.lookup import LookupQuery
 from api.types.purchase import Purchase
 from api.types.recommendation import RecommendQuery
@@ -69,5 +69,6 @@ def build_schema() -> strawberry.Schema:
         mutation=root("Mutation", MUTATION_TYPES, MUTATION_DESCRIPTION),
         types=list(EXTRA_TYPES),
         config=StrawberryConfig(scalar_map=SCALARS),
-        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit],  # RateLimit charges what QueryLimits measured
+        # RateLimit charges what QueryLimits measured; CompiledPlans answers after every check (or the executor does)
+        extensions=[ErrorPolicy, TokenGate, QueryLimits, RateLimit, CompiledPlans],
     )

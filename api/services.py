@@ -13,6 +13,7 @@ from api.media import Media
 from api.persisted import QueryStore
 from api.ratelimit import RateLimiter, rate_limiter
 from api.recommender import POLL_SECONDS, Recommender
+from api.response_cache import ResponseCache
 from graph.album_cache import AlbumCache
 from graph.catalog_watch import CatalogWatch
 from graph.chart_cache import ChartCache
@@ -21,6 +22,7 @@ from graph.schema import ensure_schema
 from settings import Settings
 
 log = logging.getLogger("tunegraph")
+MB = 1024 * 1024
 PURCHASES_IN_FLIGHT = 16
 """Purchases contend for the same rows (popularity counters, the customer): past a few dozen
 transactions in flight they only wait on locks while holding pooled connections, so orders
@@ -42,6 +44,7 @@ class Services:
     media: Media
     purchase_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PURCHASES_IN_FLIGHT))
     watcher: asyncio.Task[None] | None = None
+    response_cache: ResponseCache | None = None
 
     @classmethod
     async def open(cls, settings: Settings, model_poll_seconds: float = POLL_SECONDS) -> Services:
@@ -56,8 +59,10 @@ class Services:
         watch = CatalogWatch(graph)
         albums = AlbumCache(graph, watch, settings.album_cache) if settings.album_cache > 0 else None
         charts = ChartCache(graph, settings.chart_seconds, watch) if settings.chart_seconds > 0 else None
-        # One poll of the catalog version serves both copies; its first read runs while the model loads.
-        watcher = asyncio.create_task(watch.watch()) if albums is not None or charts is not None else None
+        responses = response_cache(settings, watch)
+        # One poll of the catalog version serves every copy; its first read runs while the model loads.
+        watched = albums is not None or charts is not None or responses is not None
+        watcher = asyncio.create_task(watch.watch()) if watched else None
         try:
             models = await Recommender.open(settings.model_dir, graph, model_poll_seconds)
         except BaseException:
@@ -67,7 +72,7 @@ class Services:
         return cls(
             settings=settings, graph=graph, catalog_watch=watch, album_cache=albums, chart_cache=charts,
             models=models, rate_limiter=rate_limiter(settings), persisted_queries=persisted, media=media,
-            watcher=watcher,
+            watcher=watcher, response_cache=responses,
         )
 
     async def close(self) -> None:
@@ -78,6 +83,13 @@ class Services:
             await self.chart_cache.close()
         await self.rate_limiter.close()
         await self.graph.close()
+
+
+def response_cache(settings: Settings, watch: CatalogWatch) -> ResponseCache | None:
+    """The whole-response cache TUNEGRAPH_RESPONSE_CACHE asks for (entries; 0 is off), following `watch`."""
+    if settings.response_cache <= 0:
+        return None
+    return ResponseCache(watch, settings.response_cache, settings.response_cache_mb * MB, settings.chart_seconds)
 
 
 async def _stop(task: asyncio.Task[None] | None) -> None:

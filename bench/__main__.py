@@ -81,11 +81,12 @@ def local_neo4j_pid(settings: Settings) -> int | None:
 
 
 @contextmanager
-def api_server(settings: Settings, workers: int) -> Iterator[Target]:
+def api_server(settings: Settings, workers: int, extra_env: dict[str, str] | None = None) -> Iterator[Target]:
     """The API in its own process (uvicorn, `workers` processes), rate limiting off: the bench measures the API."""
     port = _free_port()
     env = {**os.environ, "NEO4J_URI": settings.neo4j_uri, "TUNEGRAPH_HOST": "127.0.0.1",
-           "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_RATE_LIMIT": "0", "TUNEGRAPH_WORKERS": str(workers)}
+           "TUNEGRAPH_PORT": str(port), "TUNEGRAPH_RATE_LIMIT": "0", "TUNEGRAPH_WORKERS": str(workers),
+           **(extra_env or {})}
     proc = subprocess.Popen([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

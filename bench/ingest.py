@@ -23,12 +23,12 @@ from typing import Any
 import httpx
 
 from api.ids import to_global
+from bench.footprint import neo4j_pid, own_peak_rss_mb, peak_rss_mb
 from graph.driver import Graph
 from graph.importers import feed, synthetic
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
 from graph.importers.synthetic_data import generate
-from graph.localdb.layout import Layout
 from graph.release import WORLDWIDE, Release, Rights
 from graph.slug import slugify
 from server import create_app
@@ -49,8 +49,7 @@ def _load() -> list[float]:
 def _neo4j_cpu(settings: Settings) -> float | None:
     """CPU seconds of the local Neo4j so far (its pid file under the data folder), if it runs here."""
     try:
-        pid = int(Layout.of(settings).pid_file.read_text().split()[0])
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{neo4j_pid(settings)}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, ValueError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -89,9 +88,11 @@ async def synthetic_run(settings: Settings, tracks: int, seed: int) -> dict[str,
         "customerSeconds": round(report.customer_seconds, 1),
         "purchaseSeconds": round(report.purchase_seconds, 1),
         "tracksPerSecond": round(tracks / report.catalog_seconds),
+        "popularitySeconds": round(report.popularity_seconds, 1),
         "purchasesPerSecond": round(report.purchases / report.purchase_seconds),
         "purchasedTracksPerSecond": round(report.lines / report.purchase_seconds),
         "totalSeconds": round(time.perf_counter() - started, 1), **cpu.spent(), "loadAverage": _load(),
+        "importerPeakRssMB": own_peak_rss_mb(), "neo4jPeakRssMB": peak_rss_mb(neo4j_pid(settings)),
     }
 
 

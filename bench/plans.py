@@ -13,7 +13,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import httpx
 
 from bench.__main__ import api_server
 from bench.queries import Scenario, scenarios
-from graph.driver import Cypher, Graph
+from graph.driver import Cypher, Graph, native
 from server import create_app
 from settings import Settings
 
@@ -38,10 +38,12 @@ class RecordingGraph(Graph):
         super().__init__(inner.driver, inner.database)
         self.sent: list[tuple[Cypher, dict[str, Any]]] = []
 
-    async def read(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def read(
+        self, query: Cypher, params: Mapping[str, Any] | None = None, convert: Callable[[Any], Any] = native
+    ) -> list[dict[str, Any]]:
         """Rows of a read query, remembered with its parameters."""
         self.sent.append((query, dict(params or {})))
-        return await super().read(query, params)
+        return await super().read(query, params, convert)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Profiled:
     rows: int
     ms: float
     scans: list[str]
+    request: int = 0  # which request of its scenario sent it (0, 1, ...)
 
 
 def _operators(plan: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -93,14 +96,16 @@ async def _requests(settings: Settings, chosen: list[Scenario], per_scenario: in
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench.plans") as client:
             for scenario in chosen:
-                for variables in scenario.variables[:per_scenario]:
+                for request, variables in enumerate(scenario.variables[:per_scenario]):
                     recording.sent.clear()
                     sent = {"query": scenario.query, "variables": variables}
                     body = (await client.post("/graphql", json=sent)).json()
                     if body.get("errors"):
                         print(f"plans: {scenario.name}: {body['errors'][0].get('message')}", file=sys.stderr)
                     for query, params in list(recording.sent):
-                        out.append(await profile(recording, scenario.name, query, params))
+                        profiled = await profile(recording, scenario.name, query, params)
+                        profiled.request = request
+                        out.append(profiled)
     return out
 
 

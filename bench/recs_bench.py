@@ -143,7 +143,10 @@ def trained(data: Interactions, model_dir: Path | None, reports: list[dict[str, 
                     "peak_rss_gb": round(peak_gb, 2),
                     "users": data.n_users, "items": data.n_items,
                     "interactions": int(data.matrix.nnz),
-                    "ann_seconds": model.metadata.get("ann_seconds")})
+                    "fit_seconds": model.metadata.get("train_seconds"),
+                    "ann_seconds": model.metadata.get("ann_seconds"),
+                    "config": {k: model.metadata["config"][k] for k in ("factors", "iterations", "cg_steps")},
+                    "load_average": round(os.getloadavg()[0], 1)})
     if model_dir:
         store.save(model, model_dir)
     return model

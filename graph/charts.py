@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from graph import territory_sales
 from graph.catalog import TRACK_MAP, Row
 from graph.driver import Cypher, Graph
 from graph.pages import WALK_FACTOR
@@ -72,6 +73,8 @@ def chart_query(territory: bool, genre: bool, since: bool, until: bool) -> Cyphe
     """The bestsellers query of one shape: which of territory, genre, since and until are set."""
     if not (territory or since or until):
         return Cypher("bestsellers", (_ALL_TIME_GENRE if genre else _ALL_TIME) + _CHART_FINISH)
+    if territory and not (genre or since or until):
+        return Cypher("bestsellers", territory_sales.TERRITORY_TOP + _CHART_FINISH)
     chosen = {"territory": territory, "since": since, "until": until}
     conditions = [_PURCHASE_CONDITIONS[k] for k, on in chosen.items() if on]
     if not (since or until):

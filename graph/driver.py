@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from typing import Any, LiteralString, TypeVar
 
 import neo4j
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, RoutingControl
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession
 from neo4j.exceptions import ConnectionAcquisitionTimeoutError, ServiceUnavailable, SessionExpired, TransientError
 from prometheus_client import Counter
 
+from graph import bookmarks
 from settings import Settings
 
 T = TypeVar("T")
@@ -63,7 +64,13 @@ def queries_sent() -> float:
 
 
 class Graph:
-    """Named queries over one async driver: reads routed to readers, writes retried."""
+    """Named queries over one async driver: reads routed to readers, writes retried.
+
+    With a `neo4j://` URI the driver routes: every read runs in read access mode (a cluster
+    sends it to a secondary; a write inside is refused), every write in a write transaction on
+    the primary. Inside a `graph.bookmarks.causal` scope reads wait for the scope's bookmarks
+    and writes add theirs (causal consistency).
+    """
 
     def __init__(self, driver: AsyncDriver, database: str | None) -> None:
         self.driver = driver
@@ -84,38 +91,75 @@ class Graph:
         )
         return cls(driver, settings.neo4j_database)
 
-    async def read(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Rows of a read query, as plain dicts with native values; retried briefly while Neo4j is unavailable."""
+    async def read(
+        self, query: Cypher, params: Mapping[str, Any] | None = None, convert: Callable[[Any], Any] = native
+    ) -> list[dict[str, Any]]:
+        """Rows of a read query, as plain dicts with native values; retried briefly while Neo4j is unavailable.
+
+        `convert` turns each returned value into what callers read (a caller that knows its rows' shape
+        converts them cheaper than `native`'s walk of every list).
+        """
         CYPHER_QUERIES.labels(query.name).inc()
         # An auto-commit read costs a third less client CPU than execute_query's managed
         # transaction, and reads are safe to repeat, so a short retry stands in for the driver's.
         for delay in READ_RETRY_DELAYS:
             try:
-                return await self._read_once(query, params)
+                return await self._read_once(query, params, convert)
             except UNAVAILABLE_ERRORS:
                 await asyncio.sleep(delay)
-        return await self._read_once(query, params)
+        return await self._read_once(query, params, convert)
 
-    async def _read_once(self, query: Cypher, params: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
+    async def _read_once(
+        self, query: Cypher, params: Mapping[str, Any] | None, convert: Callable[[Any], Any]
+    ) -> list[dict[str, Any]]:
+        async with self._reader() as s:
             result = await s.run(query.text, dict(params or {}))
-            return [{k: native(v) for k, v in zip(r.keys(), r.values(), strict=True)} async for r in result]
+            return [{k: convert(v) for k, v in zip(r.keys(), r.values(), strict=True)} async for r in result]
+
+    def _reader(self) -> AsyncSession:
+        scope = bookmarks.current()
+        return self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS,
+            bookmarks=scope.bookmarks() if scope else None,
+        )
 
     async def write(self, query: Cypher, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Rows of a write query run in its own retried transaction."""
         CYPHER_QUERIES.labels(query.name).inc()
-        records, _, _ = await self.driver.execute_query(
-            query.text, dict(params or {}), routing_=RoutingControl.WRITE, database_=self.database
-        )
-        return _rows(records)
+
+        async def unit(tx: AsyncManagedTransaction) -> list[neo4j.Record]:
+            result = await tx.run(query.text, dict(params or {}))
+            return [r async for r in result]
+
+        return _rows(await self._write(unit))
+
+    async def _write(self, unit: Callable[[AsyncManagedTransaction], Awaitable[T]]) -> T:
+        """Run `unit` in a retried write transaction; the causal scope (if any) then reads after it."""
+        scope = bookmarks.current()
+        after = scope.bookmarks() if scope else None
+        async with self.driver.session(
+            database=self.database, default_access_mode=neo4j.WRITE_ACCESS, bookmarks=after
+        ) as session:
+            outcome = await session.execute_write(unit)
+            if scope:
+                scope.wrote_after(after, await session.last_bookmarks())
+            return outcome
 
     async def stream(self, query: Cypher, params: Mapping[str, Any] | None = None) -> AsyncIterator[tuple[Any, ...]]:
         """Rows of a large read as tuples, without holding them all in memory."""
         CYPHER_QUERIES.labels(query.name).inc()
-        async with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as session:
+        async with self._reader() as session:
             result = await session.run(query.text, dict(params or {}))
             async for record in result:
                 yield tuple(native(v) for v in record.values())
+
+    async def stream_values(self, query: Cypher, params: Mapping[str, Any] | None = None) -> AsyncIterator[list[Any]]:
+        """Rows of a large read of plain values (strings, numbers, lists), left as the driver decodes them."""
+        CYPHER_QUERIES.labels(query.name).inc()
+        async with self._reader() as session:
+            result = await session.run(query.text, dict(params or {}))
+            async for record in result:
+                yield record.values()
 
     async def transaction(self, work: Callable[[Tx], Awaitable[T]]) -> T:
         """Run `work` in one write transaction, retried as a whole on transient errors."""
@@ -123,8 +167,7 @@ class Graph:
         async def unit(tx: AsyncManagedTransaction) -> T:
             return await work(Tx(tx))
 
-        async with self.driver.session(database=self.database) as session:
-            return await session.execute_write(unit)
+        return await self._write(unit)
 
     async def ping(self) -> None:
         """Raise unless Neo4j answers a trivial query."""

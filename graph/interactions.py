@@ -13,6 +13,20 @@ PURCHASE_TRIPLES = Cypher(
     RETURN c.key AS user, t.key AS item, count(l) AS units
     """,
 )
+# One row per customer, their purchased track keys (a key twice for two units): few, large rows
+# stream far faster than a row per purchase, and nothing is aggregated over the whole store.
+PURCHASE_BASKETS = Cypher(
+    "purchase_baskets",
+    """
+    MATCH (c:Customer)
+    CALL (c) {
+      MATCH (c)-[:MADE]->(:Purchase)-[:LINE]->(t:Track)
+      RETURN collect(t.key) AS items
+    }
+    WITH c, items WHERE size(items) > 0
+    RETURN c.key AS user, items
+    """,
+)
 # A page of artists at a time in key order, so no one read outlasts a transaction timeout at a million tracks.
 ARTIST_TRACKS = Cypher(
     "artist_tracks",
@@ -29,6 +43,12 @@ async def purchase_triples(graph: Graph) -> AsyncIterator[tuple[str, str, float]
     """Every (customer key, track key, units bought) of the store."""
     async for user, item, units in graph.stream(PURCHASE_TRIPLES):
         yield str(user), str(item), float(units)
+
+
+async def purchase_baskets(graph: Graph) -> AsyncIterator[tuple[str, list[str]]]:
+    """Each customer with purchases and the track keys they bought, streamed customer by customer."""
+    async for user, items in graph.stream_values(PURCHASE_BASKETS):
+        yield user, items
 
 
 async def artist_tracks(graph: Graph, wanted: Collection[str] | None = None) -> dict[str, list[str]]:

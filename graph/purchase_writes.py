@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from graph import territory_sales
 from graph.bulk_rows import Rows
 from graph.currencies import decimal_text
 from graph.driver import Cypher, Graph, Tx
 from graph.release import CustomerRecord, PurchaseRecord
+from graph.territory_sales import territory_units
 
 UPSERT_CUSTOMERS = Cypher(
     "upsert_customers",
@@ -151,6 +153,7 @@ async def create_purchases(tx: Tx, batch: PreparedPurchases, count_units: bool =
     await tx.run(CREATE_PURCHASES, {"purchases": batch.purchases})
     if count_units and (units := batch.units()):
         await tx.run(ADD_POPULARITY, {"counts": units})
+        await tx.run(territory_sales.ADD_UNITS, {"counts": territory_units(batch.purchases)})
     return len(batch.purchases)
 
 

@@ -23,9 +23,9 @@ CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    # Without the album page copy and the chart copy, a query's Cypher count is what the tests measure;
-    # tests/graph/test_album_cache.py and test_chart_cache.py serve apps of their own with them on.
-    return dataclasses.replace(Settings.from_env(), album_cache=0, chart_seconds=0)
+    # Without the album page copy, the chart copy and the response cache, a query's Cypher count is what the
+    # tests measure; test_album_cache.py, test_chart_cache.py and test_response_cache.py serve apps with them on.
+    return dataclasses.replace(Settings.from_env(), album_cache=0, chart_seconds=0, response_cache=0)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +39,16 @@ async def graph(settings: Settings) -> AsyncIterator[Graph]:
 @pytest.fixture(scope="session")
 async def client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:
+            yield c
+
+
+@pytest.fixture(scope="session")
+async def plain_client(graph: Graph, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The same app with compiled plans off (TUNEGRAPH_COMPILED=0): Strawberry's executor answers everything."""
+    app = create_app(dataclasses.replace(settings, compiled=False))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://tunegraph.test") as c:

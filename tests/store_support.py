@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 
+from graph import territory_sales
 from graph.driver import Cypher, Graph
 from graph.purchase_writes import ADD_POPULARITY, upsert_customers
 from graph.release import CustomerRecord, Offer, PartyRef, Release, Rights, TrackRecord
@@ -25,6 +26,17 @@ PURCHASED_UNITS = Cypher(
     MATCH (:Customer {key: k})-[:MADE]->(:Purchase)-[l:LINE]->(t:Track)
     RETURN t.key AS key, -count(l) AS units
     """,
+)
+TALLIED_UNITS = Cypher(
+    "test_tallied_units",
+    """
+    UNWIND $keys AS k
+    MATCH (:Customer {key: k})-[:MADE]->(p:Purchase)-[l:LINE]->(t:Track)
+    RETURN p.territory AS territory, t.key AS key, -count(l) AS units
+    """,
+)
+DELETE_TALLIES = Cypher(
+    "test_delete_tallies", "MATCH (s:TerritorySales) WHERE s.track STARTS WITH $prefix DELETE s"
 )
 DELETE_CUSTOMERS = Cypher(
     "test_delete_customers",
@@ -163,11 +175,15 @@ class Fixtures:
         return {r["key"]: int(r["popularity"] or 0) for r in rows}
 
     async def cleanup(self) -> None:
-        """Delete what the test made, taking its units back out of the popularity counters."""
+        """Delete what the test made, taking its units back out of the popularity counters and territory tallies."""
         if self.customers:
             counts = await self.graph.read(PURCHASED_UNITS, {"keys": self.customers})
             if counts:
                 await self.graph.write(ADD_POPULARITY, {"counts": counts})
+            tallied = await self.graph.read(TALLIED_UNITS, {"keys": self.customers})
+            if tallied:
+                await self.graph.write(territory_sales.ADD_UNITS, {"counts": tallied})
             await self.graph.write(DELETE_CUSTOMERS, {"keys": self.customers, "sep": "\u0000"})
         if self.releases:
             await self.graph.write(DELETE_RELEASES, {"keys": self.releases, "prefix": self.prefix})
+            await self.graph.write(DELETE_TALLIES, {"prefix": self.prefix})

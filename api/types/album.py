@@ -15,11 +15,11 @@ from api.ids import key_of, to_global
 from api.industry_codes import code_argument, stored_upc
 from api.lookahead import asked_fields
 from api.media import artwork_url
-from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.pagination import CatalogList, SortDirection
 from api.territory import optional_territory, territory_argument
 from api.types.image import Image
 from api.types.library import AlbumOwnership, album_ownership, viewer_ownership
-from api.types.node import Node, resolves
+from api.types.node import Node
 from api.types.offer import Offer, offers_of
 from delivery.artwork import SIZES, Cover
 from graph.prices import prices_in
@@ -28,9 +28,8 @@ from graph.rights import on_sale
 from graph.territories import ISO_3166_ALPHA2
 
 if TYPE_CHECKING:
+    from api.types.album_group import Genre, Label
     from api.types.artist import Artist
-    from api.types.genre import Genre
-    from api.types.label import Label
     from api.types.track import Track
 
 
@@ -181,16 +180,16 @@ class Album(Node):
         return [Artist.from_row(r) for r in await info.context.loaders.album_artists.load(self.key)]
 
     @strawberry.field(description="The record label that released it; null where unknown.")
-    async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.label")] | None:
-        from api.types.label import Label
+    async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.album_group")] | None:
+        from api.types.album_group import Label
 
         key = self.row.get("labelKey")
         row = await info.context.loaders.label.load(key) if key else None
         return Label.from_row(row) if row else None
 
     @strawberry.field(description="Its genres (the genres of its tracks), by name.")
-    async def genres(self, info: Info) -> list[Annotated[Genre, strawberry.lazy("api.types.genre")]]:
-        from api.types.genre import Genre
+    async def genres(self, info: Info) -> list[Annotated[Genre, strawberry.lazy("api.types.album_group")]]:
+        from api.types.album_group import Genre
 
         return [Genre.from_row(r) for r in await info.context.loaders.album_genres.load(self.key)]
 
@@ -261,21 +260,16 @@ class Album(Node):
         return [Album.from_row(r) for r in await album_also_bought(info, self.key, first, territory)]
 
 
-async def album_connection(
-    info: Info, f: dict[str, Any], order: AlbumOrder | None, args: PageArgs
-) -> Connection[Album]:
-    """A page of albums under a filter and an order (title by default)."""
-    field = order.field.value if order else "TITLE"
-    desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "albums", f, field, desc, args, Album.from_row)
+ALBUMS = CatalogList("albums", "TITLE", Album.from_row)
+"""Albums under a filter and an order (title by default)."""
 
 
 PAGE_FIELDS = frozenset({"artist", "artists", "tracks"})
 """Album fields whose rows the album page query brings along with the album's own."""
 
 
-@resolves("Album")
-async def _albums(info: Info, keys: list[str]) -> list[Any]:
+async def album_nodes(info: Info, keys: list[str]) -> list[Album | None]:
+    """Albums by key (None where absent), with their page rows when the query asks for them."""
     if asked_fields(info, "Album") & PAGE_FIELDS:
         pages = await info.context.loaders.album_page.load_many(keys)
         return [Album.from_row(p.row) if p else None for p in pages]

@@ -11,9 +11,9 @@ import strawberry
 from api.context import Info
 from api.descriptions import After, Before, First, Last, ListFirst, SaleTerritory, enum_value
 from api.ids import to_global
-from api.pagination import Connection, PageArgs, SortDirection, list_connection, page_args, page_size
+from api.pagination import CatalogList, Connection, SortDirection, page_args, page_size
 from api.territory import optional_territory
-from api.types.node import Node, resolves
+from api.types.node import Node
 from graph.pages import PageRequest
 
 if TYPE_CHECKING:
@@ -41,6 +41,10 @@ class ArtistFilter:
     name_contains: str | None = strawberry.field(
         default=None, description="The name contains this text, case-insensitively."
     )
+
+    def as_params(self) -> dict[str, Any]:
+        """The filter as graph parameters."""
+        return {"name": self.name, "nameContains": self.name_contains}
 
 
 @strawberry.type(description="A performer credited on albums and tracks. No token needed.")
@@ -71,9 +75,9 @@ class Artist(Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[Annotated[Album, strawberry.lazy("api.types.album")]]:
-        from api.types.album import album_connection
+        from api.types.album import ALBUMS
 
-        return await album_connection(info, {"artist": self.key}, order_by, page_args(first, after, last, before))
+        return await ALBUMS.connection(info, {"artist": self.key}, order_by, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Best-selling tracks of this artist: units sold, all time and everywhere, best first; "
@@ -101,16 +105,11 @@ class Artist(Node):
         return [Artist.from_row(r) for r in await related_artists(info, self.key, first)]
 
 
-async def artist_connection(
-    info: Info, f: dict[str, Any], order: ArtistOrder | None, args: PageArgs
-) -> Connection[Artist]:
-    """A page of artists under a filter and an order (name by default)."""
-    field = order.field.value if order else "NAME"
-    desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "artists", f, field, desc, args, Artist.from_row)
+ARTISTS = CatalogList("artists", "NAME", Artist.from_row)
+"""Artists under a filter and an order (name by default)."""
 
 
-@resolves("Artist")
-async def _artists(info: Info, keys: list[str]) -> list[Any]:
+async def artist_nodes(info: Info, keys: list[str]) -> list[Artist | None]:
+    """Artists by key (None where absent)."""
     rows = await info.context.loaders.artist.load_many(keys)
     return [Artist.from_row(r) if r else None for r in rows]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -11,37 +10,13 @@ from api.context import Info
 from api.descriptions import After, Before, First, Last
 from api.ids import from_global
 from api.pagination import Connection, page_args
-from api.types import album as album_types
-from api.types import artist as artist_types
-from api.types import genre as genre_types
-from api.types import label as label_types  # noqa: F401  (registers Label with node())
-from api.types import track as track_types
-from api.types.album import Album, AlbumFilter, AlbumOrder
-from api.types.artist import Artist, ArtistFilter, ArtistOrder
-from api.types.genre import Genre
-from api.types.node import RESOLVERS, Node
-from api.types.track import Track, TrackFilter, TrackOrder
+from api.types.album import ALBUMS, Album, AlbumFilter, AlbumOrder
+from api.types.album_group import Genre
+from api.types.artist import ARTISTS, Artist, ArtistFilter, ArtistOrder
+from api.types.node import Node
+from api.types.nodes import resolve_nodes
+from api.types.track import TRACKS, Track, TrackFilter, TrackOrder
 from graph.catalog import all_genres
-
-
-async def resolve_nodes(info: Info, ids: list[str]) -> list[Any]:
-    """Objects for global IDs in one batch per type; None where absent, hidden or unknown type."""
-    parsed = [from_global(value, f"ids[{i}]") for i, value in enumerate(ids)]
-    by_type: dict[str, list[int]] = {}
-    for i, (type_name, _) in enumerate(parsed):
-        by_type.setdefault(type_name, []).append(i)
-    out: list[Any] = [None] * len(ids)
-
-    async def fill(type_name: str, indexes: list[int]) -> None:
-        resolver = RESOLVERS.get(type_name)
-        if resolver is None:
-            return
-        found = await resolver(info, [parsed[i][1] for i in indexes])
-        for i, obj in zip(indexes, found, strict=True):
-            out[i] = obj
-
-    await asyncio.gather(*(fill(t, idx) for t, idx in by_type.items()))
-    return out
 
 
 @strawberry.type
@@ -87,8 +62,7 @@ class CatalogQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Artist]:
-        f = {"name": filter.name, "nameContains": filter.name_contains} if filter else {}
-        return await artist_types.artist_connection(info, f, order_by, page_args(first, after, last, before))
+        return await ARTISTS.filtered(info, filter, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every album, a page at a time; title order by default.")
     async def albums(
@@ -103,8 +77,7 @@ class CatalogQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Album]:
-        f = filter.as_params() if filter else {}
-        return await album_types.album_connection(info, f, order_by, page_args(first, after, last, before))
+        return await ALBUMS.filtered(info, filter, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every track, a page at a time; title order by default.")
     async def tracks(
@@ -119,9 +92,8 @@ class CatalogQuery:
         last: Last = None,
         before: Before = None,
     ) -> Connection[Track]:
-        f = filter.as_params() if filter else {}
-        return await track_types.track_connection(info, f, order_by, page_args(first, after, last, before))
+        return await TRACKS.filtered(info, filter, order_by, page_args(first, after, last, before))
 
     @strawberry.field(description="Every genre, by name (a short list: not paged).")
     async def genres(self, info: Info) -> list[Genre]:
-        return [genre_types.Genre.from_row(r) for r in await all_genres(info.context.graph)]
+        return [Genre.from_row(r) for r in await all_genres(info.context.graph)]

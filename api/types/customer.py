@@ -14,7 +14,7 @@ from api.errors import ApiError
 from api.ids import to_global
 from api.pagination import Connection, connection, decode_cursors, page_args
 from api.types.library import LibraryFilterInput, LibraryItem, library_of
-from api.types.node import Node, resolves
+from api.types.node import Node
 from api.types.purchase import Purchase
 from api.types.recommendation import Recommendation
 from graph.purchase_history import PurchasePageRequest
@@ -111,8 +111,7 @@ async def customer_of(info: Info, key: str) -> Customer | None:
     return Customer.from_row(row) if row else None
 
 
-@resolves("Customer")
-async def _customers(info: Info, keys: list[str]) -> list[Any]:
+async def customer_nodes(info: Info, keys: list[str]) -> list[Any]:
     """Customers by key: the viewer's own, or any for an admin; FORBIDDEN otherwise."""
     try:
         viewer = require_viewer(info.context.viewer)

@@ -25,7 +25,7 @@ from api.pagination import (
     page_size,
 )
 from api.territory import optional_territory
-from api.types.album import Album, AlbumOrder, AlbumSortField, album_connection
+from api.types.album import ALBUMS, Album, AlbumOrder, AlbumSortField
 from api.types.artist import Artist
 from api.types.track import Track
 from graph import discovery
@@ -234,7 +234,7 @@ class DiscoveryQuery:
             "releasedUntil": info.context.today,
         }
         order = AlbumOrder(field=AlbumSortField.RELEASE_DATE, direction=SortDirection.DESC)
-        return await album_connection(info, f, order, page_args(first, after, last, before))
+        return await ALBUMS.connection(info, f, order, page_args(first, after, last, before))
 
     @strawberry.field(
         description="Tracks ranked by units sold in the window; ties broken by title, then id. The window "

@@ -9,10 +9,9 @@ import strawberry
 from api.context import Info
 from api.ids import from_global
 from api.types.album import Album
+from api.types.album_group import Genre, Label
 from api.types.artist import Artist
-from api.types.genre import Genre
-from api.types.label import Label
-from api.types.node import RESOLVERS
+from api.types.nodes import NODE_TYPES
 from api.types.track import Track
 
 T = TypeVar("T")
@@ -23,7 +22,7 @@ async def lookup(info: Info, id: str, kind: type[T]) -> T | None:
     type_name, key = from_global(id, "id")
     if type_name != kind.__name__:
         return None
-    found = (await RESOLVERS[type_name](info, [key]))[0]
+    found = (await NODE_TYPES[type_name](info, [key]))[0]
     return found if isinstance(found, kind) else None
 
 

@@ -15,7 +15,7 @@ from api.context import Info
 from api.descriptions import enum_value
 from api.errors import ApiError
 from api.ids import to_global
-from api.types.node import Node, resolves
+from api.types.node import Node
 from api.types.offer import Format, Money
 
 if TYPE_CHECKING:
@@ -112,8 +112,7 @@ class Purchase(Node):
         return [PurchaseLine.from_row(r, self.total.currency) for r in rows]
 
 
-@resolves("Purchase")
-async def _purchases(info: Info, keys: list[str]) -> list[Any]:
+async def purchase_nodes(info: Info, keys: list[str]) -> list[Any]:
     """Purchases by key: FORBIDDEN unless the viewer's own (absent ones too) or an admin's."""
     try:
         viewer = require_viewer(info.context.viewer)

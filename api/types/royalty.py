@@ -13,7 +13,7 @@ from graph.royalties import Share, Statement
 
 if TYPE_CHECKING:
     from api.types.album import Album
-    from api.types.label import Label
+    from api.types.album_group import Label
     from api.types.track import Track
 
 SHARED = (
@@ -114,8 +114,8 @@ class RoyaltyStatement:
         )
 
     @strawberry.field(description="The label the statement is for.")
-    async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.label")]:
-        from api.types.label import Label
+    async def label(self, info: Info) -> Annotated[Label, strawberry.lazy("api.types.album_group")]:
+        from api.types.album_group import Label
 
         row = await info.context.loaders.label.load(self.label_key)
         assert row is not None, f"statement of a missing label {self.label_key}"

@@ -12,18 +12,18 @@ import strawberry
 from api.context import Info
 from api.descriptions import ListFirst, OfferTerritory, RequiredTerritory, SaleTerritory, enum_value
 from api.ids import key_of, to_global
-from api.pagination import Connection, PageArgs, SortDirection, list_connection
+from api.pagination import CatalogList, SortDirection
 from api.territory import optional_territory, territory_argument
 from api.types.library import viewer_ownership
-from api.types.node import Node, resolves
+from api.types.node import Node
 from api.types.offer import Format, Offer, offers_of
 from graph.prices import prices_in
 from graph.rights import on_sale
 
 if TYPE_CHECKING:
     from api.types.album import Album
+    from api.types.album_group import Genre
     from api.types.artist import Artist
-    from api.types.genre import Genre
 
 
 @strawberry.enum(description="What tracks can be sorted by.")
@@ -148,8 +148,8 @@ class Track(Node):
         return [Artist.from_row(r) for r in await info.context.loaders.track_artists.load(self.key)]
 
     @strawberry.field(description="Its genre; null where unknown.")
-    async def genre(self, info: Info) -> Annotated[Genre, strawberry.lazy("api.types.genre")] | None:
-        from api.types.genre import Genre
+    async def genre(self, info: Info) -> Annotated[Genre, strawberry.lazy("api.types.album_group")] | None:
+        from api.types.album_group import Genre
 
         key = self.row.get("genreKey")
         row = await info.context.loaders.genre.load(key) if key else None
@@ -222,16 +222,11 @@ def _offers(row: Mapping[str, Any], album: Mapping[str, Any], territory: str | N
     return offers_of(row, chosen, "track")
 
 
-async def track_connection(
-    info: Info, f: dict[str, Any], order: TrackOrder | None, args: PageArgs
-) -> Connection[Track]:
-    """A page of tracks under a filter and an order (title by default)."""
-    field = order.field.value if order else "TITLE"
-    desc = bool(order and order.direction is SortDirection.DESC)
-    return await list_connection(info, "tracks", f, field, desc, args, Track.from_row)
+TRACKS = CatalogList("tracks", "TITLE", Track.from_row)
+"""Tracks under a filter and an order (title by default)."""
 
 
-@resolves("Track")
-async def _tracks(info: Info, keys: list[str]) -> list[Any]:
+async def track_nodes(info: Info, keys: list[str]) -> list[Track | None]:
+    """Tracks by key (None where absent)."""
     rows = await info.context.loaders.track.load_many(keys)
     return [Track.from_row(r) if r else None for r in rows]

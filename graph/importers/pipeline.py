@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from graph import territory_sales
 from graph.driver import Graph
 from graph.popularity import recount_popularity
 from graph.purchase_writes import PreparedPurchases, insert_prepared_purchases, upsert_customers
@@ -154,4 +155,5 @@ async def write_purchase_history(
 
         await write_batches(purchases, prepare, write, done, PURCHASE_BATCH)
     await recount_popularity(graph, sold)
+    await territory_sales.recount(graph, sold)
     return created

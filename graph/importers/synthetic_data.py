@@ -1,10 +1,12 @@
 """A generated store for scale: catalog, customers and purchase history, deterministic per seed.
 
 `generate(tracks, seed)` draws the whole plan with numpy in bulk and keeps it as compact arrays
-(about 130 bytes a track; the purchase plan, drawn on first use of `purchase_count`,
-`line_count` or `iter_purchases()`, about 15 bytes a line); records are built lazily, release
-after release and purchase after purchase, by `iter_releases()` and `iter_purchases()`, so a
-1M-track store with 5M purchased lines peaks under 1 GB.
+(the catalogue, `synthetic_catalogue`, about 130 bytes a track; the customers,
+`synthetic_customers`, about 150 bytes each; the purchase plan, `synthetic_purchases`, drawn on
+first use of `purchase_count`, `line_count` or `iter_purchases()`, about 15 bytes a line);
+records are built lazily, for any range, by `iter_releases()`, `iter_customers()` and
+`iter_purchases()`, so a 1M-track store with 5M purchased lines peaks under 1 GB and an import
+can start again from any release, customer or purchase.
 
 Shape: artists with a Zipf-like number of releases (Various Artists for compilations), albums of
 8-16 tracks (EPs 4-7, singles 1-3), Zipf popularity over releases (correlated with the artist)
@@ -36,24 +38,28 @@ import numpy as np
 from graph.importers.synthetic_catalogue import (
     COMPILATION,
     COUNTRIES,
-    CURRENCY,
     EP,
     FORMAT_NAMES,
     NO_END,
-    PRICE_POINTS,
     SINGLE,
-    TIERS,
     TYPE_NAMES,
-    _album_price,
-    _CatalogueArrays,
-    _cents,
+    WORLDWIDE_MASK,
+    Catalogue,
+    build_catalogue,
+)
+from graph.importers.synthetic_customers import Customers, build_customers
+from graph.importers.synthetic_names import person, title
+from graph.importers.synthetic_prices import (
+    CURRENCY,
+    PRICE_POINTS,
+    TIERS,
+    album_price,
+    cents,
     charged,
     in_currency,
     pays_in,
 )
-from graph.importers.synthetic_names import FIRST_NAMES, LAST_NAMES, _person, _title
-from graph.importers.synthetic_purchases import _expand_lines, _plan_purchases, _PurchasePlan
-from graph.importers.synthetic_sampling import _rng, _weighted
+from graph.importers.synthetic_purchases import PurchasePlan, expand_lines, plan_purchases
 from graph.release import (
     WORLDWIDE,
     CustomerRecord,
@@ -66,10 +72,11 @@ from graph.release import (
     Rights,
     TrackRecord,
 )
-from graph.slug import slugify
 
 EXPLICIT_EVERY = 13
 """Every 13th generated track carries a parental advisory (and so does its release)."""
+CUSTOMER_CHUNK = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,101 +88,83 @@ class Taste:
 
 
 @dataclass(eq=False)
-class SyntheticStore(_CatalogueArrays):
-    """A generated store: customers as a list, releases and purchases built on demand."""
+class SyntheticStore:
+    """A generated store: arrays drawn up front, records built on demand for any range."""
 
     tracks: int
     seed: int
     today: date
     customer_target: int
     line_target: int
-    customers: list[CustomerRecord] = field(default_factory=list, repr=False)
+    catalogue: Catalogue = field(init=False, repr=False)
+    people: Customers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._build_catalog()
-        self._build_customers()
-
-    # ------------------------------------------------------------------ public
+        self.catalogue = build_catalogue(self.tracks, self.seed, self.today)
+        self.people = build_customers(self.catalogue, self.seed, self.customer_target)
 
     @property
     def release_count(self) -> int:
-        return len(self._rel_type)
+        """The number of releases."""
+        return self.catalogue.shape.releases
 
     @property
     def track_count(self) -> int:
+        """The number of tracks."""
         return self.tracks
 
     @property
     def customer_count(self) -> int:
-        return len(self.customers)
+        """The number of customers."""
+        return len(self.people)
 
     @property
     def purchase_count(self) -> int:
-        return len(self._plan.cust)
+        """The number of purchases (draws the purchase plan)."""
+        return len(self.plan.cust)
 
     @property
     def line_count(self) -> int:
-        return self._plan.lines
+        """The number of purchased track lines (draws the purchase plan)."""
+        return self.plan.lines
 
     @property
     def genre_names(self) -> tuple[str, ...]:
-        return self._genres
+        """The genres the catalogue uses."""
+        return self.catalogue.parties.genres
+
+    @cached_property
+    def plan(self) -> PurchasePlan:
+        """The purchase history as arrays, drawn on first use."""
+        return plan_purchases(self.catalogue, self.people, self.seed, self.today, self.line_target)
 
     def taste(self, customer_key: str) -> Taste:
         """The favourite genres and artists a customer was generated with."""
-        c = self._customer_index[customer_key]
-        genres = tuple(self._genres[g] for g in self._fav_genres[c] if g >= 0)
-        artists = tuple(self._artist_refs[a].key for a in self._fav_artists[c] if a >= 0)
+        c = self.people.index(customer_key)
+        genres = tuple(self.genre_names[g] for g in self.people.fav_genres[c] if g >= 0)
+        artists = tuple(self.catalogue.names.artists[a].key for a in self.people.fav_artists[c] if a >= 0)
         return Taste(genres, artists)
 
-    def iter_releases(self) -> Iterator[Release]:
-        """Every release, in catalog order."""
-        for r in range(self.release_count):
+    def iter_releases(self, start: int = 0, stop: int | None = None) -> Iterator[Release]:
+        """Releases start..stop, in catalog order."""
+        for r in range(start, self.release_count if stop is None else min(stop, self.release_count)):
             yield self._release(r)
 
-    def iter_purchases(self, chunk: int = 20_000) -> Iterator[PurchaseRecord]:
-        """Every purchase, oldest first (keys `syn<seed>-p<n>` in that order)."""
-        plan = self._plan
-        max_cents = int(TIERS.max()) * 16
-        prices = np.array([_cents(c) for c in range(max_cents + 1)], dtype=object)
-        formats = np.array(FORMAT_NAMES, dtype=object)
-        album_keys = np.array([*self._upcs, None], dtype=object)  # index -1: not an album
-        line_rates = np.array(self._label_rates, dtype=object)[self._rel_label]
-        cust_keys = [c.key for c in self.customers]
-        countries = [c.country for c in self.customers]
-        currencies = [pays_in(c) for c in countries]
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        prefix = f"syn{self.seed}-p"
-        for lo in range(0, len(plan.cust), chunk):
-            hi = min(lo + chunk, len(plan.cust))
-            i0, i1 = int(plan.item_start[lo]), int(plan.item_start[hi])
-            tracks, fmts, cents, albums, per_item = _expand_lines(
-                self, plan.album[i0:i1], plan.track[i0:i1], plan.fmt[i0:i1]
-            )
-            lines = list(
-                map(
-                    PurchaseLineRecord,
-                    self._isrc_codes[tracks].tolist(),
-                    formats[fmts].tolist(),
-                    prices[cents].tolist(),
-                    line_rates[self._track_album[tracks]].tolist(),
-                    album_keys[albums].tolist(),
-                )
-            )
-            item_lines = np.concatenate(([0], np.cumsum(per_item)))
-            starts = item_lines[plan.item_start[lo : hi + 1] - i0].tolist()
-            custs = plan.cust[lo:hi].tolist()
-            times = plan.ts[lo:hi].tolist()
-            for i in range(hi - lo):
-                customer = custs[i]
-                yield PurchaseRecord(
-                    key=f"{prefix}{lo + i:09d}",
-                    customer_key=cust_keys[customer],
-                    purchased_at=epoch + timedelta(seconds=times[i]),
-                    territory=countries[customer],
-                    currency=currencies[customer],
-                    lines=charged(lines[starts[i] : starts[i + 1]], currencies[customer]),
-                )
+    def iter_customers(self, start: int = 0, stop: int | None = None) -> Iterator[CustomerRecord]:
+        """Customers start..stop, in key order."""
+        stop = self.customer_count if stop is None else min(stop, self.customer_count)
+        for lo in range(start, stop, CUSTOMER_CHUNK):
+            yield from self.people.records(lo, min(lo + CUSTOMER_CHUNK, stop))
+
+    def track_keys(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """The keys (ISRCs) of tracks start..stop, in catalog order."""
+        return self.catalogue.codes.isrc_list(slice(start, stop))
+
+    def iter_purchases(self, start: int = 0, stop: int | None = None, chunk: int = 20_000) -> Iterator[PurchaseRecord]:
+        """Purchases start..stop, oldest first (keys `syn<seed>-p<n>` in that order)."""
+        stop = self.purchase_count if stop is None else min(stop, self.purchase_count)
+        for lo in range(start, stop, chunk):
+            yield from self._purchases(lo, min(lo + chunk, stop))
 
     def write_feed(self, path: Path) -> int:
         """The catalog as a feed file; returns the number of releases."""
@@ -183,7 +172,53 @@ class SyntheticStore(_CatalogueArrays):
 
         return write_feed(self.iter_releases(), path)
 
-    # ------------------------------------------------------------------ catalog
+    # ------------------------------------------------------------------ purchases
+
+    @cached_property
+    def _line_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Lookup tables: prices by cents, format names, album keys (-1: none), line rates, currencies."""
+        cat = self.catalogue
+        prices = np.array([cents(c) for c in range(int(TIERS.max()) * 16 + 1)], dtype=object)
+        album_keys = np.array([*cat.codes.upcs, None], dtype=object)  # index -1: not an album
+        rates = np.array(cat.parties.label_rates, dtype=object)[cat.credits.label]
+        return prices, np.array(FORMAT_NAMES, dtype=object), album_keys, rates, [pays_in(c) for c, _ in COUNTRIES]
+
+    def _purchases(self, lo: int, hi: int) -> Iterator[PurchaseRecord]:
+        plan, cat, people = self.plan, self.catalogue, self.people
+        prices, formats, album_keys, rates, currencies = self._line_values
+        i0, i1 = int(plan.item_start[lo]), int(plan.item_start[hi])
+        tracks, fmts, cents_, albums, per_item = expand_lines(
+            cat, plan.album[i0:i1], plan.track[i0:i1], plan.fmt[i0:i1]
+        )
+        lines = list(
+            map(
+                PurchaseLineRecord,
+                cat.codes.isrc_list(tracks),
+                formats[fmts].tolist(),
+                prices[cents_].tolist(),
+                rates[cat.shape.track_album[tracks]].tolist(),
+                album_keys[albums].tolist(),
+            )
+        )
+        item_lines = np.concatenate(([0], np.cumsum(per_item)))
+        starts = item_lines[plan.item_start[lo : hi + 1] - i0].tolist()
+        custs = plan.cust[lo:hi].tolist()
+        times = plan.ts[lo:hi].tolist()
+        prefix = f"syn{self.seed}-p"
+        for i in range(hi - lo):
+            customer = custs[i]
+            country = int(people.country[customer])
+            currency = currencies[country]
+            yield PurchaseRecord(
+                key=f"{prefix}{lo + i:09d}",
+                customer_key=people.key(customer),
+                purchased_at=EPOCH + timedelta(seconds=times[i]),
+                territory=COUNTRIES[country][0],
+                currency=currency,
+                lines=charged(lines[starts[i] : starts[i + 1]], currency),
+            )
+
+    # ------------------------------------------------------------------ releases
 
     @cached_property
     def _offer_cache(self) -> dict[tuple[int, int, str], tuple[Offer, ...]]:
@@ -201,7 +236,7 @@ class SyntheticStore(_CatalogueArrays):
                 found = ()
             else:
                 found = tuple(
-                    Offer(FORMAT_NAMES[f], in_currency(_album_price(p, count), currency))
+                    Offer(FORMAT_NAMES[f], in_currency(album_price(p, count), currency))
                     for f, p in enumerate(prices) if p
                 )
             cache[tier, count, currency] = found
@@ -214,29 +249,22 @@ class SyntheticStore(_CatalogueArrays):
         )
 
     def _territories(self, mask: int) -> tuple[str, ...]:
-        if mask == 2**64 - 1:
+        if mask == WORLDWIDE_MASK:
             return (WORLDWIDE,)
         return tuple(sorted(code for i, (code, _) in enumerate(COUNTRIES) if mask >> i & 1))
 
-    def _release(self, r: int) -> Release:
-        rtype = int(self._rel_type[r])
-        genre1, genre2 = int(self._rel_genre[r]), int(self._rel_genre2[r])
-        genres = (self._genres[genre1],) + ((self._genres[genre2],) if genre2 >= 0 else ())
-        refs = self._artist_refs
-        artists: tuple[PartyRef, ...] = (refs[int(self._rel_artist[r])],)
-        second = int(self._rel_artist2[r])
-        if second >= 0:
-            artists += (refs[second],)
-        tier = int(self._rel_tier[r])
-        track_offers = self._offers(tier, 0)
-        ts, te = int(self._track_start[r]), int(self._track_start[r + 1])
-        words = self._track_words[ts:te].tolist()
-        guests = self._track_guest[ts:te].tolist()
-        composers = self._track_composer[ts:te].tolist()
-        discs = self._track_disc[ts:te].tolist()
-        numbers = self._track_number[ts:te].tolist()
-        durations = self._track_duration[ts:te].tolist()
-        isrcs = self._isrc_codes[ts:te].tolist()
+    def _tracks(
+        self, ts: int, te: int, rtype: int, artists: tuple[PartyRef, ...], genre: str, offers: tuple[Offer, ...]
+    ) -> list[TrackRecord]:
+        """Tracks ts..te of a release of type `rtype` by `artists`."""
+        details, refs = self.catalogue.details, self.catalogue.names.artists
+        words = details.words[ts:te].tolist()
+        guests = details.guest[ts:te].tolist()
+        composers = details.composer[ts:te].tolist()
+        discs = details.disc[ts:te].tolist()
+        numbers = details.number[ts:te].tolist()
+        durations = details.duration[ts:te].tolist()
+        isrcs = self.catalogue.codes.isrc_list(slice(ts, te))
         tracks = []
         for i in range(te - ts):
             isrc = isrcs[i]
@@ -250,47 +278,63 @@ class SyntheticStore(_CatalogueArrays):
             comp = composers[i]
             composer = None
             if comp >= 0:
-                first, last = _person(comp)
+                first, last = person(comp)
                 composer = f"{first[0]}. {last}"
             p, a, b = words[i]
             tracks.append(
                 TrackRecord(
                     key=isrc,
-                    title=_title(p % 7, a, b),
+                    title=title(p % 7, a, b),
                     duration_ms=durations[i],
                     disc_number=discs[i],
                     track_number=numbers[i],
                     artists=track_artists,
-                    offers=track_offers,
+                    offers=offers,
                     isrc=isrc,
                     composer=composer,
-                    genre=genres[0],
+                    genre=genre,
                     explicit=(ts + i) % EXPLICIT_EVERY == 0,
                 )
             )
-        p, a, b = self._rel_words[r].tolist()
-        day = date.fromordinal(int(self._rel_day[r]))
+        return tracks
+
+    def _release(self, r: int) -> Release:
+        cat = self.catalogue
+        credits, details, when = cat.credits, cat.details, cat.availability
+        rtype = int(cat.shape.type[r])
+        genre1, genre2 = int(credits.genre[r]), int(credits.genre2[r])
+        genres = (self.genre_names[genre1],) + ((self.genre_names[genre2],) if genre2 >= 0 else ())
+        refs = cat.names.artists
+        artists: tuple[PartyRef, ...] = (refs[int(credits.artist[r])],)
+        second = int(credits.artist2[r])
+        if second >= 0:
+            artists += (refs[second],)
+        tier = int(credits.tier[r])
+        ts, te = int(cat.shape.track_start[r]), int(cat.shape.track_start[r + 1])
+        tracks = self._tracks(ts, te, rtype, artists, genres[0], self._offers(tier, 0))
+        p, a, b = details.release_words[r].tolist()
+        day = date.fromordinal(int(when.day[r]))
         if rtype == SINGLE:
-            title = tracks[0].title
+            name = tracks[0].title
         elif rtype == COMPILATION:
-            title = f"{genres[0]} {('Hits', 'Essentials', 'Classics', 'Anthems')[a % 4]} {day.year}"
+            name = f"{genres[0]} {('Hits', 'Essentials', 'Classics', 'Anthems')[a % 4]} {day.year}"
             if b % 3 == 0:
-                title += f" Vol. {b % 5 + 2}"
+                name += f" Vol. {b % 5 + 2}"
         else:
-            title = _title(p % 7, a, b) + (" EP" if rtype == EP else "")
-        end = int(self._rel_end[r])
-        upc = self._upcs[r]
-        label = self._label_refs[int(self._rel_label[r])]
+            name = title(p % 7, a, b) + (" EP" if rtype == EP else "")
+        end = int(when.end[r])
+        upc = cat.codes.upcs[r]
+        label = cat.names.labels[int(credits.label[r])]
         return Release(
             key=upc,
-            title=title,
+            title=name,
             type=TYPE_NAMES[rtype],
             artists=artists,
             genres=genres,
             rights=Rights(
-                territories=self._territories(int(self._rel_mask[r])),
-                royalty_rate=self._label_rates[int(self._rel_label[r])],
-                start=date.fromordinal(int(self._rel_start[r])),
+                territories=self._territories(int(when.mask[r])),
+                royalty_rate=cat.parties.label_rates[int(credits.label[r])],
+                start=date.fromordinal(int(when.start[r])),
                 end=None if end == NO_END else date.fromordinal(end),
             ),
             currency=CURRENCY,
@@ -304,67 +348,6 @@ class SyntheticStore(_CatalogueArrays):
             phonographic_copyright=f"℗ {day.year} {label.name}",
             price_lists=self._price_lists(tier, te - ts),
         )
-
-    # ------------------------------------------------------------------ customers
-
-    def _build_customers(self) -> None:
-        rng = _rng(self.seed, 2)
-        n = self.customer_target
-        country_w = np.array([w for _, w in COUNTRIES], dtype=np.float64)
-        self._cust_country = _weighted(rng, country_w, n)
-        self._cust_activity = rng.lognormal(0.0, 1.0, n)
-        self._cust_format = _weighted(rng, np.array([0.55, 0.20, 0.18, 0.07]), n)
-        k_genres = _weighted(rng, np.array([0.4, 0.4, 0.2]), n) + 1
-        # Favourite genres: 1-3, by popularity, among genres that have artists.
-        with_artists = self._artists_by_genre.sizes(np.arange(len(self._genres))) > 0
-        fav = _weighted(rng, self._genre_w * with_artists, n * 3).reshape(n, 3)
-        fav[:, 1] = np.where(fav[:, 1] == fav[:, 0], -1, fav[:, 1])
-        fav[:, 2] = np.where((fav[:, 2] == fav[:, 0]) | (fav[:, 2] == fav[:, 1]), -1, fav[:, 2])
-        fav[np.arange(3)[None, :] >= k_genres[:, None]] = -1
-        fav = np.take_along_axis(fav, np.argsort(fav < 0, axis=1, kind="stable"), axis=1)
-        self._fav_genres = fav
-        self._fav_genre_count = (fav >= 0).sum(axis=1)
-        # Favourite artists: 2-8, drawn from the favourite genres by popularity.
-        k_artists = rng.integers(2, 9, n)
-        slots = np.arange(8)[None, :] < k_artists[:, None]
-        which = rng.integers(0, 3, (n, 8))
-        genre_pick = fav[np.arange(n)[:, None], which]
-        genre_pick = np.where(genre_pick < 0, fav[:, :1], genre_pick)
-        fav_artists = np.full((n, 8), -1, dtype=np.int64)
-        sizes = self._artists_by_genre.sizes(genre_pick)
-        ok = slots & (sizes > 0)
-        fav_artists[ok] = self._artists_by_genre.sample(genre_pick[ok], rng)
-        # Drop repeats within a customer's list (keep the first).
-        fav_artists.sort(axis=1)
-        repeat = np.zeros_like(fav_artists, dtype=bool)
-        repeat[:, 1:] = fav_artists[:, 1:] == fav_artists[:, :-1]
-        fav_artists[repeat] = -1
-        self._fav_artists = -np.sort(-fav_artists, axis=1)  # real ones first
-        self._fav_artist_count = (self._fav_artists >= 0).sum(axis=1)
-
-        used = rng.integers(0, 1 << 30, (n, 2)).tolist()
-        prefix = f"syn{self.seed}-c"
-        customers = []
-        for i, (a, b) in enumerate(used):
-            first, last = FIRST_NAMES[a % len(FIRST_NAMES)], LAST_NAMES[b % len(LAST_NAMES)]
-            email = f"{slugify(first)}.{slugify(last)}.{i}@example.com"
-            customers.append(
-                CustomerRecord(
-                    key=f"{prefix}{i:07d}",
-                    country=COUNTRIES[int(self._cust_country[i])][0],
-                    name=f"{first} {last}",
-                    email=email,
-                )
-            )
-        self.customers = customers
-        self._customer_index = {c.key: i for i, c in enumerate(customers)}
-
-    # ------------------------------------------------------------------ purchases
-
-    @cached_property
-    def _plan(self) -> _PurchasePlan:
-        return _plan_purchases(self)
-
 
 
 def generate(

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.release import PartyRef
 from graph.slug import slugify
 
 ADJECTIVES = (
@@ -52,10 +57,12 @@ LAST_NAMES = (
     "O'Brien", "Murphy", "Kelly", "Ahmed", "Khan", "Singh", "Patel", "Ivanova", "Popescu",
 )  # fmt: skip
 BAND_SUFFIXES = ("Band", "Collective", "Trio", "Quartet", "Orchestra", "Ensemble", "Project")
+VARIOUS_ARTISTS = PartyRef("various-artists", "Various Artists")
 LABEL_SUFFIXES = ("Records", "Music", "Recordings", "Sounds", "Audio", "Label", "Entertainment")
 
 
-def _title(pattern: int, a: int, b: int) -> str:
+def title(pattern: int, a: int, b: int) -> str:
+    """A title in one of seven patterns (0-6) from two word draws."""
     adj, noun = ADJECTIVES[a % len(ADJECTIVES)], NOUNS[b % len(NOUNS)]
     other = NOUNS[(a * 7 + b) % len(NOUNS)]
     if pattern == 0:
@@ -73,11 +80,13 @@ def _title(pattern: int, a: int, b: int) -> str:
     return f"{adj} {noun} ({VERBS[b % len(VERBS)]})"
 
 
-def _person(index: int) -> tuple[str, str]:
+def person(index: int) -> tuple[str, str]:
+    """The first and last name of person number `index`."""
     return FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[index // len(FIRST_NAMES) % len(LAST_NAMES)]
 
 
-def _plural(noun: str) -> str:
+def plural(noun: str) -> str:
+    """The English plural of a noun of the word lists."""
     if noun.endswith("y") and noun[-2] not in "aeiou":
         return noun[:-1] + "ies"
     if noun.endswith(("s", "x", "ch", "sh")):
@@ -85,8 +94,56 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
-def _unique_key(name: str, used: dict[str, int]) -> str:
+def unique_key(name: str, used: dict[str, int]) -> str:
+    """The slug of `name`, numbered (-2, -3...) after its first use in `used`."""
     base = slugify(name) or "x"
     count = used.get(base, 0) + 1
     used[base] = count
     return base if count == 1 else f"{base}-{count}"
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Stage 7: artist and label parties (Various Artists last among the artists)."""
+
+    artists: list[PartyRef]
+    labels: list[PartyRef]
+
+
+def draw_names(rng: np.random.Generator, n_artists: int, n_labels: int) -> Names:
+    """Stage 7 of the catalogue: artist names (unique keys), Various Artists last, and label names."""
+    used: dict[str, int] = {"various-artists": 1}
+    artists: list[PartyRef] = []
+    for a, b, c in rng.integers(0, 1 << 30, (n_artists, 3)).tolist():
+        name = artist_name(a, b, c)
+        artists.append(PartyRef(unique_key(name, used), name))
+    artists.append(VARIOUS_ARTISTS)
+    used_labels: dict[str, int] = {}
+    labels = []
+    for a, b, c in rng.integers(0, 1 << 30, (n_labels, 3)).tolist():
+        suffix = LABEL_SUFFIXES[c % len(LABEL_SUFFIXES)]
+        stem = NOUNS[a % len(NOUNS)]
+        if b % 3 == 0:
+            stem = f"{ADJECTIVES[b % len(ADJECTIVES)]} {stem}"
+        name = f"{stem} {suffix}"
+        labels.append(PartyRef(unique_key(name, used_labels), name))
+    return Names(artists, labels)
+
+
+def artist_name(a: int, b: int, c: int) -> str:
+    """A person, band or DJ name in one of ten styles from three draws."""
+    style = c % 10
+    if style <= 3:
+        first, last = person(a)
+        return f"{first} {last}"
+    if style == 4:
+        return person(a)[0] + " " + ADJECTIVES[b % len(ADJECTIVES)]
+    if style == 5:
+        return f"The {ADJECTIVES[a % len(ADJECTIVES)]} {plural(NOUNS[b % len(NOUNS)])}"
+    if style == 6:
+        return f"The {plural(NOUNS[b % len(NOUNS)])}"
+    if style == 7:
+        return f"{person(a)[1]} {BAND_SUFFIXES[b % len(BAND_SUFFIXES)]}"
+    if style == 8:
+        return f"DJ {NOUNS[b % len(NOUNS)]}"
+    return f"{ADJECTIVES[a % len(ADJECTIVES)]} {NOUNS[b % len(NOUNS)]}"

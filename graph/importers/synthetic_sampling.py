@@ -10,13 +10,17 @@ import numpy.typing as npt
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.floating[Any]]
+BoolArray = npt.NDArray[np.bool_]
+U64Array = npt.NDArray[np.uint64]
+BytesArray = npt.NDArray[np.bytes_]
 
 
-def _rng(seed: int, stream: int) -> np.random.Generator:
+def rng_for(seed: int, stream: int) -> np.random.Generator:
+    """The random stream number `stream` of a seed (each part of the store draws from its own)."""
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, stream])
 
 
-def _weighted(rng: np.random.Generator, weights: FloatArray, size: int) -> IntArray:
+def weighted(rng: np.random.Generator, weights: FloatArray, size: int) -> IntArray:
     """`size` indexes drawn with probability proportional to `weights`."""
     cum = np.cumsum(weights)
     picks = np.searchsorted(cum, rng.random(size) * cum[-1], side="right")
@@ -25,7 +29,7 @@ def _weighted(rng: np.random.Generator, weights: FloatArray, size: int) -> IntAr
 
 
 @dataclass(frozen=True, slots=True)
-class _Segments:
+class Segments:
     """Items grouped by a key, each group sampled in proportion to the items' weights."""
 
     order: IntArray  # item indexes sorted by group
@@ -33,13 +37,15 @@ class _Segments:
     start: IntArray  # group g is order[start[g]:start[g + 1]]
 
     @classmethod
-    def build(cls, groups: IntArray, weights: FloatArray, n_groups: int) -> _Segments:
+    def build(cls, groups: IntArray, weights: FloatArray, n_groups: int) -> Segments:
+        """`groups[i]` is item i's group (0 <= group < n_groups), `weights[i]` its weight."""
         order = np.argsort(groups, kind="stable").astype(np.int64)
         cum = np.concatenate(([0.0], np.cumsum(weights[order])))
         start = np.searchsorted(groups[order], np.arange(n_groups + 1)).astype(np.int64)
         return cls(order, cum, start)
 
     def sizes(self, group: IntArray) -> IntArray:
+        """The number of items in each group of `group`."""
         return self.start[group + 1] - self.start[group]
 
     def sample(self, group: IntArray, rng: np.random.Generator) -> IntArray:

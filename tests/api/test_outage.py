@@ -63,7 +63,7 @@ def _check(answer: Answer) -> None:
 @pytest.mark.slow
 async def test_api_answers_unavailable_while_neo4j_stops_and_recovers(spare: SpareNeo4j, tmp_path: Path) -> None:
     settings = Settings(neo4j_uri=spare.uri, jwt_secret=SECRET, rate_limit=0, album_cache=0, chart_seconds=0,
-                        model_dir=tmp_path / "models", data_dir=tmp_path / "data")
+                        response_cache=0, model_dir=tmp_path / "models", data_dir=tmp_path / "data")
     graph = Graph.connect(settings)
     app = create_app(settings)
     try:
@@ -134,7 +134,7 @@ async def test_api_answers_unavailable_while_neo4j_stops_and_recovers(spare: Spa
 async def test_with_neo4j_gone_a_read_is_503_and_readyz_names_no_internals(tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
     settings = Settings(neo4j_uri=f"bolt://127.0.0.1:{port}", rate_limit=0, album_cache=0, chart_seconds=0,
-                        model_dir=tmp_path / "models", data_dir=tmp_path / "data")
+                        response_cache=0, model_dir=tmp_path / "models", data_dir=tmp_path / "data")
     app = create_app(settings)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://tunegraph.test", timeout=60

@@ -18,7 +18,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.applications import Starlette
 
 from api import limits
-from api.ratelimit import WINDOW_SECONDS, RateLimiter, caller_key, rate_limiter
+from api.buckets import WINDOW_SECONDS
+from api.ratelimit import RateLimiter, caller_key, rate_limiter
 from api.schema import build_schema
 from graph.driver import Graph, queries_sent
 from server import create_app

@@ -34,12 +34,13 @@ class Generated:
 @pytest.fixture(scope="module")
 def gen() -> Generated:
     store = generate(TRACKS, seed=11, today=TODAY)
-    return Generated(store, list(store.iter_releases()), store.customers, list(store.iter_purchases()))
+    customers = list(store.iter_customers())
+    return Generated(store, list(store.iter_releases()), customers, list(store.iter_purchases()))
 
 
 def digest(store: SyntheticStore) -> str:
     h = hashlib.sha256()
-    for record in (*store.iter_releases(), *store.customers, *store.iter_purchases()):
+    for record in (*store.iter_releases(), *store.iter_customers(), *store.iter_purchases()):
         h.update(repr(record).encode())
     return h.hexdigest()
 
@@ -66,6 +67,17 @@ def test_iterating_twice_gives_the_same_records() -> None:
     assert list(store.iter_purchases(chunk=7)) == list(store.iter_purchases())
 
 
+def test_any_range_gives_the_records_of_the_whole_run() -> None:
+    store = generate(400, seed=3, today=TODAY)
+    releases, customers = list(store.iter_releases()), list(store.iter_customers())
+    purchases = list(store.iter_purchases())
+    assert len(purchases) > 20
+    assert [*store.iter_releases(0, 9), *store.iter_releases(9)] == releases
+    assert [*store.iter_customers(0, 17), *store.iter_customers(17)] == customers
+    assert [*store.iter_purchases(0, 20, chunk=3), *store.iter_purchases(20)] == purchases
+    assert store.track_keys(5, 9) == [t.key for r in releases for t in r.tracks][5:9]
+
+
 def test_sizes(gen: Generated) -> None:
     assert sum(len(r.tracks) for r in gen.releases) == TRACKS == gen.store.track_count
     assert len(gen.releases) == gen.store.release_count
@@ -82,13 +94,13 @@ def test_tiny_stores_are_valid(tracks: int) -> None:
     releases = list(store.iter_releases())
     assert sum(len(r.tracks) for r in releases) == tracks
     assert parse_feed(feed_line(r) for r in releases) == releases
-    assert len(store.customers) == max(1, tracks // 10)
+    assert store.customer_count == len(list(store.iter_customers())) == max(1, tracks // 10)
     assert sum(len(p.lines) for p in store.iter_purchases()) <= tracks * 5
 
 
 def test_customers_and_lines_can_be_chosen() -> None:
     store = generate(200, seed=2, customers=3, lines=0, today=TODAY)
-    assert len(store.customers) == 3
+    assert store.customer_count == len(list(store.iter_customers())) == 3
     assert list(store.iter_purchases()) == []
     assert store.purchase_count == store.line_count == 0
     with pytest.raises(ValueError, match="positive"):

@@ -1,0 +1,112 @@
+"""Whole responses to public catalog queries, per process: bounded in entries and bytes, dropped when the catalog moves.
+
+An answer is kept under its query text, operation name, variables, base URL (covers and previews are
+absolute URLs) and UTC day (rights and release dates are judged on the day); a territory is an argument,
+so it is in the text or the variables. Which operations may be kept, and how long, is api/cache_policy.py's.
+Every entry belongs to the catalog version it was read under: when the watch sees the version move, or
+cannot read it, nothing is served or kept until it reads one again.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from prometheus_client import Counter
+
+from api.bytecache import ByteLRU
+from api.cache_policy import Freshness
+from graph.catalog_watch import CatalogWatch
+
+LARGEST_SHARE = 16
+"""An entry larger than this fraction of the byte budget is not kept (one page must not flush the rest)."""
+ENTRY_BYTES = 400
+"""What an entry costs besides its body, query text and variables: the key tuple, the Entry, the LRU's links."""
+LOOKUPS = Counter(
+    "tunegraph_response_cache_lookups", "Whole-response cache lookups of candidate requests", ["result"]
+)
+
+CacheKey = tuple[str, str | None, bytes, str, date]
+"""(query text, operation name, variables as sorted JSON, base URL, UTC day)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A kept answer: the body as the view encodes `{"data": ...}`, the cost its operation is charged, its expiry."""
+
+    body: bytes
+    cost: int
+    expires: float
+    """Monotonic seconds after which it is not served; infinity for a catalog-only answer."""
+
+
+def utc_today() -> date:
+    """Today in UTC: the day the API judges rights on."""
+    return datetime.now(UTC).date()
+
+
+class ResponseCache:
+    """Kept answers of the current catalog version and day: at most `entries` of them and `max_bytes` in all."""
+
+    def __init__(
+        self, watch: CatalogWatch, entries: int, max_bytes: int, sales_seconds: float,
+        clock: Callable[[], float] = time.monotonic, today: Callable[[], date] = utc_today,
+    ) -> None:
+        self.watch = watch
+        self.sales_seconds = sales_seconds
+        self.clock = clock
+        self.today = today
+        self.kept: ByteLRU[CacheKey, Entry] = ByteLRU(max_bytes, max_bytes // LARGEST_SHARE, entries)
+        self.version: int | None = None
+        self.day: date | None = None
+        self.hits = 0
+        self.misses = 0
+
+    def current(self) -> tuple[int, date] | None:
+        """(catalog version, day) entries are kept for now, everything older dropped; None while unknown."""
+        version, day = self.watch.version, self.today()
+        if version != self.version or day != self.day:
+            self.kept.clear()
+            self.version, self.day = version, day
+        return None if version is None else (version, day)
+
+    def get(self, key: CacheKey) -> Entry | None:
+        """The answer kept under `key` for the current version, day and time; None (a miss) otherwise."""
+        found = self.kept.get(key) if self.current() is not None else None
+        if found is not None and found.expires <= self.clock():
+            self.kept.discard(key)
+            found = None
+        self._count(found is not None)
+        return found
+
+    def put(self, key: CacheKey, body: bytes, cost: int, freshness: Freshness, read_under: tuple[int, date]) -> bool:
+        """Keep an answer read under `read_under` (version, day), if both are still current and it may be kept."""
+        if freshness is Freshness.NEVER or self.current() != read_under or key[4] != read_under[1]:
+            return False
+        if freshness is Freshness.SALES:
+            if self.sales_seconds <= 0:
+                return False
+            expires = self.clock() + self.sales_seconds
+        else:
+            expires = math.inf
+        size = len(body) + sys.getsizeof(key[0]) + len(key[2]) + len(key[3]) + ENTRY_BYTES
+        return self.kept.put(key, Entry(body, cost, expires), size)
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes the entries account for."""
+        return self.kept.total
+
+    def __len__(self) -> int:
+        return len(self.kept)
+
+    def _count(self, hit: bool) -> None:
+        if hit:
+            self.hits += 1
+        else:
+            self.misses += 1
+        LOOKUPS.labels("hit" if hit else "miss").inc()
