@@ -1,4 +1,4 @@
-"""Recommendations at catalogue scale: a synthetic model of N items (10M by default), served by ANN.
+"""Recommendations at catalog scale: a synthetic model of N items (10M by default), served by ANN.
 
     .venv/bin/python -m bench.recs_scale                     # 10M items x 128 factors (about 27 GB)
     .venv/bin/python -m bench.recs_scale --items 2000000 --out bench/results/recs-scale-2m.json

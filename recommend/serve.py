@@ -1,6 +1,6 @@
 """Online recommendations from a loaded model: for a basket of items, similar items and groups.
 
-Scores are inner products of ALS vectors. Catalogues with an ANN index (see `recommend.ann`)
+Scores are inner products of ALS vectors. Catalogs with an ANN index (see `recommend.ann`)
 are searched approximately, probing more clusters when filters reject too many candidates;
 smaller ones are scored exactly.
 """
@@ -152,7 +152,7 @@ def search(
 
 
 def _default_probe(index: IvfIndex, n_items: int) -> int:
-    # a fixed share of a large catalogue, but never fewer items than a scan costs nothing
+    # a fixed share of a large catalog, but never fewer items than a scan costs nothing
     per_list = max(n_items / index.n_lists, 1.0)
     return max(math.ceil(PROBE_FRACTION * index.n_lists), math.ceil(MIN_SCAN_ITEMS / per_list))
 

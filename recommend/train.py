@@ -2,7 +2,7 @@
 
 Chosen by held-out nDCG@10 and catalog coverage on the Last.fm protocol (see
 `recommend.evaluate`): it beat item-kNN and EASE on nDCG while recommending several times more
-of the catalogue, and unlike EASE it scales to millions of items (memory is O(items x factors)).
+of the catalog, and unlike EASE it scales to millions of items (memory is O(items x factors)).
 """
 
 from __future__ import annotations

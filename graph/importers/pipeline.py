@@ -22,8 +22,9 @@ from graph.driver import Graph
 from graph.popularity import recount_popularity
 from graph.purchase_writes import PreparedPurchases, insert_prepared_purchases, upsert_customers
 from graph.release import CustomerRecord, PurchaseRecord, Release
+from graph.release_rows import PreparedRelease, prepare_release
 from graph.schema import await_search_refresh
-from graph.upsert import PreparedRelease, UpsertSummary, prepare_release, upsert_prepared
+from graph.upsert import UpsertSummary, upsert_prepared
 
 T = TypeVar("T")
 U = TypeVar("U")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph.importers.synthetic_catalogue import COUNTRIES, Catalogue
+from graph.importers.synthetic_catalog import COUNTRIES, Catalog
 from graph.importers.synthetic_names import FIRST_NAMES, LAST_NAMES
 from graph.importers.synthetic_sampling import FloatArray, IntArray, rng_for, weighted
 from graph.release import CustomerRecord
@@ -67,10 +67,10 @@ class Customers:
         return out
 
 
-def build_customers(catalogue: Catalogue, seed: int, n: int) -> Customers:
-    """`n` customers with tastes among the catalogue's genres and artists, the same per seed."""
+def build_customers(catalog: Catalog, seed: int, n: int) -> Customers:
+    """`n` customers with tastes among the catalog's genres and artists, the same per seed."""
     rng = rng_for(seed, CUSTOMER_STREAM)
-    parties = catalogue.parties
+    parties = catalog.parties
     country = weighted(rng, np.array([w for _, w in COUNTRIES], dtype=np.float64), n)
     activity = rng.lognormal(0.0, 1.0, n)
     fmt = weighted(rng, np.array([0.55, 0.20, 0.18, 0.07]), n)

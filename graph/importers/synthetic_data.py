@@ -1,7 +1,7 @@
 """A generated store for scale: catalog, customers and purchase history, deterministic per seed.
 
 `generate(tracks, seed)` draws the whole plan with numpy in bulk and keeps it as compact arrays
-(the catalogue, `synthetic_catalogue`, about 130 bytes a track; the customers,
+(the catalog, `synthetic_catalog`, about 130 bytes a track; the customers,
 `synthetic_customers`, about 150 bytes each; the purchase plan, `synthetic_purchases`, drawn on
 first use of `purchase_count`, `line_count` or `iter_purchases()`, about 15 bytes a line);
 records are built lazily, for any range, by `iter_releases()`, `iter_customers()` and
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from graph.importers.synthetic_catalogue import (
+from graph.importers.synthetic_catalog import (
     COMPILATION,
     COUNTRIES,
     EP,
@@ -44,8 +44,8 @@ from graph.importers.synthetic_catalogue import (
     SINGLE,
     TYPE_NAMES,
     WORLDWIDE_MASK,
-    Catalogue,
-    build_catalogue,
+    Catalog,
+    build_catalog,
 )
 from graph.importers.synthetic_customers import Customers, build_customers
 from graph.importers.synthetic_names import person, title
@@ -96,17 +96,17 @@ class SyntheticStore:
     today: date
     customer_target: int
     line_target: int
-    catalogue: Catalogue = field(init=False, repr=False)
+    catalog: Catalog = field(init=False, repr=False)
     people: Customers = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.catalogue = build_catalogue(self.tracks, self.seed, self.today)
-        self.people = build_customers(self.catalogue, self.seed, self.customer_target)
+        self.catalog = build_catalog(self.tracks, self.seed, self.today)
+        self.people = build_customers(self.catalog, self.seed, self.customer_target)
 
     @property
     def release_count(self) -> int:
         """The number of releases."""
-        return self.catalogue.shape.releases
+        return self.catalog.shape.releases
 
     @property
     def track_count(self) -> int:
@@ -130,19 +130,19 @@ class SyntheticStore:
 
     @property
     def genre_names(self) -> tuple[str, ...]:
-        """The genres the catalogue uses."""
-        return self.catalogue.parties.genres
+        """The genres the catalog uses."""
+        return self.catalog.parties.genres
 
     @cached_property
     def plan(self) -> PurchasePlan:
         """The purchase history as arrays, drawn on first use."""
-        return plan_purchases(self.catalogue, self.people, self.seed, self.today, self.line_target)
+        return plan_purchases(self.catalog, self.people, self.seed, self.today, self.line_target)
 
     def taste(self, customer_key: str) -> Taste:
         """The favourite genres and artists a customer was generated with."""
         c = self.people.index(customer_key)
         genres = tuple(self.genre_names[g] for g in self.people.fav_genres[c] if g >= 0)
-        artists = tuple(self.catalogue.names.artists[a].key for a in self.people.fav_artists[c] if a >= 0)
+        artists = tuple(self.catalog.names.artists[a].key for a in self.people.fav_artists[c] if a >= 0)
         return Taste(genres, artists)
 
     def iter_releases(self, start: int = 0, stop: int | None = None) -> Iterator[Release]:
@@ -158,7 +158,7 @@ class SyntheticStore:
 
     def track_keys(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The keys (ISRCs) of tracks start..stop, in catalog order."""
-        return self.catalogue.codes.isrc_list(slice(start, stop))
+        return self.catalog.codes.isrc_list(slice(start, stop))
 
     def iter_purchases(self, start: int = 0, stop: int | None = None, chunk: int = 20_000) -> Iterator[PurchaseRecord]:
         """Purchases start..stop, oldest first (keys `syn<seed>-p<n>` in that order)."""
@@ -177,14 +177,14 @@ class SyntheticStore:
     @cached_property
     def _line_values(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """Lookup tables: prices by cents, format names, album keys (-1: none), line rates, currencies."""
-        cat = self.catalogue
+        cat = self.catalog
         prices = np.array([cents(c) for c in range(int(TIERS.max()) * 16 + 1)], dtype=object)
         album_keys = np.array([*cat.codes.upcs, None], dtype=object)  # index -1: not an album
         rates = np.array(cat.parties.label_rates, dtype=object)[cat.credits.label]
         return prices, np.array(FORMAT_NAMES, dtype=object), album_keys, rates, [pays_in(c) for c, _ in COUNTRIES]
 
     def _purchases(self, lo: int, hi: int) -> Iterator[PurchaseRecord]:
-        plan, cat, people = self.plan, self.catalogue, self.people
+        plan, cat, people = self.plan, self.catalog, self.people
         prices, formats, album_keys, rates, currencies = self._line_values
         i0, i1 = int(plan.item_start[lo]), int(plan.item_start[hi])
         tracks, fmts, cents_, albums, per_item = expand_lines(
@@ -257,14 +257,14 @@ class SyntheticStore:
         self, ts: int, te: int, rtype: int, artists: tuple[PartyRef, ...], genre: str, offers: tuple[Offer, ...]
     ) -> list[TrackRecord]:
         """Tracks ts..te of a release of type `rtype` by `artists`."""
-        details, refs = self.catalogue.details, self.catalogue.names.artists
+        details, refs = self.catalog.details, self.catalog.names.artists
         words = details.words[ts:te].tolist()
         guests = details.guest[ts:te].tolist()
         composers = details.composer[ts:te].tolist()
         discs = details.disc[ts:te].tolist()
         numbers = details.number[ts:te].tolist()
         durations = details.duration[ts:te].tolist()
-        isrcs = self.catalogue.codes.isrc_list(slice(ts, te))
+        isrcs = self.catalog.codes.isrc_list(slice(ts, te))
         tracks = []
         for i in range(te - ts):
             isrc = isrcs[i]
@@ -299,7 +299,7 @@ class SyntheticStore:
         return tracks
 
     def _release(self, r: int) -> Release:
-        cat = self.catalogue
+        cat = self.catalog
         credits, details, when = cat.credits, cat.details, cat.availability
         rtype = int(cat.shape.type[r])
         genre1, genre2 = int(credits.genre[r]), int(credits.genre2[r])

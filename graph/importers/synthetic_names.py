@@ -111,7 +111,7 @@ class Names:
 
 
 def draw_names(rng: np.random.Generator, n_artists: int, n_labels: int) -> Names:
-    """Stage 7 of the catalogue: artist names (unique keys), Various Artists last, and label names."""
+    """Stage 7 of the catalog: artist names (unique keys), Various Artists last, and label names."""
     used: dict[str, int] = {"various-artists": 1}
     artists: list[PartyRef] = []
     for a, b, c in rng.integers(0, 1 << 30, (n_artists, 3)).tolist():

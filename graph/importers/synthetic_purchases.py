@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from graph.importers.synthetic_catalogue import AAC, FLAC, MP3, Catalogue
+from graph.importers.synthetic_catalog import AAC, FLAC, MP3, Catalog
 from graph.importers.synthetic_customers import Customers
 from graph.importers.synthetic_prices import TIERS, album_prices
 from graph.importers.synthetic_sampling import BoolArray, IntArray, Segments, rng_for, weighted
@@ -39,7 +39,7 @@ class PurchasePlan:
 
 
 def _draw_items(
-    cat: Catalogue,
+    cat: Catalog,
     people: Customers,
     today: date,
     rng: np.random.Generator,
@@ -110,7 +110,7 @@ def _draw_items(
     return cust, ts, item_p, album, track, f
 
 
-def plan_purchases(cat: Catalogue, people: Customers, seed: int, today: date, target: int) -> PurchasePlan:
+def plan_purchases(cat: Catalog, people: Customers, seed: int, today: date, target: int) -> PurchasePlan:
     """Purchases drawn in rounds until about `target` lines (never more), repeat buys removed, oldest first."""
     rng = rng_for(seed, PURCHASE_STREAM)
     n_rel = cat.shape.releases
@@ -194,15 +194,15 @@ def plan_purchases(cat: Catalogue, people: Customers, seed: int, today: date, ta
 
 
 def _first_buys(
-    owner: IntArray, track: IntArray, album: IntArray, catalogue: tuple[int, int], n_customers: int
+    owner: IntArray, track: IntArray, album: IntArray, catalog: tuple[int, int], n_customers: int
 ) -> BoolArray:
     """Which items are a customer's first buy of their track (or album), in drawing order.
 
-    An item is track t (t >= 0) or else its album a; `catalogue` is (tracks, releases).
+    An item is track t (t >= 0) or else its album a; `catalog` is (tracks, releases).
 
     Customers are taken a range at a time, so that the sort's temporaries are a fraction of the items.
     """
-    n_tracks, n_releases = catalogue
+    n_tracks, n_releases = catalog
     keep = np.zeros(len(track), dtype=bool)
     step = -(-n_customers // DEDUPE_PARTS)
     for lo in range(0, n_customers, step):
@@ -215,7 +215,7 @@ def _first_buys(
 
 
 def expand_lines(
-    cat: Catalogue, album: IntArray, track: IntArray, fmt: IntArray
+    cat: Catalog, album: IntArray, track: IntArray, fmt: IntArray
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Items -> lines (track, format, cents, album or -1) and the number of lines per item.
 

@@ -20,7 +20,7 @@ from graph.driver import Cypher, Graph
 from graph.importers import ddex
 from graph.importers.ddex_mapping import duration_ms
 from graph.importers.ddex_xml import DdexError
-from graph.importers.synthetic_catalogue import gtin13
+from graph.importers.synthetic_codes import gtin13
 from graph.release_fields import RELEASE_KINDS
 from settings import Settings
 from tests.graph.ddex_messages import DealSpec, Spec, Track, line_of, message, purge, write

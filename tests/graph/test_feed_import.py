@@ -23,7 +23,7 @@ from graph.importers import feed
 from graph.importers.feed_limits import MAX_LINE_BYTES, MAX_TITLE_CHARS
 from graph.importers.feed_validation import parse_feed_file
 from graph.importers.feed_writer import write_feed
-from graph.importers.synthetic_catalogue import gtin13
+from graph.importers.synthetic_codes import gtin13
 from graph.purchase_writes import insert_purchases, upsert_customers
 from graph.release import (
     CustomerRecord,

@@ -14,7 +14,7 @@ from graph.importers.feed_limits import MAX_NOTICE_CHARS
 from graph.importers.feed_problems import FeedError
 from graph.importers.feed_validation import parse_feed, parse_feed_file
 from graph.importers.feed_writer import release_to_feed_dict, write_feed
-from graph.upsert import prepare_release
+from graph.release_rows import prepare_release
 from tests.graph.test_feed_validation import EXAMPLE
 
 Json = dict[str, Any]

@@ -18,8 +18,8 @@ from graph.importers.feed_problems import MAX_PROBLEMS_SHOWN, FeedError, Problem
 from graph.importers.feed_validation import parse_feed, parse_feed_file
 from graph.importers.feed_writer import feed_line, release_to_feed_dict, write_feed
 from graph.release import Offer, PartyRef, Release, Rights, TrackRecord
+from graph.release_rows import prepare_release
 from graph.territories import CHINOOK_COUNTRY_CODES, ISO_3166_ALPHA2, chinook_country_code
-from graph.upsert import prepare_release
 from settings import PROJECT_ROOT
 
 Json = dict[str, Any]

@@ -1,9 +1,9 @@
-"""The generated catalogue: genres, labels, artists, releases and tracks drawn as compact arrays.
+"""The generated catalog: genres, labels, artists, releases and tracks drawn as compact arrays.
 
-`build_catalogue(tracks, seed, today)` draws it in seven stages from one random stream, each
+`build_catalog(tracks, seed, today)` draws it in seven stages from one random stream, each
 stage a typed result of its own: shapes (release types, track counts), parties (genres, labels,
 artists), credits (who made each release, its label and price tier), popularity, availability
-(dates and rights), track details, codes (UPCs, ISRCs) and names.
+(dates and rights), track details, codes (UPCs, ISRCs: `synthetic_codes`) and names.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from decimal import Decimal
 import numpy as np
 
 from graph.formats import AUDIO_FORMATS
+from graph.importers.synthetic_codes import Codes, draw_codes
 from graph.importers.synthetic_names import Names, draw_names
 from graph.importers.synthetic_prices import TIER_WEIGHTS
 from graph.importers.synthetic_sampling import (
     BoolArray,
-    BytesArray,
     FloatArray,
     IntArray,
     Segments,
@@ -35,7 +35,7 @@ MP3, AAC, FLAC, HIRES = range(4)
 TYPE_NAMES = ("ALBUM", "EP", "SINGLE", "COMPILATION")
 ALBUM, EP, SINGLE, COMPILATION = range(4)
 WORLDWIDE_MASK = 2**64 - 1
-CATALOGUE_STREAM = 1
+CATALOG_STREAM = 1
 
 GENRES = (
     "Pop", "Rock", "Hip-Hop/Rap", "Electronic", "R&B/Soul", "Dance", "Alternative & Punk",
@@ -56,24 +56,7 @@ COUNTRIES = (
     ("PH", 0.4), ("ID", 0.5), ("TH", 0.4), ("MY", 0.3), ("HK", 0.3), ("TW", 0.4), ("PE", 0.3),
     ("NG", 0.3), ("EG", 0.2), ("IS", 0.1), ("LU", 0.1), ("EE", 0.1), ("HR", 0.1),
 )  # fmt: skip
-ISRC_COUNTRIES = ("US", "GB", "DE", "FR", "SE", "JP", "CA", "AU", "NL", "BR", "QM", "QZ")
 ROYALTY_RATES = ("0.50", "0.55", "0.60", "0.65", "0.70", "0.75", "0.80")
-
-
-def gtin13(body12: str) -> str:
-    """A 13-digit GTIN from its first 12 digits, with the GS1 check digit appended."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body12)))
-    return body12 + str((10 - total % 10) % 10)
-
-
-def base36(value: int, width: int) -> str:
-    """`value` in `width` base-36 digits (0-9, A-Z), as ISRC registrants are written."""
-    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    out = ""
-    for _ in range(width):
-        value, rest = divmod(value, 36)
-        out = digits[rest] + out
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,21 +163,8 @@ class TrackDetails:
 
 
 @dataclass(frozen=True, slots=True)
-class Codes:
-    """Stage 6: a UPC per release and an ISRC per track, unique."""
-
-    upcs: list[str]
-    isrcs: BytesArray  # ASCII, 12 bytes each
-
-    def isrc_list(self, index: IntArray | slice) -> list[str]:
-        """The ISRCs of these tracks, as strings."""
-        codes: list[str] = self.isrcs[index].astype("U12").tolist()
-        return codes
-
-
-@dataclass(frozen=True, slots=True)
-class Catalogue:
-    """The whole catalogue as arrays: the result of the seven stages."""
+class Catalog:
+    """The whole catalog as arrays: the result of the seven stages."""
 
     shape: Shape
     parties: Parties
@@ -206,18 +176,18 @@ class Catalogue:
     names: Names
 
 
-def build_catalogue(tracks: int, seed: int, today: date) -> Catalogue:
-    """A catalogue of exactly `tracks` tracks, the same for the same arguments."""
-    rng = rng_for(seed, CATALOGUE_STREAM)
+def build_catalog(tracks: int, seed: int, today: date) -> Catalog:
+    """A catalog of exactly `tracks` tracks, the same for the same arguments."""
+    rng = rng_for(seed, CATALOG_STREAM)
     shape = _shape(rng, tracks)
     parties = _parties(rng, shape)
     credits = _credits(rng, shape, parties)
     popularity = _popularity(rng, shape, parties, credits)
     availability = _availability(rng, shape.releases, today.toordinal())
     details = _details(rng, shape, parties, credits)
-    codes = _codes(rng, shape, credits, availability, parties.labels)
+    codes = draw_codes(rng, shape.track_album, credits.label, availability.day, parties.labels)
     names = draw_names(rng, parties.artists, parties.labels)
-    return Catalogue(shape, parties, credits, popularity, availability, details, codes, names)
+    return Catalog(shape, parties, credits, popularity, availability, details, codes, names)
 
 
 def _shape(rng: np.random.Generator, n_tracks: int) -> Shape:
@@ -388,39 +358,3 @@ def _details(rng: np.random.Generator, shape: Shape, parties: Parties, credits: 
         duration.astype(np.int32), disc.astype(np.int8), number.astype(np.int16), words.astype(np.int16),
         release_words.astype(np.int16), composer.astype(np.int16), guest.astype(np.int32),
     )
-
-
-def _codes(
-    rng: np.random.Generator, shape: Shape, credits: Credits, availability: Availability, n_labels: int
-) -> Codes:
-    n_rel, n_tracks, album = shape.releases, len(shape.track_album), shape.track_album
-    offset = int(rng.integers(0, 10**9))
-    body = (np.arange(n_rel, dtype=np.int64) * 777_777_777 + offset) % 10**9
-    upcs = [gtin13(f"019{b:09d}") for b in body.tolist()]
-    # ISRCs: a registrant per label (and per 100,000 tracks of a label and year), numbered within.
-    years = np.array([date.fromordinal(d).year % 100 for d in availability.day.tolist()], dtype=np.int64)
-    year = years[album]
-    label_of_track = credits.label[album]
-    group = label_of_track * 100 + year
-    order = np.argsort(group, kind="stable")
-    sorted_group = group[order]
-    first = np.searchsorted(sorted_group, sorted_group, side="left")
-    serial = np.empty(n_tracks, dtype=np.int64)
-    serial[order] = np.arange(n_tracks) - first
-    registrant = label_of_track + n_labels * (serial // 100_000)
-    if n_tracks and int(registrant.max()) >= 36**3:
-        raise ValueError("too many tracks per label and year for distinct ISRCs")
-    mix = int(rng.integers(0, 36**3))
-    label_cc = rng.integers(0, len(ISRC_COUNTRIES), n_labels)
-    prefixes = np.array(
-        [
-            ISRC_COUNTRIES[int(label_cc[r % n_labels])] + base36((r * 7919 + mix) % 36**3, 3)
-            for r in range(int(registrant.max()) + 1 if n_tracks else 0)
-        ],
-        dtype="U5",
-    )
-    isrcs = np.char.add(
-        np.char.add(prefixes[registrant], np.char.zfill(year.astype("U2"), 2)),
-        np.char.zfill((serial % 100_000).astype("U5"), 5),
-    )
-    return Codes(upcs, isrcs.astype("S12"))
