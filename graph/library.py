@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.driver import Cypher, Graph
-from graph.pages import Page
+from graph.pages import Page, customer_pages
 
 # Newest first (by when each track was first bought), ties by track key descending; backward
 # (`last`), oldest first from the end or `before`. The customer's lines are aggregated per track
@@ -109,27 +109,13 @@ class Ownership:
         return sum(1 for t in self.sold if t in self.owned), len(self.sold)
 
 
-def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
-    return {"v": cursor[0], "k": cursor[1]} if cursor else None
-
-
 def _filter(f: LibraryFilter) -> dict[str, Any]:
     return {"format": f.format, "album": f.album}
 
 
 async def library_pages(graph: Graph, requests: Sequence[LibraryPageRequest]) -> list[Page]:
     """Many customers' library pages, one query per distinct page size and direction."""
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for i, req in enumerate(requests):
-        groups.setdefault((req.limit, req.backward), []).append(i)
-    out = [Page([], []) for _ in requests]
-    for (limit, backward), indexes in groups.items():
-        params = [{"id": i, "customer": requests[i].customer, "after": _cursor(requests[i].after),
-                   "before": _cursor(requests[i].before), **_filter(requests[i].filter)} for i in indexes]
-        query = LIBRARY_PAGE_BACKWARD if backward else LIBRARY_PAGE
-        for rec in await graph.read(query, {"requests": params, "limit": limit}):
-            out[rec["id"]] = Page([p["row"] for p in rec["page"]], [p["v"] for p in rec["page"]])
-    return out
+    return await customer_pages(graph, requests, (LIBRARY_PAGE, LIBRARY_PAGE_BACKWARD), lambda r: _filter(r.filter))
 
 
 async def library_counts(graph: Graph, requests: Sequence[tuple[str, LibraryFilter]]) -> list[int]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from graph.catalog import ALBUM_MAP, TRACK_MAP, Row
 from graph.driver import Cypher, Graph
@@ -327,6 +327,44 @@ async def pages(graph: Graph, requests: Sequence[PageRequest]) -> list[Page]:
             continue
         batch = [requests[i].params(i) for i in indexes]
         for rec in await graph.read(query, {"requests": batch, "limit": limit}):
+            out[rec["id"]] = _page(rec)
+    return out
+
+
+class CustomerPageRequest(Protocol):
+    """One customer's page of a list of theirs (purchases, library), by keyset cursors."""
+
+    @property
+    def customer(self) -> str: ...
+    @property
+    def after(self) -> tuple[int, str] | None: ...
+    @property
+    def before(self) -> tuple[int, str] | None: ...
+    @property
+    def limit(self) -> int: ...
+    @property
+    def backward(self) -> bool: ...
+
+
+R = TypeVar("R", bound=CustomerPageRequest)
+
+
+def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
+    return {"v": cursor[0], "k": cursor[1]} if cursor else None
+
+
+async def customer_pages(
+    graph: Graph, requests: Sequence[R], queries: tuple[Cypher, Cypher], extra: Callable[[R], Mapping[str, Any]]
+) -> list[Page]:
+    """Many customers' pages, one query (`queries`: forward, backward) per distinct page size and direction."""
+    groups: dict[tuple[int, bool], list[int]] = {}
+    for i, req in enumerate(requests):
+        groups.setdefault((req.limit, req.backward), []).append(i)
+    out = [Page([], []) for _ in requests]
+    for (limit, backward), indexes in groups.items():
+        params = [{"id": i, "customer": requests[i].customer, "after": _cursor(requests[i].after),
+                   "before": _cursor(requests[i].before), **extra(requests[i])} for i in indexes]
+        for rec in await graph.read(queries[backward], {"requests": params, "limit": limit}):
             out[rec["id"]] = _page(rec)
     return out
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Required, TypedDict
 
 from graph.driver import Cypher, Graph
-from graph.pages import Page
+from graph.pages import Page, customer_pages
 
 
 class CustomerRow(TypedDict):
@@ -92,23 +92,9 @@ class PurchasePageRequest:
     backward: bool = False
 
 
-def _cursor(cursor: tuple[int, str] | None) -> dict[str, Any] | None:
-    return {"v": cursor[0], "k": cursor[1]} if cursor else None
-
-
 async def purchase_pages(graph: Graph, requests: Sequence[PurchasePageRequest]) -> list[Page]:
     """Many customers' purchase pages, one query per distinct page size and direction."""
-    groups: dict[tuple[int, bool], list[int]] = {}
-    for i, req in enumerate(requests):
-        groups.setdefault((req.limit, req.backward), []).append(i)
-    out = [Page([], []) for _ in requests]
-    for (limit, backward), indexes in groups.items():
-        params = [{"id": i, "customer": requests[i].customer, "after": _cursor(requests[i].after),
-                   "before": _cursor(requests[i].before)} for i in indexes]
-        query = PURCHASE_PAGE_BACKWARD if backward else PURCHASE_PAGE
-        for rec in await graph.read(query, {"requests": params, "limit": limit}):
-            out[rec["id"]] = Page([p["row"] for p in rec["page"]], [p["v"] for p in rec["page"]])
-    return out
+    return await customer_pages(graph, requests, (PURCHASE_PAGE, PURCHASE_PAGE_BACKWARD), lambda _: {})
 
 
 async def purchase_counts(graph: Graph, customer_keys: Sequence[str]) -> list[int]:
