@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, cast
 
 from strawberry.dataloader import DataLoader
@@ -26,43 +26,103 @@ def _children(graph: Graph, query: Cypher, shape: type[R]) -> DataLoader[str, li
 
 
 class Loaders:
-    """The loaders of one request, so nothing is cached across requests or viewers."""
+    """The loaders of one request, so nothing is cached across requests or viewers; each made on first use."""
 
     def __init__(self, graph: Graph, album_cache: AlbumCache | None = None) -> None:
         self.graph = graph
         self.album_cache = album_cache
-        self.artist = _rows(graph, catalog.ARTISTS_BY_KEYS, ArtistRow)
-        self.album = _rows(graph, catalog.ALBUMS_BY_KEYS, AlbumRow)
-        self.track = _rows(graph, catalog.TRACKS_BY_KEYS, TrackRow)
-        self.genre = _rows(graph, catalog.GENRES_BY_KEYS, NamedRow)
-        self.label = _rows(graph, catalog.LABELS_BY_KEYS, NamedRow)
-        self.album_tracks = _children(graph, catalog.ALBUM_TRACKS, TrackRow)
-        self.album_artists = _children(graph, catalog.ALBUM_ARTISTS, ArtistRow)
-        self.track_artists = _children(graph, catalog.TRACK_ARTISTS, ArtistRow)
-        self.album_genres = _children(graph, catalog.ALBUM_GENRES, NamedRow)
-        self.album_page: DataLoader[str, AlbumPage | None] = DataLoader(self._album_pages)
-        self.page: DataLoader[PageRequest, Page] = DataLoader(
-            partial(pages.pages, graph), cache=False
-        )
-        self.count: DataLoader[tuple[str, Any], int] = DataLoader(self._counts, cache=False)
-        self.customer = _rows(graph, purchase_history.CUSTOMERS_BY_KEYS, CustomerRow)
-        self.purchase = _rows(graph, purchase_history.PURCHASES_BY_KEYS, PurchaseRow)
-        self.purchase_lines = _children(graph, purchase_history.PURCHASE_LINES, PurchaseLineRow)
-        self.purchase_page: DataLoader[purchase_history.PurchasePageRequest, Page] = DataLoader(
-            partial(purchase_history.purchase_pages, graph), cache=False
-        )
-        self.purchase_count: DataLoader[str, int] = DataLoader(partial(purchase_history.purchase_counts, graph))
-        self.library_page: DataLoader[library.LibraryPageRequest, Page] = DataLoader(
-            partial(library.library_pages, graph), cache=False)
-        self.library_count: DataLoader[tuple[str, library.LibraryFilter], int] = DataLoader(
-            partial(library.library_counts, graph))
-        self.ownership: DataLoader[tuple[str, str], library.Ownership] = DataLoader(
-            partial(library.ownerships, graph))
-        self.customer_taste: DataLoader[str, panels.Taste | None] = DataLoader(self._customer_tastes)
-        self.seed_taste: DataLoader[panels.Basket, panels.Taste] = DataLoader(
-            partial(panels.seed_tastes, graph))
-        self.shown: DataLoader[str, panels.Shown | None] = DataLoader(self._shown)
 
+    @cached_property
+    def artist(self) -> DataLoader[str, ArtistRow | None]:
+        return _rows(self.graph, catalog.ARTISTS_BY_KEYS, ArtistRow)
+
+    @cached_property
+    def album(self) -> DataLoader[str, AlbumRow | None]:
+        return _rows(self.graph, catalog.ALBUMS_BY_KEYS, AlbumRow)
+
+    @cached_property
+    def track(self) -> DataLoader[str, TrackRow | None]:
+        return _rows(self.graph, catalog.TRACKS_BY_KEYS, TrackRow)
+
+    @cached_property
+    def genre(self) -> DataLoader[str, NamedRow | None]:
+        return _rows(self.graph, catalog.GENRES_BY_KEYS, NamedRow)
+
+    @cached_property
+    def label(self) -> DataLoader[str, NamedRow | None]:
+        return _rows(self.graph, catalog.LABELS_BY_KEYS, NamedRow)
+
+    @cached_property
+    def album_tracks(self) -> DataLoader[str, list[TrackRow]]:
+        return _children(self.graph, catalog.ALBUM_TRACKS, TrackRow)
+
+    @cached_property
+    def album_artists(self) -> DataLoader[str, list[ArtistRow]]:
+        return _children(self.graph, catalog.ALBUM_ARTISTS, ArtistRow)
+
+    @cached_property
+    def track_artists(self) -> DataLoader[str, list[ArtistRow]]:
+        return _children(self.graph, catalog.TRACK_ARTISTS, ArtistRow)
+
+    @cached_property
+    def album_genres(self) -> DataLoader[str, list[NamedRow]]:
+        return _children(self.graph, catalog.ALBUM_GENRES, NamedRow)
+
+    @cached_property
+    def album_page(self) -> DataLoader[str, AlbumPage | None]:
+        return DataLoader(self._album_pages)
+
+    @cached_property
+    def page(self) -> DataLoader[PageRequest, Page]:
+        return DataLoader(partial(pages.pages, self.graph), cache=False)
+
+    @cached_property
+    def count(self) -> DataLoader[tuple[str, Any], int]:
+        return DataLoader(self._counts, cache=False)
+
+    @cached_property
+    def customer(self) -> DataLoader[str, CustomerRow | None]:
+        return _rows(self.graph, purchase_history.CUSTOMERS_BY_KEYS, CustomerRow)
+
+    @cached_property
+    def purchase(self) -> DataLoader[str, PurchaseRow | None]:
+        return _rows(self.graph, purchase_history.PURCHASES_BY_KEYS, PurchaseRow)
+
+    @cached_property
+    def purchase_lines(self) -> DataLoader[str, list[PurchaseLineRow]]:
+        return _children(self.graph, purchase_history.PURCHASE_LINES, PurchaseLineRow)
+
+    @cached_property
+    def purchase_page(self) -> DataLoader[purchase_history.PurchasePageRequest, Page]:
+        return DataLoader(partial(purchase_history.purchase_pages, self.graph), cache=False)
+
+    @cached_property
+    def purchase_count(self) -> DataLoader[str, int]:
+        return DataLoader(partial(purchase_history.purchase_counts, self.graph))
+
+    @cached_property
+    def library_page(self) -> DataLoader[library.LibraryPageRequest, Page]:
+        return DataLoader(partial(library.library_pages, self.graph), cache=False)
+
+    @cached_property
+    def library_count(self) -> DataLoader[tuple[str, library.LibraryFilter], int]:
+        return DataLoader(partial(library.library_counts, self.graph))
+
+    @cached_property
+    def ownership(self) -> DataLoader[tuple[str, str], library.Ownership]:
+        return DataLoader(partial(library.ownerships, self.graph))
+
+    @cached_property
+    def customer_taste(self) -> DataLoader[str, panels.Taste | None]:
+        return DataLoader(self._customer_tastes)
+
+    @cached_property
+    def seed_taste(self) -> DataLoader[panels.Basket, panels.Taste]:
+        return DataLoader(partial(panels.seed_tastes, self.graph))
+
+    @cached_property
+    def shown(self) -> DataLoader[str, panels.Shown | None]:
+        return DataLoader(self._shown)
     def remember(self, entity: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Prime the per-key loader of `entity` with rows another query already read (same shape)."""
         loader = {"artists": self.artist, "albums": self.album, "tracks": self.track}[entity]

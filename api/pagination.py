@@ -11,6 +11,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
+import orjson
 import strawberry
 
 from api.context import Info
@@ -71,8 +72,7 @@ def page_args(first: int | None, after: str | None, last: int | None = None, bef
 def encode_cursor(order: str, value: Any, key: str) -> str:
     """An opaque cursor holding the sort value and key of a row, and the order it belongs to."""
     tagged = ["d", value.isoformat()] if isinstance(value, date) else ["v", value]
-    raw = json.dumps([order, tagged, key], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return base64.urlsafe_b64encode(orjson.dumps([order, tagged, key])).decode()
 
 
 def decode_cursor(cursor: str | None, order: str, argument: str = "after") -> tuple[Any, str] | None:

@@ -4,8 +4,8 @@ The peer lives outside the project, in ../shared/peer (an outside comparison, li
 it is copied into the git-ignored .bench-peer/ and installed there with npm. Then the peer and a
 tunegraph with as many workers are started on NEO4J_URI, the peer's harness (bench.mjs: answers
 compared for every sampled key, then wrk A/B rounds) runs the album, artist and genre pages with
-tunegraph's caches off (TUNEGRAPH_ALBUM_CACHE=0) and on (the defaults), and the table goes to
-bench/results/peer-<time>.{md,json}. Everything started is stopped again.
+tunegraph's caches off (TUNEGRAPH_ALBUM_CACHE=0, TUNEGRAPH_RESPONSE_CACHE=0) and on (the defaults), and
+the table goes to bench/results/peer-<time>.{md,json}. Everything started is stopped again.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ from settings import PROJECT_ROOT, Settings
 PEER_SOURCE = PROJECT_ROOT.parent / "shared" / "peer"
 PEER_COPY = PROJECT_ROOT / ".bench-peer"
 PAGES = ("album", "artist", "genre")
-CACHES = {"off": {"TUNEGRAPH_ALBUM_CACHE": "0"}, "on": {}}
-"""tunegraph's environment per cache mode: per request (every copy off), and the defaults."""
+CACHES = {"off": {"TUNEGRAPH_ALBUM_CACHE": "0", "TUNEGRAPH_RESPONSE_CACHE": "0"}, "on": {}}
+"""tunegraph's environment per cache mode: per request (the album copy and the response cache off), and the
+defaults."""
 MISSING = (
     "bench-peer: the @neo4j/graphql peer is not here: expected it in {source} (an outside comparison kept "
     "beside the project, like the Last.fm data; set PEER_DIR to use another copy). Nothing was run."

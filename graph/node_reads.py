@@ -7,6 +7,7 @@ count queries (graph/catalog.py), each in a subquery with its parameters under i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,17 +31,27 @@ ROW_MAPS = {"albums": ALBUM.row_map, "tracks": TRACK.row_map}
 """The catalog's row maps in its page queries, replaced by lean ones here."""
 
 
-def lean(var: str, sale: bool) -> str:
-    """A map projection of every property of `var` but those no compiled field reads."""
+Projections = tuple[tuple[str, tuple[str, ...] | None], ...]
+"""Per node label, the properties its rows carry (None: every one a compiled field may read)."""
+PROPERTY = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+ENTITY_LABELS = {"albums": "Album", "tracks": "Track"}
+
+
+def lean(var: str, sale: bool, properties: tuple[str, ...] | None = None) -> str:
+    """A map projection of `var`: these properties, or every one but those no compiled field reads."""
+    if properties is not None:
+        assert all(PROPERTY.fullmatch(p) for p in properties), properties
+        return f"{var}{{{', '.join(f'.{p}' for p in properties)}}}"
     return f"{var}{{.*, {', '.join(f'{name}: null' for name in (LEFT_OUT if sale else LEFT_OUT + SALE))}}}"
 
 
-def _children(sale: bool) -> dict[str, str]:
+def _children(sale: bool, projected: Mapping[str, tuple[str, ...] | None]) -> dict[str, str]:
     """An album's own lists, read beside it as the album page query reads them."""
+    artist = lean("m", sale, projected["Artist"]) if projected.get("Artist") else "m{.*}"
     return {
-        "artists": "COLLECT { MATCH (n)-[b:BY]->(m:Artist) WITH m, b ORDER BY b.position RETURN m{.*} }",
+        "artists": f"COLLECT {{ MATCH (n)-[b:BY]->(m:Artist) WITH m, b ORDER BY b.position RETURN {artist} }}",
         "tracks": "COLLECT { MATCH (t:Track)-[:ON_ALBUM]->(n) WITH n, t ORDER BY t.discNumber, t.trackNumber, "
-        f"t.key RETURN {lean('t', sale)} }}",
+        f"t.key RETURN {lean('t', sale, projected.get('Track'))} }}",
     }
 
 
@@ -75,7 +86,7 @@ def _renamed(text: str, name: str, returned: str) -> str:
     return text[: -len(returned)] + name
 
 
-def _subquery(name: str, shape: tuple[str, Any], sale: bool) -> str:
+def _subquery(name: str, shape: tuple[str, Any], sale: bool, projected: Mapping[str, tuple[str, ...] | None]) -> str:
     kind, what = shape
     if kind == "count":
         entity, scope, keys = what
@@ -84,24 +95,31 @@ def _subquery(name: str, shape: tuple[str, Any], sale: bool) -> str:
     text = page_query(entity, scope, keys, sort, desc, after, False, before, backward).text
     row_map = f"{{row: {ROW_MAPS[entity]},"
     assert text.count(row_map) == 1, text
-    text = text.replace(row_map, f"{{row: {lean(ROW_MAPS[entity][0], sale)},")
+    row = lean(ROW_MAPS[entity][0], sale, projected.get(ENTITY_LABELS[entity]))
+    text = text.replace(row_map, f"{{row: {row},")
     return _renamed(text, name, "page")
 
 
 @lru_cache(maxsize=512)
 def node_query(
-    label: str, children: tuple[str, ...], lists: tuple[tuple[str, tuple[str, Any]], ...], sale: bool
+    label: str,
+    children: tuple[str, ...],
+    lists: tuple[tuple[str, tuple[str, Any]], ...],
+    sale: bool,
+    projections: Projections = (),
 ) -> Cypher:
     """The read of one node by key with an album's `children` and the `lists` (name, shape) a page asks for.
 
-    Without `sale`, the rows leave out what only offers and rights read.
+    Without `sale`, the rows leave out what only offers and rights read; a label with `projections`
+    has its rows carry only the properties named there.
     """
-    reads = _children(sale)
+    projected = dict(projections)
+    reads = _children(sale, projected)
     assert label in LABELS
     assert all(c in reads for c in children)
-    calls = "".join(f"\nCALL () {{ {_subquery(name, shape, sale)} }}" for name, shape in lists)
+    calls = "".join(f"\nCALL () {{ {_subquery(name, shape, sale, projected)} }}" for name, shape in lists)
     returned = "".join(f", {reads[c]} AS {c}" for c in children) + "".join(f", {name}" for name, _ in lists)
-    text = f"MATCH (n:{label} {{key: $key}}){calls}\nRETURN {lean('n', sale)} AS row{returned}"
+    text = f"MATCH (n:{label} {{key: $key}}){calls}\nRETURN {lean('n', sale, projected.get(label))} AS row{returned}"
     return Cypher(f"{label.lower()}_node", cast(Any, text))
 
 
@@ -136,10 +154,16 @@ class NodeRead:
 
 
 async def read_node(
-    graph: Graph, label: str, key: str, children: Sequence[str], lists: Sequence[ListRead], sale: bool = True
+    graph: Graph,
+    label: str,
+    key: str,
+    children: Sequence[str],
+    lists: Sequence[ListRead],
+    sale: bool = True,
+    projections: Projections = (),
 ) -> NodeRead | None:
     """The node of `label` with this key and what its page asks for, in one query; None where there is none."""
-    query = node_query(label, tuple(children), tuple((r.name, r.shape()) for r in lists), sale)
+    query = node_query(label, tuple(children), tuple((r.name, r.shape()) for r in lists), sale, projections)
     params: dict[str, Any] = {"key": key, **{r.name: r.params() for r in lists}}
     records = await graph.read(query, params, _as_read)
     if not records:

@@ -18,6 +18,7 @@ from graphql import DocumentNode, FragmentDefinitionNode, GraphQLError, Operatio
 from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry import Schema as StrawberrySchema
 
+from api.compiled.properties import properties
 from api.compiled.selection import Compiler, Fallback, FieldAt, Getter, Run, Shape, Unsupported, subsets_of
 from api.errors import ApiError
 from api.ids import from_global
@@ -27,7 +28,7 @@ from api.types.album import Album
 from api.types.album_group import Genre
 from api.types.artist import Artist
 from api.types.track import Track
-from graph.node_reads import ListRead, NodeRead, read_node
+from graph.node_reads import ListRead, NodeRead, Projections, read_node
 from graph.pages import Page, PageRequest
 
 MAKERS: Mapping[str, Callable[[dict[str, Any]], Any]] = {
@@ -64,6 +65,8 @@ class TypePlan:
     children: list[str] = field(default_factory=list)
     lists: list[ListSpec] = field(default_factory=list)
     shape: Shape | None = None
+    projections: Projections = ()
+    """The properties each label's rows carry: what the document's fields read."""
 
 
 class ResolverInfo:
@@ -205,10 +208,14 @@ class NodePlan:
         for label in MAKERS:
             plan = TypePlan(label)
             compiler.specials = NodeSpecials(plan)
+            compiler.used = {}
             try:
                 plan.shape = compiler.object_shape(label, subsets_of(roots[0]), 0)
             except Unsupported:
                 continue
+            plan.projections = tuple(
+                (name, properties(name, fields, plan.sale)) for name, fields in sorted(compiler.used.items())
+            )
             self.types[label] = plan
         self.slots = compiler.slots
 
@@ -243,7 +250,7 @@ async def _read(context: Any, plan: TypePlan, key: str, reads: list[ListRead]) -
     if plan.label == "Album" and plan.children and loaders.album_cache is not None:
         page = await loaders.album_page.load(key)
         return None if page is None else NodeRead(page.row, {"artists": page.artists, "tracks": page.tracks}, {})
-    return await read_node(context.graph, plan.label, key, plan.children, reads, plan.sale)
+    return await read_node(context.graph, plan.label, key, plan.children, reads, plan.sale, plan.projections)
 
 
 class _NoSpecials:

@@ -83,6 +83,8 @@ class Compiler:
     fragments: Mapping[str, FragmentDefinitionNode]
     specials: Specials
     slots: list[tuple[GraphQLField, FieldNode]] = field(default_factory=list)
+    used: dict[str, set[tuple[str, bool]]] = field(default_factory=dict)
+    """The fields shaped, per type: (name, whether it is a plain field)."""
 
     @property
     def gql(self) -> GraphQLSchema:
@@ -145,6 +147,8 @@ class Compiler:
             if at.name == "__typename":
                 parts.append((at.key, _constant(type_name), _same))
                 continue
+            plain = at.strawberry is not None and at.strawberry.base_resolver is None
+            self.used.setdefault(type_name, set()).add((at.name, plain))
             special = self.specials.field(self, at, depth)
             getter, shape = special if special is not None else (self._plain(at), None)
             if shape is None:
