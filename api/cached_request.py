@@ -1,4 +1,4 @@
-"""A GraphQL HTTP request answered from the response cache, or run by the view and its answer kept.
+"""A GraphQL HTTP request answered from the response cache, or by a compiled plan or the view, its answer kept.
 
 Only anonymous GET and POST operations are candidates (a bearer token may change any answer, and buys
 a budget of its own). A hit is charged its operation's cost like any request, and refused past the budget
@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import Message
 from strawberry.http import GraphQLRequestData
 
+from api import planned_request
 from api.admission import CACHES
 from api.buckets import Quota
 from api.cache_policy import freshness
@@ -44,22 +45,30 @@ class Operation:
 
 
 async def answer(view: GraphQLApp, request: Request) -> Response:
-    """The response to a GraphQL HTTP request: a kept answer if there is one, else the view's (kept if it may be)."""
-    cache = services_of(request).response_cache
-    if cache is None or not _candidate(request):
+    """The response to a GraphQL HTTP request: a kept answer if there is one, else a plan's or the view's (kept
+    if it may be)."""
+    if not _candidate(request):
         return await view.run(request)
     request, fields = await _fields(view, request)
     operation = _operation(request, fields) if fields is not None else None
-    read_under = cache.current() if operation is not None else None
-    if operation is None or read_under is None:
+    if operation is None:
         return await view.run(request)
+    cache = services_of(request).response_cache
+    read_under = cache.current() if cache is not None else None
+    if cache is None or read_under is None:
+        return await _run(view, request, operation)
     key: CacheKey = (operation.query, operation.name, operation.variables_json, str(request.base_url), read_under[1])
     entry = cache.get(key)
     if entry is not None and (hit := await _hit(view, request, entry)) is not None:
         return hit
-    response = await view.run(request)
+    response = await _run(view, request, operation)
     _keep(view, cache, key, operation, response, read_under)
     return response
+
+
+async def _run(view: GraphQLApp, request: Request, operation: Operation) -> Response:
+    """The operation's answer from its compiled plan where one covers it, else from the view."""
+    return await planned_request.answer(view, request, operation) or await view.run(request)
 
 
 def _candidate(request: Request) -> bool:

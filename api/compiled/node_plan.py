@@ -221,6 +221,10 @@ class NodePlan:
 
     async def run(self, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
         """The response's data; Fallback where the executor must answer this request."""
+        return await self.prepare(context, variables).answer()
+
+    def prepare(self, context: Any, variables: dict[str, Any] | None) -> PlannedRun:
+        """The request's arguments checked and its read set up, before any Cypher; Fallback where they are wrong."""
         coerced = get_variable_values(self.schema._schema, self.variables, variables or {})
         if isinstance(coerced, list):
             raise Fallback("variables")
@@ -238,10 +242,27 @@ class NodePlan:
                 reads.append(ListRead(spec.name, request, spec.count))
         except (ApiError, GraphQLError) as error:
             raise Fallback(str(error)) from None
-        run.read = await _read(context, plan, key, reads)
+        return PlannedRun(self.key, plan, key, reads, run)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRun:
+    """One request's run of a plan, its arguments checked: `answer` reads and shapes."""
+
+    response_key: str
+    plan: TypePlan
+    key: str
+    reads: list[ListRead]
+    run: Run
+
+    async def answer(self) -> dict[str, Any]:
+        """The response's data: one read, then the shaper; Fallback where the executor must answer."""
+        run, plan = self.run, self.plan
+        run.read = await _read(run.context, plan, self.key, self.reads)
         if run.read is None:
-            return {self.key: None}
-        return {self.key: plan.shape(MAKERS[type_name](run.read.row), run)}
+            return {self.response_key: None}
+        assert plan.shape is not None
+        return {self.response_key: plan.shape(MAKERS[plan.label](run.read.row), run)}
 
 
 async def _read(context: Any, plan: TypePlan, key: str, reads: list[ListRead]) -> NodeRead | None:

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 
-from graphql import DocumentNode, GraphQLSchema
+from graphql import DocumentNode, GraphQLSchema, get_operation_ast
 from graphql import ExecutionResult as GraphQLExecutionResult
 from prometheus_client import Counter
 from strawberry import Schema as StrawberrySchema
@@ -41,6 +41,19 @@ class PlanCache:
         self.plans: ByteLRU[tuple[GraphQLSchema, str, str | None], tuple[NodePlan | None]] = ByteLRU(
             capacity, capacity // 16
         )
+
+    def known(
+        self, schema: StrawberrySchema, query: str, operation: str | None, document: DocumentNode
+    ) -> NodePlan | None:
+        """The plan compiled for this document's operation before, if any (nothing is compiled here).
+
+        Without an operation name the executor names the document's only operation: plans are kept
+        under that name.
+        """
+        if operation is None and (only := get_operation_ast(document)) is not None and only.name is not None:
+            operation = only.name.value
+        found = self.plans.get((schema._schema, query, operation))
+        return found[0] if found is not None else None
 
     def plan(
         self, schema: StrawberrySchema, query: str, operation: str | None, document: DocumentNode
