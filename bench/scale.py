@@ -181,7 +181,8 @@ def beside(out: Path) -> Path:
     newest_of: dict[str, dict[str, Any]] = {}
     for path in sorted(out.glob("scale-*.json")):
         data = json.loads(path.read_text())
-        newest_of[data["size"]] = data
+        if "storefront" in data and "dbHits" in data:  # a report of this layout (older ones are kept as written)
+            newest_of[data["size"]] = data
     order = sorted(newest_of, key=lambda s: tracks_of(s) or 0)
     names = " / ".join(order)
     lines = [f"# The storefront by store size ({names})", "",

@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from tqdm import tqdm
 
+from graph import territory_sales
 from graph.driver import Graph
 from graph.importers.pipeline import CUSTOMER_BATCH, PURCHASE_BATCH, RELEASE_BATCH, write_batches
 from graph.importers.synthetic_checkpoint import Checkpoint, import_key
@@ -125,9 +126,11 @@ class _Load:
         await write_batches(items, PreparedPurchases.of, write, _counted(count, add), PURCHASE_BATCH)
 
     async def popularity(self, keys: Iterable[str], count: Callable[[int], None]) -> None:
-        """Recount the popularity of these tracks, their albums and artists from the purchase lines."""
+        """Recount the popularity of these tracks, their albums and artists, and their territory tallies, from the
+        purchase lines."""
         listed = list(keys)
         await recount_popularity(self.graph, listed)
+        await territory_sales.recount(self.graph, listed)
         count(len(listed))
 
 
