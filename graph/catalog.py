@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Required, TypedDict, TypeVar, cast
 
 from graph.driver import Cypher, Graph
@@ -75,9 +76,17 @@ class NamedRow(TypedDict):
     key: str
     name: str
 
-# Every read of a node returns the same map shape, so any loader can prime another.
-ALBUM_MAP = "a{.*, labelKey: [(a)-[:RELEASED_BY]->(l:Label) | l.key][0]}"
-TRACK_MAP = "t{.*, albumKey: a.key, genreKey: [(t)-[:IN_GENRE]->(g:Genre) | g.key][0]}"
+# Every read of a node returns the same map shape, so any loader can prime another. The instant a
+# release changed travels as its ISO text, read back only when a field asks for it (`row_instant`):
+# the driver's decoding of a DateTime cost more client CPU than the rest of a row.
+ALBUM_MAP = "a{.*, updatedAt: toString(a.updatedAt), labelKey: [(a)-[:RELEASED_BY]->(l:Label) | l.key][0]}"
+TRACK_MAP = ("t{.*, updatedAt: toString(t.updatedAt), albumKey: a.key, "
+             "genreKey: [(t)-[:IN_GENRE]->(g:Genre) | g.key][0]}")
+
+
+def row_instant(value: Any) -> datetime | None:
+    """An instant of a row: as the driver gave it, or from the ISO text the catalog maps carry."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 ARTISTS_BY_KEYS = Cypher(
     "artists_by_keys", "UNWIND $keys AS k MATCH (n:Artist {key: k}) RETURN k AS key, n{.*} AS row"

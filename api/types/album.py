@@ -22,6 +22,7 @@ from api.types.library import AlbumOwnership, album_ownership, viewer_ownership
 from api.types.node import Node
 from api.types.offer import Offer, offers_of
 from delivery.artwork import SIZES, Cover
+from graph.catalog import row_instant
 from graph.prices import prices_in
 from graph.release import WORLDWIDE
 from graph.rights import on_sale
@@ -171,7 +172,7 @@ class Album(Node):
         "null if stored before changes were recorded."
     )
     def updated_at(self) -> datetime | None:
-        return self.row.get("updatedAt")
+        return row_instant(self.row.get("updatedAt"))
 
     @strawberry.field(description="Every credited artist, main first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:

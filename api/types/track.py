@@ -17,6 +17,7 @@ from api.territory import optional_territory, territory_argument
 from api.types.library import viewer_ownership
 from api.types.node import Node
 from api.types.offer import Format, Offer, offers_of
+from graph.catalog import row_instant
 from graph.prices import prices_in
 from graph.rights import on_sale
 
@@ -139,7 +140,7 @@ class Track(Node):
         "null if stored before changes were recorded."
     )
     def updated_at(self) -> datetime | None:
-        return self.row.get("updatedAt")
+        return row_instant(self.row.get("updatedAt"))
 
     @strawberry.field(description="Every credited artist, main artist first.")
     async def artists(self, info: Info) -> list[Annotated[Artist, strawberry.lazy("api.types.artist")]]:
