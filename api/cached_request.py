@@ -20,10 +20,9 @@ from strawberry.http import GraphQLRequestData
 
 from api import planned_request
 from api.admission import CACHES
-from api.buckets import Quota
 from api.cache_policy import freshness
 from api.persisted import Refused
-from api.ratelimit import caller_key, cost_report, quota_headers
+from api.ratelimit import cost_report, quota_headers
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
 from api.response_cache import CacheKey, Entry, ResponseCache
 from api.services import services_of
@@ -129,7 +128,7 @@ def _operation(request: Request, fields: Mapping[str, Any]) -> Operation | None:
 
 async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | None:
     """The kept answer, charged like a run of it; None past the caller's budget (the view refuses it then)."""
-    quota = await _charge(request, entry.cost)
+    quota = await planned_request.charge(request, entry.cost)
     if quota is not None and not quota.granted:
         return None
     body = entry.body
@@ -139,14 +138,6 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
     if quota is not None:
         response.headers.update(quota_headers(quota))
     return response
-
-
-async def _charge(request: Request, cost: int) -> Quota | None:
-    limiter = services_of(request).rate_limiter
-    if not limiter.enabled:
-        return None
-    client = request.client.host if request.client else None
-    return await limiter.charge(caller_key(request.headers, client), cost, limiter.limit_for(None))
 
 
 def _keep(

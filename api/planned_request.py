@@ -49,7 +49,7 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
         planned = plan.prepare(context, operation.variables)
     except Fallback:
         return None
-    quota = await _charge(request, found.cost)
+    quota = await charge(request, found.cost)
     if quota is not None and not quota.granted:
         return None
     try:
@@ -65,7 +65,8 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
     return _response(view, request, data, quota)
 
 
-async def _charge(request: Request, cost: int) -> Quota | None:
+async def charge(request: Request, cost: int) -> Quota | None:
+    """Charge an anonymous request's caller (by address) its cost; None where no limit applies."""
     limiter = services_of(request).rate_limiter
     if not limiter.enabled:
         return None
