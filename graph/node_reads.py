@@ -21,10 +21,13 @@ from graph.pages import ALBUM, TRACK, Page, PageRequest, count_query, page_query
 
 LEFT_OUT = ("updatedAt", "fieldDigests", "contentHash", "searchJoined", "searchInitial", "searchStart")
 """Properties no compiled field reads: instants (costly to decode) and bookkeeping."""
-SALE = (
-    "territories", "rightsStart", "rightsEnd", "currency", "priceLists", "priceFallback", "offerFormats",
-    "offerPrices", "offerSizes", "royaltyRate",
-)
+OFFERED = ("offerFormats", "offerPrices", "offerSizes")
+SALE_READS: Mapping[str, tuple[str, ...]] = {
+    "Album": ("territories", "rightsStart", "rightsEnd", "currency", "priceLists", "priceFallback", *OFFERED),
+    "Track": OFFERED,
+}
+"""What offers and rights read of each label's rows (graph/rights.py, graph/prices.py, api/types/offer.py)."""
+SALE = (*SALE_READS["Album"], "royaltyRate")
 """Properties only offers and rights read: left out where a page shows none."""
 LABELS = frozenset({"Album", "Artist", "Genre"})
 ROW_MAPS = {"albums": ALBUM.row_map, "tracks": TRACK.row_map}

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from graph.node_reads import SALE_READS as SALE
+
+__all__ = ["PLAIN", "REQUIRED", "SALE", "properties"]
+
 REQUIRED: Mapping[str, tuple[str, ...]] = {
     "Album": ("key", "title"), "Artist": ("key", "name"), "Track": ("key", "title"), "Genre": ("key", "name"),
 }
@@ -28,12 +32,6 @@ PLAIN: Mapping[str, Mapping[str, str]] = {
     "Genre": {"id": "key", "name": "name"},
 }
 """GraphQL plain field -> the property its value is made from, per type."""
-OFFERED = ("offerFormats", "offerPrices", "offerSizes")
-SALE: Mapping[str, tuple[str, ...]] = {
-    "Album": ("territories", "rightsStart", "rightsEnd", "currency", "priceLists", "priceFallback", *OFFERED),
-    "Track": OFFERED,
-}
-"""What offers and rights read of each type's rows (graph/rights.py, graph/prices.py, api/types/offer.py)."""
 
 
 def properties(type_name: str, fields: Iterable[tuple[str, bool]], sale: bool) -> tuple[str, ...] | None:
