@@ -68,7 +68,8 @@ CATALOG_FIELDS: Mapping[str, frozenset[str]] = {
 """Public catalog fields: what they answer is the same for every caller on a given day and catalog version."""
 
 SALES_FIELDS: Mapping[str, frozenset[str]] = {
-    "Query": frozenset({"search"}),  # short queries rank (and score) by units sold
+    "Query": frozenset({"search", "bestsellers"}),  # short queries rank (and score) by units sold
+    "ChartEntry": frozenset({"rank", "units", "track"}),
     "Album": frozenset({"popularity"}),
     "Track": frozenset({"popularity"}),
     "Artist": frozenset({"topTracks"}),

@@ -26,6 +26,8 @@ from bench.report import Figures, failed, figures, table, write
 from settings import PROJECT_ROOT, Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
+CACHES_OFF = {"TUNEGRAPH_ALBUM_CACHE": "0", "TUNEGRAPH_RESPONSE_CACHE": "0"}
+"""The environment that turns off the per-process answer copies (what `--caches-off` and bench-peer's "off" serve)."""
 
 
 def _free_port() -> int:
@@ -158,11 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON report and PNG chart go")
     parser.add_argument("--store", help="the store's name in the report and chart (chinook, 1m-tracks, ...)")
     parser.add_argument("--beside", metavar="STORE", help="also put this run beside the newest report of STORE")
+    parser.add_argument("--caches-off", action="store_true",
+                        help="serve with the album and whole-response caches off (charts stay held): per-request cost")
     parser.add_argument("--only", help="run only the scenarios whose name contains one of these (comma-separated)")
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.clients.split(",")]
     settings = Settings.from_env()
-    with api_server(settings, args.workers) if args.url is None else _existing(args.url) as target:
+    extra = CACHES_OFF if args.caches_off else None
+    with api_server(settings, args.workers, extra) if args.url is None else _existing(args.url) as target:
         rows: list[Figures] = []
         size = catalog_size(target.base)
         started = time.perf_counter()
@@ -179,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(), "python": platform.python_version(), "neo4j_uri": settings.neo4j_uri,
             "server": f"uvicorn, {args.workers} worker(s), rate limit off",
             "load_generator": "separate process (bench.load)",
-            "load_average_at_end": os.getloadavg(), "only": args.only}
+            "load_average_at_end": os.getloadavg(), "only": args.only,
+            "caches": "off" if args.caches_off else "on"}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path, png_path = write(rows, meta, args.out, stamp)
     print(table(rows))

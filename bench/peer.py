@@ -26,13 +26,13 @@ from typing import Any
 
 import httpx
 
-from bench.__main__ import RESULTS, _free_port, api_server
+from bench.__main__ import CACHES_OFF, RESULTS, _free_port, api_server
 from settings import PROJECT_ROOT, Settings
 
 PEER_SOURCE = PROJECT_ROOT.parent / "shared" / "peer"
 PEER_COPY = PROJECT_ROOT / ".bench-peer"
 PAGES = ("album", "artist", "genre")
-CACHES = {"off": {"TUNEGRAPH_ALBUM_CACHE": "0", "TUNEGRAPH_RESPONSE_CACHE": "0"}, "on": {}}
+CACHES = {"off": CACHES_OFF, "on": {}}
 """tunegraph's environment per cache mode: per request (the album copy and the response cache off), and the
 defaults."""
 MISSING = (

@@ -18,7 +18,9 @@ def report(size: str, when: str, p99: float, hits: int, scans: list[str]) -> dic
         "neo4j": {"uri": "bolt://x", "heap": "2g", "pageCache": "3g"},
         "storefront": {"report": "bench.json", "catalog": {"tracks": 1},
                        "scenarios": {"album page": {"rps": 10.0, "p50_ms": 5.0, "p99_ms": p99, "errors": 0,
-                                                    "cypher_per_request": 1.0}}},
+                                                    "cypher_per_request": 1.0}},
+                       "scenariosCachesOff": {"album page": {"rps": 8.0, "p50_ms": 6.0, "p99_ms": p99 + 1,
+                                                             "errors": 0, "cypher_per_request": 1.0}}},
         "dbHits": {"album page": {"requests": 5, "dbHitsPerRequestP50": hits, "dbHitsPerRequestMax": hits,
                                   "statements": {"album_pages_by_keys": hits}, "scans": scans}},
     }
@@ -42,9 +44,11 @@ def test_beside_takes_the_newest_report_of_each_size_in_size_order(tmp_path: Pat
     text = beside(tmp_path).read_text()
 
     assert "(chinook / 1m / 10m)" in text
-    assert "| album page | 40.0 / 60.0 / 90.0 | 500 / 550 / 600 | NodeByLabelScan p:Purchase |" in text
+    assert ("| album page | 40.0 / 60.0 / 90.0 | 41.0 / 61.0 / 91.0 | 500 / 550 / 600 | NodeByLabelScan p:Purchase |"
+            in text)
 
 
 def test_markdown_names_p99_db_hits_and_scans() -> None:
     text = markdown(report("1m", "20261201T000000Z", 61.5, 541, []))
-    assert "| album page | 10.0 | 5.0 | 61.5 | 0 | 541 | 541 | album_pages_by_keys 541 | none |" in text
+    assert ("| album page | 10.0 | 5.0 | 61.5 | 0 | 8.0 | 6.0 | 62.5 | 0 | 541 | 541 | album_pages_by_keys 541 | none |"
+            in text)

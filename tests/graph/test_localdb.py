@@ -76,6 +76,13 @@ def test_status_reports_a_running_server(server: Settings) -> None:
     assert "tunegraph-localdb: ready on" in (server.data_dir / "neo4j.log").read_text()
 
 
+def test_transaction_logs_are_kept_only_to_a_bound(server: Settings) -> None:
+    with neo4j.GraphDatabase.driver(server.neo4j_uri) as driver:
+        records, _, _ = driver.execute_query(
+            "SHOW SETTINGS YIELD name, value WHERE name = 'db.tx_log.rotation.retention_policy' RETURN value")
+    assert [r["value"] for r in records] == ["256M size"]  # Neo4j's default keeps 2 days: 50 GB at 10M tracks
+
+
 def test_start_and_ensure_started_leave_a_running_server_alone(server: Settings) -> None:
     pid = _pid(server)
     assert localdb.start(server) == (
