@@ -1,9 +1,10 @@
 """Which operations the whole-response cache may keep, and for how long: an allow-list of public fields.
 
 A field not listed here is never answered from the cache: the viewer and everything customer-scoped
-(ownership, library, purchases, recommendations), partner reads (royalties, webhooks, the change feed),
-what the recommender model answers (recommend, alsoBought, related), mutations and introspection. A
-field added to the schema later stays uncached until it is listed, with the reason it may be.
+(ownership, library, purchases, the viewer's recommendations), partner reads (royalties, webhooks, the
+change feed), mutations and introspection. A field added to the schema later stays uncached until it is
+listed, with the reason it may be. What the model answers for anyone (recommend, alsoBought, related) is
+kept like a chart, and only under the model version it was read with (the cache follows that version).
 """
 
 from __future__ import annotations
@@ -76,6 +77,16 @@ SALES_FIELDS: Mapping[str, frozenset[str]] = {
 }
 """Public fields that follow sales: every purchase may move them, without moving the catalog version."""
 
+MODEL_FIELDS: Mapping[str, frozenset[str]] = {
+    "Query": frozenset({"recommend"}),
+    "Track": frozenset({"alsoBought"}),
+    "Album": frozenset({"alsoBought"}),
+    "Artist": frozenset({"related"}),
+    "Recommendation": frozenset({"track", "score", "because"}),
+}
+"""Public answers of the recommender: the same for every anonymous caller under one model version (and, as
+they fall back on bestsellers and catalog neighbours, kept like sales)."""
+
 ORDERED_FIELDS = frozenset({("Query", "artists"), ("Query", "albums"), ("Query", "tracks"), ("Artist", "albums")})
 """Catalog lists whose `orderBy: {field: POPULARITY}` ranks by units sold."""
 
@@ -106,7 +117,9 @@ class _Judge:
             return Freshness.CATALOG
         if name in CATALOG_FIELDS.get(parent, ()):
             return Freshness.SALES if self._by_popularity(parent, node) else Freshness.CATALOG
-        return Freshness.SALES if name in SALES_FIELDS.get(parent, ()) else Freshness.NEVER
+        if name in SALES_FIELDS.get(parent, ()) or name in MODEL_FIELDS.get(parent, ()):
+            return Freshness.SALES
+        return Freshness.NEVER
 
     def _by_popularity(self, parent: str, node: FieldNode) -> bool:
         if (parent, node.name.value) not in ORDERED_FIELDS:

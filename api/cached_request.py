@@ -24,7 +24,7 @@ from api.cache_policy import freshness
 from api.persisted import Refused
 from api.ratelimit import cost_report, quota_headers
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
-from api.response_cache import CacheKey, Entry, ResponseCache
+from api.response_cache import CacheKey, Entry, ReadUnder, ResponseCache
 from api.services import services_of
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ async def answer(view: GraphQLApp, request: Request) -> Response:
     read_under = cache.current() if cache is not None else None
     if cache is None or read_under is None:
         return await _run(view, request, operation)
-    key: CacheKey = (operation.query, operation.name, operation.variables_json, str(request.base_url), read_under[1])
+    key: CacheKey = (operation.query, operation.name, operation.variables_json, str(request.base_url), read_under[2])
     entry = cache.get(key)
     if entry is not None and (hit := await _hit(view, request, entry)) is not None:
         return hit
@@ -142,7 +142,7 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
 
 def _keep(
     view: GraphQLApp, cache: ResponseCache, key: CacheKey, operation: Operation, response: Response,
-    read_under: tuple[int, Any],
+    read_under: ReadUnder,
 ) -> None:
     """Keep a run's answer if it is a plain success of an operation the policy allows."""
     if response.status_code != 200 or response.media_type != "application/json":

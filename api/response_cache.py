@@ -3,8 +3,9 @@
 An answer is kept under its query text, operation name, variables, base URL (covers and previews are
 absolute URLs) and UTC day (rights and release dates are judged on the day); a territory is an argument,
 so it is in the text or the variables. Which operations may be kept, and how long, is api/cache_policy.py's.
-Every entry belongs to the catalog version it was read under: when the watch sees the version move, or
-cannot read it, nothing is served or kept until it reads one again.
+Every entry belongs to the catalog version and the model version it was read under: when the watch sees
+the catalog move, or cannot read it, nothing is served or kept until it reads one again; a new model
+drops every entry too.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ LOOKUPS = Counter(
 
 CacheKey = tuple[str, str | None, bytes, str, date]
 """(query text, operation name, variables as sorted JSON, base URL, UTC day)."""
+ReadUnder = tuple[int, int | None, date]
+"""(catalog version, model version or None before one is served, UTC day): what an answer was read under."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +58,27 @@ class ResponseCache:
     def __init__(
         self, watch: CatalogWatch, entries: int, max_bytes: int, sales_seconds: float,
         clock: Callable[[], float] = time.monotonic, today: Callable[[], date] = utc_today,
+        model: Callable[[], int | None] = lambda: None,
     ) -> None:
         self.watch = watch
+        self.model = model
         self.sales_seconds = sales_seconds
         self.clock = clock
         self.today = today
         self.kept: ByteLRU[CacheKey, Entry] = ByteLRU(max_bytes, max_bytes // LARGEST_SHARE, entries)
         self.version: int | None = None
+        self.model_version: int | None = None
         self.day: date | None = None
         self.hits = 0
         self.misses = 0
 
-    def current(self) -> tuple[int, date] | None:
-        """(catalog version, day) entries are kept for now, everything older dropped; None while unknown."""
-        version, day = self.watch.version, self.today()
-        if version != self.version or day != self.day:
+    def current(self) -> ReadUnder | None:
+        """(catalog version, model version, day) entries are kept for now, older ones dropped; None while unknown."""
+        version, model, day = self.watch.version, self.model(), self.today()
+        if version != self.version or model != self.model_version or day != self.day:
             self.kept.clear()
-            self.version, self.day = version, day
-        return None if version is None else (version, day)
+            self.version, self.model_version, self.day = version, model, day
+        return None if version is None else (version, model, day)
 
     def get(self, key: CacheKey) -> Entry | None:
         """The answer kept under `key` for the current version, day and time; None (a miss) otherwise."""
@@ -83,9 +89,9 @@ class ResponseCache:
         self._count(found is not None)
         return found
 
-    def put(self, key: CacheKey, body: bytes, cost: int, freshness: Freshness, read_under: tuple[int, date]) -> bool:
-        """Keep an answer read under `read_under` (version, day), if both are still current and it may be kept."""
-        if freshness is Freshness.NEVER or self.current() != read_under or key[4] != read_under[1]:
+    def put(self, key: CacheKey, body: bytes, cost: int, freshness: Freshness, read_under: ReadUnder) -> bool:
+        """Keep an answer read under `read_under` (versions, day), if all are still current and it may be kept."""
+        if freshness is Freshness.NEVER or self.current() != read_under or key[4] != read_under[2]:
             return False
         if freshness is Freshness.SALES:
             if self.sales_seconds <= 0:

@@ -59,9 +59,8 @@ class Services:
         watch = CatalogWatch(graph)
         albums = AlbumCache(graph, watch, settings.album_cache) if settings.album_cache > 0 else None
         charts = ChartCache(graph, settings.chart_seconds, watch) if settings.chart_seconds > 0 else None
-        responses = response_cache(settings, watch)
         # One poll of the catalog version serves every copy; its first read runs while the model loads.
-        watched = albums is not None or charts is not None or responses is not None
+        watched = albums is not None or charts is not None or settings.response_cache > 0
         watcher = asyncio.create_task(watch.watch()) if watched else None
         try:
             models = await Recommender.open(settings.model_dir, graph, model_poll_seconds)
@@ -69,6 +68,7 @@ class Services:
             await _stop(watcher)
             await graph.close()
             raise
+        responses = response_cache(settings, watch, models)
         return cls(
             settings=settings, graph=graph, catalog_watch=watch, album_cache=albums, chart_cache=charts,
             models=models, rate_limiter=rate_limiter(settings), persisted_queries=persisted, media=media,
@@ -85,11 +85,13 @@ class Services:
         await self.graph.close()
 
 
-def response_cache(settings: Settings, watch: CatalogWatch) -> ResponseCache | None:
-    """The whole-response cache TUNEGRAPH_RESPONSE_CACHE asks for (entries; 0 is off), following `watch`."""
+def response_cache(settings: Settings, watch: CatalogWatch, models: Recommender) -> ResponseCache | None:
+    """The whole-response cache TUNEGRAPH_RESPONSE_CACHE asks for (entries; 0 is off), following `watch` and the
+    model `models` serves."""
     if settings.response_cache <= 0:
         return None
-    return ResponseCache(watch, settings.response_cache, settings.response_cache_mb * MB, settings.chart_seconds)
+    return ResponseCache(watch, settings.response_cache, settings.response_cache_mb * MB, settings.chart_seconds,
+                         model=lambda: models.version)
 
 
 async def _stop(task: asyncio.Task[None] | None) -> None:
