@@ -24,27 +24,41 @@ NEIGHBOURS_PER_SEED = 10
 # recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
 # keeps its `perSeed` strongest, so a weaker kind is walked only while the stronger ones number
 # fewer: most seeds have that many tracks on their album and their artist's others, and a big
-# genre's recent albums (most of the work at a million tracks) are never read for them.
+# genre's recent albums (most of the work at a million tracks) are never read for them. The
+# artist's albums are counted by degree, newest first, and only the newest ones whose tracks can
+# rank (and any released the same day as the last of them) are read track by track.
 _NEIGHBOURS = """
     CALL (seeds) {
       UNWIND seeds AS k
       CALL (k) {
         MATCH (seed:Track {key: k})-[:ON_ALBUM]->(a:Album)
-        CALL (seed, a) {
-          MATCH (a)<-[:ON_ALBUM]-(t:Track) WHERE t <> seed RETURN t
+        CALL (a) {
+          RETURN a AS album
           UNION
-          MATCH (a)-[:BY]->(:Artist)<-[:BY]-(other:Album)<-[:ON_ALBUM]-(t:Track) WHERE other <> a RETURN t
+          MATCH (a)-[:BY]->(:Artist)<-[:BY]-(album:Album) RETURN album
         }
-        WITH seed, a, collect(t) AS kin
-        CALL (a, kin) {
-          WITH a, kin WHERE size(kin) < $perSeed
+        WITH seed, a, album, coalesce(album.releaseDate, date('0001-01-01')) AS released
+        ORDER BY released DESC
+        WITH seed, a, collect({album: album, released: released,
+                               tracks: COUNT { (album)<-[:ON_ALBUM]-() }}) AS albums
+        WITH seed, a, albums, reduce(n = -1, x IN albums | n + x.tracks) AS kinCount,
+             size([i IN range(0, size(albums) - 1)
+                   WHERE reduce(n = 0, x IN albums[0..i] | n + x.tracks) <= $perSeed]) AS needed
+        CALL (seed, albums, needed) {
+          UNWIND albums AS x
+          WITH x.album AS album WHERE x.released >= albums[needed - 1].released
+          MATCH (album)<-[:ON_ALBUM]-(t:Track) WHERE t <> seed
+          RETURN collect(t) AS kin
+        }
+        CALL (a, kin, kinCount) {
+          WITH a, kin WHERE kinCount < $perSeed
           MATCH (a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
           WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
           RETURN collect(DISTINCT t) AS label
         }
-        CALL (a, kin, label) {
-          WITH a, kin, label WHERE size(kin) + size(label) < $perSeed
+        CALL (a, kin, kinCount, label) {
+          WITH a, kin, label WHERE kinCount + size(label) < $perSeed
           MATCH (a)-[:IN_GENRE]->(:Genre)<-[:IN_GENRE]-(other:Album)
           WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
