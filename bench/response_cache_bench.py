@@ -1,6 +1,7 @@
 """`python -m bench.response_cache_bench`: the response cache's hit ratio under a Zipf mix of album pages.
 
-Album keys are ranked by popularity (rank 1 the most popular); each request asks for the album of rank k
+`--page also-bought` mixes a track's "customers also bought" panel instead (tracks by popularity).
+Keys are ranked by popularity (rank 1 the most popular); each request asks for the key of rank k
 with probability proportional to 1/k^s. The sequence, fixed by its seed, is sent to a running API by the
 load generator (bench.load: each client walks its own stretch of it) and the cache's own counters on
 /metrics tell the hits (every worker keeps its own entries); beside it, the hit ratio one process with
@@ -29,18 +30,27 @@ from bench.queries import ALBUM_PAGE
 from graph.driver import Cypher, Graph
 from settings import Settings
 
-ALBUMS_BY_POPULARITY = Cypher(
-    "bench_albums_by_popularity",
-    "MATCH (a:Album) WHERE a.popularity IS NOT NULL RETURN a.key AS key ORDER BY a.popularity DESC, a.key LIMIT $n",
-)
+BY_POPULARITY = {
+    label: Cypher(
+        "bench_keys_by_popularity",
+        f"MATCH (a:{label}) WHERE a.popularity IS NOT NULL RETURN a.key AS key ORDER BY a.popularity DESC, a.key "
+        "LIMIT $n",
+    )
+    for label in ("Album", "Track")
+}
+ALSO_BOUGHT = """query AlsoBought($id: ID!) { node(id: $id) { ... on Track {
+  id alsoBought(first: 10, territory: "US") { id title album { id title } }
+} } }"""
+PAGES = {"album": ("Album", ALBUM_PAGE), "also-bought": ("Track", ALSO_BOUGHT)}
+"""--page: the label whose keys are mixed, and the query each asks."""
 LOOKUPS = "tunegraph_response_cache_lookups_total"
 
 
-async def album_keys(settings: Settings, n: int) -> list[str]:
-    """The `n` most popular album keys, most popular first."""
+async def popular_keys(settings: Settings, label: str, n: int) -> list[str]:
+    """The `n` most popular album (or track) keys, most popular first."""
     graph = Graph.connect(settings)
     try:
-        return [r["key"] for r in await graph.read(ALBUMS_BY_POPULARITY, {"n": n})]
+        return [r["key"] for r in await graph.read(BY_POPULARITY[label], {"n": n})]
     finally:
         await graph.close()
 
@@ -92,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.response_cache_bench", description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the running API's base URL")
     parser.add_argument("--store", default="chinook", help="the store's name in the report")
-    parser.add_argument("--keys", type=int, default=20_000, help="albums in the mix (the most popular)")
+    parser.add_argument("--page", choices=sorted(PAGES), default="album", help="what each request asks for")
+    parser.add_argument("--keys", type=int, default=20_000, help="albums (tracks) in the mix (the most popular)")
     parser.add_argument("--exponent", type=float, default=1.0, help="the Zipf exponent s")
     parser.add_argument("--requests", type=int, default=200_000, help="length of the request sequence")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
@@ -103,17 +114,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     base = args.url.rstrip("/")
-    keys = asyncio.run(album_keys(Settings.from_env(), args.keys))
+    label, query = PAGES[args.page]
+    keys = asyncio.run(popular_keys(Settings.from_env(), label, args.keys))
     ranks = zipf_ranks(len(keys), args.exponent, args.requests, args.seed)
     before = lookups(base)
-    outcome = run_job({"url": base + "/graphql", "query": ALBUM_PAGE, "concurrency": args.clients,
-                       "duration": args.duration, "variables": [{"id": to_global("Album", keys[r])} for r in ranks]})
+    outcome = run_job({"url": base + "/graphql", "query": query, "concurrency": args.clients,
+                       "duration": args.duration, "variables": [{"id": to_global(label, keys[r])} for r in ranks]})
     after = lookups(base)
     hits, misses = after["hit"] - before["hit"], after["miss"] - before["miss"]
     sent = outcome["requests"]
     latencies = sorted(outcome["latencies_ms"]) or [0.0]
     report: dict[str, Any] = {
-        "store": args.store, "when": datetime.now(UTC).isoformat(timespec="seconds"), "albums": len(keys),
+        "store": args.store, "page": args.page, "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "keys": len(keys),
         "exponent": args.exponent, "capacity_per_process": args.capacity, "clients": args.clients,
         "requests": sent, "errors": outcome["errors"], "rps": round(sent / outcome["elapsed"], 1),
         "p50_ms": round(latencies[len(latencies) // 2], 2), "p99_ms": round(latencies[int(len(latencies) * 0.99)], 2),
@@ -125,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": os.getloadavg(),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"response-cache-{args.store}.json"
+    suffix = "" if args.page == "album" else f"-{args.page}"
+    path = args.out / f"response-cache-{args.store}{suffix}.json"
     path.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     print(f"report: {path}", file=sys.stderr)
