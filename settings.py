@@ -52,6 +52,7 @@ class Settings:
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "4g"
     album_cache: int = 20_000
+    panel_cache: int = 1_000
     response_cache: int = 10_000  # entries; 0 turns the whole-response cache off
     response_cache_mb: int = 64
     chart_seconds: int = 60
@@ -100,6 +101,7 @@ class Settings:
             neo4j_heap=e.get("TUNEGRAPH_NEO4J_HEAP") or d.neo4j_heap,
             neo4j_pagecache=e.get("TUNEGRAPH_NEO4J_PAGECACHE") or d.neo4j_pagecache,
             album_cache=_int(e, "TUNEGRAPH_ALBUM_CACHE", d.album_cache),
+            panel_cache=_int(e, "TUNEGRAPH_PANEL_CACHE", d.panel_cache),
             response_cache=_int(e, "TUNEGRAPH_RESPONSE_CACHE", d.response_cache),
             response_cache_mb=_int(e, "TUNEGRAPH_RESPONSE_CACHE_MB", d.response_cache_mb),
             chart_seconds=_int(e, "TUNEGRAPH_CHART_SECONDS", d.chart_seconds),

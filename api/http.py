@@ -83,7 +83,7 @@ class GraphQLApp(PersistedGraphQL):
             request=request,
             response=response if isinstance(response, Response) else None,
             graph=services.graph,
-            loaders=Loaders(services.graph, services.album_cache),
+            loaders=Loaders(services.graph, services.album_cache, services.panel_cache),
             services=services,
             viewer=viewer,
             token_error=token_error,

@@ -8,6 +8,8 @@ from typing import Any, cast
 
 from strawberry.dataloader import DataLoader
 
+from api.panel_cache import PanelCache
+from api.response_cache import utc_today
 from graph import album_page, catalog, library, pages, panels, purchase_history
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
@@ -28,9 +30,14 @@ def _children(graph: Graph, query: Cypher, shape: type[R]) -> DataLoader[str, li
 class Loaders:
     """The loaders of one request, so nothing is cached across requests or viewers; each made on first use."""
 
-    def __init__(self, graph: Graph, album_cache: AlbumCache | None = None) -> None:
+    def __init__(
+        self, graph: Graph, album_cache: AlbumCache | None = None, panel_cache: PanelCache | None = None
+    ) -> None:
         self.graph = graph
         self.album_cache = album_cache
+        self.panel_cache = panel_cache
+        self.shown_rows: dict[str, panels.Shown] = {}
+        """Every panel row this request read, by track key (a panel keeps those it showed)."""
 
     @cached_property
     def artist(self) -> DataLoader[str, ArtistRow | None]:
@@ -142,14 +149,37 @@ class Loaders:
         return pages
 
     async def _customer_tastes(self, keys: Sequence[str]) -> list[panels.Taste | None]:
-        tastes = await panels.customer_tastes(self.graph, keys)
+        tastes = await self._tastes(keys)
         self.customer.prime_many({t.customer["key"]: t.customer for t in tastes if t is not None and t.customer})
         return tastes
 
+    async def _tastes(self, keys: Sequence[str]) -> list[panels.Taste | None]:
+        """Tastes, their neighbours taken from the panel cache where it holds them for the same inputs."""
+        cache, day = self.panel_cache, utc_today()
+        if cache is None:
+            return await panels.customer_tastes(self.graph, keys)
+        tastes = await panels.customer_tastes(self.graph, keys, cache.known(keys, day))
+        completed = [t if t is None or not t.known else cache.complete(k, t, day) for k, t in zip(keys, tastes,
+                                                                                                   strict=True)]
+        missing = [k for k, t, c in zip(keys, tastes, completed, strict=True) if t is not None and c is None]
+        if missing:  # the catalog moved (or the entry went) between the look and the read: read them whole
+            again = dict(zip(missing, await panels.customer_tastes(self.graph, missing), strict=True))
+            completed = [again.get(k, c) for k, c in zip(keys, completed, strict=True)]
+        for key, taste in zip(keys, completed, strict=True):
+            if taste is not None:
+                cache.keep(key, taste, day)
+        return completed
+
+    def remember_shown(self, shown: Sequence[panels.Shown]) -> None:
+        """Prime the track and album loaders with a panel's rows (read by an earlier request)."""
+        self.remember("tracks", [s.row for s in shown])
+        self.remember("albums", [s.album for s in shown])
+
     async def _shown(self, keys: Sequence[str]) -> list[panels.Shown | None]:
         found = await panels.shown(self.graph, keys)
-        self.remember("tracks", [s.row for s in found if s is not None])
-        self.remember("albums", [s.album for s in found if s is not None])
+        read = {key: s for key, s in zip(keys, found, strict=True) if s is not None}
+        self.shown_rows.update(read)
+        self.remember_shown(list(read.values()))
         return found
 
     async def _counts(self, requests: Sequence[tuple[str, Any]]) -> list[int]:

@@ -22,7 +22,7 @@ from api.pagination import page_size
 from api.territory import optional_territory
 from graph import charts
 from graph.catalog import AlbumRow, ArtistRow, Row
-from graph.panels import NEIGHBOUR_SEEDS, Basket, Taste
+from graph.panels import NEIGHBOUR_SEEDS, Basket, Taste, fingerprint
 from graph.rights import on_sale
 from graph.sale_index import SaleIndex
 from recommend import blend
@@ -71,9 +71,18 @@ async def for_customer(
     taste = await info.context.loaders.customer_taste.load(customer_key)
     if taste is None or not taste.inputs:
         return await bestsellers(info, want, where)
-    model = served(info).model
-    return await _panel(info, model, taste, want, where,
-                        lambda k, ok: recommend_for_items(model, taste.inputs, k, allowed=ok))
+    current, cache, loaders = served(info), info.context.services.panel_cache, info.context.loaders
+    key = (customer_key, fingerprint(taste.inputs), current.version, taste.catalog, info.context.today, where, want)
+    if cache is not None and (held := cache.answer(key)) is not None:
+        loaders.remember_shown(held.shown)
+        return list(held.picks)
+    model = current.model
+    picks = await _panel(info, model, taste, want, where,
+                         lambda k, ok: recommend_for_items(model, taste.inputs, k, allowed=ok))
+    if cache is not None:
+        shown = {k: loaders.shown_rows[k] for p in picks for k in (p.row["key"], *p.because) if k in loaders.shown_rows}
+        cache.keep_answer(key, picks, shown)
+    return picks
 
 
 async def for_seeds(info: Info, seeds: Sequence[str], first: int | None, territory: str | None) -> list[Pick]:

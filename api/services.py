@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from starlette.requests import HTTPConnection
 
 from api.media import Media
+from api.panel_cache import PanelCache
 from api.persisted import QueryStore
 from api.ratelimit import RateLimiter, rate_limiter
 from api.recommender import POLL_SECONDS, Recommender
@@ -45,6 +46,7 @@ class Services:
     purchase_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(PURCHASES_IN_FLIGHT))
     watcher: asyncio.Task[None] | None = None
     response_cache: ResponseCache | None = None
+    panel_cache: PanelCache | None = None
 
     @classmethod
     async def open(cls, settings: Settings, model_poll_seconds: float = POLL_SECONDS) -> Services:
@@ -69,10 +71,11 @@ class Services:
             await graph.close()
             raise
         responses = response_cache(settings, watch, models)
+        panels = PanelCache(settings.panel_cache) if settings.panel_cache > 0 else None
         return cls(
             settings=settings, graph=graph, catalog_watch=watch, album_cache=albums, chart_cache=charts,
             models=models, rate_limiter=rate_limiter(settings), persisted_queries=persisted, media=media,
-            watcher=watcher, response_cache=responses,
+            watcher=watcher, response_cache=responses, panel_cache=panels,
         )
 
     async def close(self) -> None:

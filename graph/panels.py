@@ -8,7 +8,7 @@ index can tell it is stale. Its second read brings the track and album rows of w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -19,6 +19,8 @@ from graph.purchase_history import CustomerRow
 NEIGHBOUR_SEEDS = 5
 """Catalog neighbours are looked up for this many inputs (a customer's most recent purchases)."""
 NEIGHBOURS_PER_SEED = 10
+FINGERPRINT_KEYS = 50
+"""A customer's purchases are told apart by how many tracks they own and the newest this many of them."""
 
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
 # recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
@@ -87,9 +89,11 @@ CUSTOMER_TASTES = Cypher(
       WITH t, max(p.purchasedAt) AS last ORDER BY last DESC, t.key
       RETURN collect(t.key) AS owned
     }}
-    WITH key, n, owned, owned[0..$seeds] AS seeds
+    WITH key, n, owned, coalesce($known[key] = [size(owned)] + owned[0..$fingerprint], false) AS known
+    WITH key, n, owned, known, CASE WHEN known THEN [] ELSE owned[0..$seeds] END AS seeds
     {_NEIGHBOURS}
-    RETURN key, n{{.key, .country}} AS customer, owned AS inputs, neighbours, coalesce(v.version, 0) AS catalog
+    RETURN key, n{{.key, .country}} AS customer, owned AS inputs, neighbours, known,
+           coalesce(v.version, 0) AS catalog
     """,
 )
 SEED_TASTES = Cypher(
@@ -144,6 +148,17 @@ class Taste:
     inputs: list[str]
     neighbours: dict[str, list[Neighbour]]
     catalog: int
+    known: bool = False
+    """The neighbours were left out: the caller said it holds them for these inputs (`fingerprint`)."""
+
+
+Fingerprint = tuple[int | str, ...]
+"""How many tracks a customer owns, then the newest FINGERPRINT_KEYS of them (most recent first)."""
+
+
+def fingerprint(inputs: Sequence[str]) -> Fingerprint:
+    """The fingerprint of a customer's owned tracks (most recent first), as CUSTOMER_TASTES compares it."""
+    return (len(inputs), *inputs[:FINGERPRINT_KEYS])
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +169,17 @@ class Shown:
     album: Row
 
 
-async def customer_tastes(graph: Graph, customers: Sequence[str]) -> list[Taste | None]:
-    """Each customer's row and owned tracks (most recent first) with neighbours; None for no such customer."""
-    rows = await graph.read(CUSTOMER_TASTES, {"keys": list(customers), **_limits()})
+async def customer_tastes(
+    graph: Graph, customers: Sequence[str], known: Mapping[str, Fingerprint] | None = None
+) -> list[Taste | None]:
+    """Each customer's row and owned tracks (most recent first) with neighbours; None for no such customer.
+
+    Neighbours are left out (`Taste.known`) for a customer whose owned tracks still have the fingerprint
+    `known` gives: the caller holds them already.
+    """
+    held = {key: list(print_) for key, print_ in (known or {}).items()}
+    params = {"keys": list(customers), "known": held, "fingerprint": FINGERPRINT_KEYS, **_limits()}
+    rows = await graph.read(CUSTOMER_TASTES, params)
     found = {r["key"]: _taste(r) for r in rows}
     return [found.get(k) for k in customers]
 
@@ -184,4 +207,5 @@ def _taste(row: dict[str, Any]) -> Taste:
     neighbours: dict[str, list[Neighbour]] = {}
     for entry in row["neighbours"]:
         neighbours.setdefault(entry["seed"], entry["rows"])
-    return Taste(row["customer"], list(dict.fromkeys(row["inputs"])), neighbours, int(row["catalog"]))
+    return Taste(row["customer"], list(dict.fromkeys(row["inputs"])), neighbours, int(row["catalog"]),
+                 bool(row.get("known")))

@@ -1,0 +1,103 @@
+"""A customer's recommendation panel held per process, for as long as what they own is what it was made from.
+
+A storefront shows a signed-in customer's panel on every page they open. Its inputs are their owned
+tracks (most recent first), which the panel's first read fetches anyway: held here with the catalog
+neighbours of their newest ones and the answers made from them, so a repeated panel reads only the
+owned tracks (no neighbours) and shows what it showed, while any purchase, refund, catalog write,
+new model or new day makes a new one. Everything is keyed by the customer's fingerprint
+(`graph.panels.fingerprint`), so nothing held ever answers for other inputs.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from graph.panels import Fingerprint, Neighbour, Shown, Taste, fingerprint
+
+if TYPE_CHECKING:
+    from api.recommendations import Pick
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.held: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        found = self.held.get(key)
+        if found is not None:
+            self.held.move_to_end(key)
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        self.held[key] = value
+        self.held.move_to_end(key)
+        while len(self.held) > self.entries:
+            self.held.popitem(last=False)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldTaste:
+    """The neighbours read for a customer's inputs, and under which catalog version and day."""
+
+    print_: Fingerprint
+    catalog: int
+    day: date
+    neighbours: dict[str, list[Neighbour]]
+
+
+@dataclass(frozen=True, slots=True)
+class HeldAnswer:
+    """A panel as shown and the rows it read, to prime the request's loaders."""
+
+    picks: tuple[Pick, ...]
+    shown: tuple[Shown, ...]
+
+
+AnswerKey = tuple[str, Fingerprint, int | None, int, date, str | None, int]
+"""(customer, fingerprint, model version, catalog version, day, territory, size)."""
+
+
+class PanelCache:
+    """Each customer's panel inputs' neighbours and the panels made from them, while their fingerprint holds."""
+
+    def __init__(self, entries: int) -> None:
+        """Hold at most `entries` customers' inputs and as many panels (least recently used go first)."""
+        self.tastes: _Lru[str, HeldTaste] = _Lru(entries)
+        self.answers: _Lru[AnswerKey, HeldAnswer] = _Lru(entries)
+
+    def known(self, customers: Sequence[str], day: date) -> dict[str, Fingerprint]:
+        """The fingerprints of `customers` whose neighbours are held for this day (`complete` checks the catalog)."""
+        out: dict[str, Fingerprint] = {}
+        for customer in customers:
+            held = self.tastes.get(customer)
+            if held is not None and held.day == day:
+                out[customer] = held.print_
+        return out
+
+    def complete(self, customer: str, taste: Taste, day: date) -> Taste | None:
+        """A taste read without neighbours (`known`) with the held ones put back; None if they no longer fit."""
+        held = self.tastes.get(customer)
+        if held is None or (held.print_, held.catalog, held.day) != (fingerprint(taste.inputs), taste.catalog, day):
+            return None
+        return Taste(taste.customer, taste.inputs, held.neighbours, taste.catalog)
+
+    def keep(self, customer: str, taste: Taste, day: date) -> None:
+        """Hold a customer's taste as read with its neighbours."""
+        if not taste.known:
+            self.tastes.put(customer, HeldTaste(fingerprint(taste.inputs), taste.catalog, day, taste.neighbours))
+
+    def answer(self, key: AnswerKey) -> HeldAnswer | None:
+        """The panel made under exactly this key, if held."""
+        return self.answers.get(key)
+
+    def keep_answer(self, key: AnswerKey, picks: Sequence[Pick], shown: Mapping[str, Shown]) -> None:
+        """Hold a panel and the rows it was shown from."""
+        self.answers.put(key, HeldAnswer(tuple(picks), tuple(shown.values())))
