@@ -28,7 +28,7 @@ def _children(graph: Graph, query: Cypher, shape: type[R]) -> DataLoader[str, li
 
 
 class Loaders:
-    """The loaders of one request, so nothing is cached across requests or viewers; each made on first use."""
+    """The loaders of one request, each made on first use; only the caches passed in outlive it."""
 
     def __init__(
         self, graph: Graph, album_cache: AlbumCache | None = None, panel_cache: PanelCache | None = None
@@ -159,8 +159,8 @@ class Loaders:
         if cache is None:
             return await panels.customer_tastes(self.graph, keys)
         tastes = await panels.customer_tastes(self.graph, keys, cache.known(keys, day))
-        completed = [t if t is None or not t.known else cache.complete(k, t, day) for k, t in zip(keys, tastes,
-                                                                                                   strict=True)]
+        pairs = zip(keys, tastes, strict=True)
+        completed = [t if t is None or not t.known else cache.complete(k, t, day) for k, t in pairs]
         missing = [k for k, t, c in zip(keys, tastes, completed, strict=True) if t is not None and c is None]
         if missing:  # the catalog moved (or the entry went) between the look and the read: read them whole
             again = dict(zip(missing, await panels.customer_tastes(self.graph, missing), strict=True))
