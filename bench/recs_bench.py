@@ -106,11 +106,12 @@ def baskets_of(data: Interactions | None, model: Model, count: int, seed: int) -
     return [[data.item_ids[i] for i in data.items_of(u)[:20]] for u in users]
 
 
-def serve_report(name: str, model: Model, baskets: list[list[str]]) -> dict[str, object]:
-    """Latency exact vs ANN and ANN recall for one model."""
+def serve_report(name: str, model: Model, baskets: list[list[str]], rebuild: bool = True) -> dict[str, object]:
+    """Latency exact vs ANN and ANN recall for one model (its index rebuilt with today's settings unless not to)."""
     report: dict[str, object] = {"model": name, "items": model.n_items, "factors": model.factors,
                                  "load_average": round(os.getloadavg()[0], 1)}
-    model = with_index(model)  # (re)built with the current index settings
+    if rebuild or model.index is None:
+        model = with_index(model)
     report["ann_lists"] = model.index.n_lists if model.index else 0
     recommend_for_items(model, baskets[0], 10)  # warm caches
     report["exact"] = latency(model, baskets, exact=True)
@@ -165,6 +166,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument("--real", type=Path, default=None,
                         help="also: ANN recall on a model trained on this interactions TSV")
+    parser.add_argument("--saved", type=Path, default=None,
+                        help="only: serve a saved model file (`tunegraph recs train`'s) as it is: size, load time, "
+                        "latency and ANN recall")
     _panel_arguments(parser)
     args = parser.parse_args()
     if args.panels:
@@ -172,6 +176,10 @@ def main() -> None:
         return
     blas.serve_single_threaded()  # as a server does (ModelHolder); training sets its own
     reports: list[dict[str, object]] = []
+    if args.saved:
+        reports.append(saved_report(args.saved, args.queries))
+        _print(reports, args.out)
+        return
     if not args.skip_train:
         data, _ = timed("generate", lambda: purchases(args.users, args.items,
                                                         args.interactions, 1))
@@ -188,10 +196,23 @@ def main() -> None:
                                  indexed=False)
         baskets = baskets_of(None, synthetic, args.queries, 4)
         reports.append(serve_report(f"random clustered {items}", synthetic, baskets))
+    _print(reports, args.out)
+
+
+def saved_report(path: Path, queries: int) -> dict[str, object]:
+    """A saved model served as the API loads it: file size, load time, then latency and recall on random baskets."""
+    size = path.stat().st_size
+    model, seconds = timed("load", lambda: store.load(path))
+    report = serve_report(f"saved {path.name}", model, baskets_of(None, model, queries, 4), rebuild=False)
+    return {**report, "file_gb": round(size / 1e9, 2), "load_seconds": round(seconds, 1),
+            "users": len(model.user_ids)}
+
+
+def _print(reports: list[dict[str, object]], out: Path | None) -> None:
     text = json.dumps(reports, indent=2)
     print(text)
-    if args.out:
-        args.out.write_text(text + "\n")
+    if out:
+        out.write_text(text + "\n")
 
 
 def _panel_arguments(parser: argparse.ArgumentParser) -> None:
