@@ -223,13 +223,15 @@ def _panel_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", default="1,16", help="with --panels: concurrency levels")
     parser.add_argument("--duration", type=float, default=10.0, help="with --panels: seconds per level")
     parser.add_argument("--warmup", type=float, default=3.0, help="with --panels: unmeasured seconds per panel")
+    parser.add_argument("--caches-off", action="store_true",
+                        help="with --panels: the response and panel caches off (what each panel costs when not held)")
     parser.add_argument("--random-model", action="store_true",
                         help="with --panels: first save a random model over the store's tracks (no purchases needed)")
 
 
 def panels(args: argparse.Namespace) -> None:
     """Load each panel of a running (or started) API; the report goes to bench/results/."""
-    from bench.__main__ import RESULTS, Target, api_server
+    from bench.__main__ import CACHES_OFF, RESULTS, Target, api_server
     from bench.recs_panels import run, wait_ready
     from settings import Settings
 
@@ -240,9 +242,12 @@ def panels(args: argparse.Namespace) -> None:
 
         print(f"recs panels: saved {random_store_model(settings)}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
-        target = Target(args.url.rstrip("/")) if args.url else stack.enter_context(api_server(settings, args.workers))
+        extra = {**CACHES_OFF, "TUNEGRAPH_PANEL_CACHE": "0"} if args.caches_off else None
+        target = (Target(args.url.rstrip("/")) if args.url
+                  else stack.enter_context(api_server(settings, args.workers, extra)))
         wait_ready(target.base)
-        run(target, settings, levels, args.duration, args.warmup, args.store, RESULTS)
+        store = f"{args.store}-caches-off" if args.caches_off and args.store else args.store
+        run(target, settings, levels, args.duration, args.warmup, store, RESULTS)
 
 
 if __name__ == "__main__":
