@@ -17,7 +17,8 @@ import scipy.sparse as sp
 HEAD_FRACTION = 0.003
 _KMEANS_ITERATIONS = 10
 _SAMPLE_PER_LIST = 32
-_ASSIGN_CHUNK = 65_536
+_ASSIGN_CHUNK = 16_384
+"""Rows scored against every centroid at once: 16k x 3,000 lists is 200 MB of scores."""
 
 
 @dataclass(frozen=True)
@@ -63,19 +64,23 @@ def default_lists(n_items: int) -> int:
 def build(
     vectors: np.ndarray, n_lists: int, seed: int, head_fraction: float = HEAD_FRACTION
 ) -> tuple[IvfIndex, np.ndarray]:
-    """Index the vectors; return the index and the item order it expects (head first)."""
-    norms = np.linalg.norm(vectors, axis=1)
+    """Index the vectors; return the index and the item order it expects (head first).
+
+    Works a chunk of rows at a time, so it needs little memory beyond the vectors themselves (at
+    ten million items a whole copy of them is gigabytes).
+    """
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))  # no squared copy of the vectors
     by_length = np.argsort(-norms, kind="stable")
     head_size = min(int(head_fraction * len(vectors)), len(vectors) - 1)
     head, rest = by_length[:head_size], by_length[head_size:]
     n_lists = max(1, min(n_lists, len(rest)))
-    directions = _unit_rows(vectors[rest])
-    centroids = _spherical_kmeans(directions, n_lists, np.random.default_rng(seed))
-    labels = _assign(directions, centroids)
+    rng = np.random.default_rng(seed)
+    centroids = _spherical_kmeans(vectors, rest, n_lists, rng)
+    labels = _assign(vectors, rest, centroids)
     grouped = np.argsort(labels, kind="stable")
     counts = np.bincount(labels, minlength=n_lists)
     offsets = head_size + np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    means = _cluster_means(vectors[rest[grouped]], labels[grouped], n_lists)
+    means = _cluster_means(vectors, rest, labels, n_lists)
     return IvfIndex(centroids=means, offsets=offsets), np.concatenate([head, rest[grouped]])
 
 
@@ -84,8 +89,15 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def _cluster_means(vectors: np.ndarray, labels: np.ndarray, n_lists: int) -> np.ndarray:
-    sums = _members(labels, n_lists) @ vectors
+def _chunks(rows: np.ndarray) -> list[slice]:
+    return [slice(start, start + _ASSIGN_CHUNK) for start in range(0, len(rows), _ASSIGN_CHUNK)]
+
+
+def _cluster_means(vectors: np.ndarray, rows: np.ndarray, labels: np.ndarray, n_lists: int) -> np.ndarray:
+    """The mean of the vectors `rows` names, by label."""
+    sums = np.zeros((n_lists, vectors.shape[1]), dtype=np.float64)
+    for part in _chunks(rows):
+        sums += _members(labels[part], n_lists) @ vectors[rows[part]]
     counts = np.maximum(np.bincount(labels, minlength=n_lists), 1)
     return np.asarray(sums / counts[:, None], dtype=np.float32)
 
@@ -95,13 +107,14 @@ def _members(labels: np.ndarray, n_lists: int) -> sp.csr_matrix:
     return sp.csr_matrix((ones, (labels, np.arange(len(labels)))), shape=(n_lists, len(labels)))
 
 
-def _spherical_kmeans(points: np.ndarray, n_lists: int, rng: np.random.Generator) -> np.ndarray:
-    # k-means on a sample is enough to place centroids; every item is assigned afterwards
-    size = min(len(points), n_lists * _SAMPLE_PER_LIST)
-    sample = points[rng.choice(len(points), size=size, replace=False)]
+def _spherical_kmeans(vectors: np.ndarray, rows: np.ndarray, n_lists: int, rng: np.random.Generator) -> np.ndarray:
+    # k-means on a sample of the rows' directions is enough to place centroids; every item is assigned afterwards
+    size = min(len(rows), n_lists * _SAMPLE_PER_LIST)
+    sample = _unit_rows(vectors[rows[rng.choice(len(rows), size=size, replace=False)]])
+    everything = np.arange(size)
     centroids = sample[rng.choice(size, size=n_lists, replace=False)].copy()
     for _ in range(_KMEANS_ITERATIONS):
-        labels = _assign(sample, centroids)
+        labels = _assign(sample, everything, centroids, unit=True)
         sums = np.asarray(_members(labels, n_lists) @ sample, dtype=np.float32)
         empty = np.bincount(labels, minlength=n_lists) == 0
         sums[empty] = sample[rng.choice(size, size=int(empty.sum()))]
@@ -109,9 +122,10 @@ def _spherical_kmeans(points: np.ndarray, n_lists: int, rng: np.random.Generator
     return centroids
 
 
-def _assign(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    labels = np.empty(len(points), dtype=np.int64)
-    for start in range(0, len(points), _ASSIGN_CHUNK):
-        chunk = points[start:start + _ASSIGN_CHUNK]
-        labels[start:start + _ASSIGN_CHUNK] = np.argmax(chunk @ centroids.T, axis=1)
+def _assign(vectors: np.ndarray, rows: np.ndarray, centroids: np.ndarray, unit: bool = False) -> np.ndarray:
+    """The nearest centroid (by direction) of each vector `rows` names, a chunk of rows at a time."""
+    labels = np.empty(len(rows), dtype=np.int64)
+    for part in _chunks(rows):
+        chunk = vectors[rows[part]]
+        labels[part] = np.argmax((chunk if unit else _unit_rows(chunk)) @ centroids.T, axis=1)
     return labels
