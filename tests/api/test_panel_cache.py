@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from api.panel_cache import PanelCache
+from graph.panels import Taste
 from graph.upsert import upsert_releases
 from recommend import store
 from settings import Settings
@@ -81,3 +84,16 @@ async def test_turned_off_every_panel_is_made_anew(world: World, settings: Setti
         first, _ = await panel(world, gql, world.buyer)
         again, spent = await panel(world, gql, world.buyer)
         assert (again, spent) == (first, 2)
+
+
+def test_the_least_recently_used_customers_go_first() -> None:
+    cache = PanelCache(2)
+    today = date(2026, 12, 1)
+    for customer in ("a", "b", "c"):
+        cache.keep(customer, Taste(None, [f"{customer}1"], {}, catalog=7), today)
+        if customer == "b":
+            assert cache.known(["a"], today) == {"a": (1, "a1")}  # a used: b goes when c comes
+    assert cache.known(["a", "b", "c"], today) == {"a": (1, "a1"), "c": (1, "c1")}
+    assert cache.known(["a"], today + timedelta(days=1)) == {}  # another day: neighbours read again
+    read = Taste(None, ["a1"], {}, catalog=8, known=True)
+    assert cache.complete("a", read, today) is None  # the catalog moved since they were read
