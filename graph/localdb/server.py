@@ -270,7 +270,8 @@ def _wait_ready(pid: int, host: str, port: int, layout: Layout, timeout: float,
     deadline = time.monotonic() + timeout
     problem = "the Bolt port is not open yet"
     while True:
-        if _is_server(pid, layout) is None:
+        # Only an exit counts: on a loaded machine /proc may not show the Launcher's command line yet.
+        if _is_server(pid, layout) is None and _exited(pid):
             layout.pid_file.unlink(missing_ok=True)
             raise _DiedError(f"local Neo4j (pid {pid}) exited during start-up"
                              + tail(layout, offset))
@@ -307,6 +308,23 @@ def _running_server(layout: Layout, *, remove_stale: bool) -> Server | None:
     if server is None and remove_stale:
         layout.pid_file.unlink(missing_ok=True)
     return server
+
+
+def _exited(pid: int) -> bool:
+    """Whether the process ``pid`` is gone or a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        stat = (Path("/proc") / str(pid) / "stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
 
 
 def _is_server(pid: int, layout: Layout) -> Server | None:
