@@ -248,3 +248,23 @@ def test_jars_are_fetched_once(
     assert shutil.which("mvn") is None
     with pytest.raises(LocalDbError, match=r"Maven .*apt-get install maven"):
         launcher.fetch_jars(jvm)
+
+
+def test_a_live_process_is_waited_for_until_it_exits(tmp_path: Path) -> None:
+    # A process not yet showing the Launcher's command line (as on a loaded machine, just spawned)
+    # is still starting; only its exit means it died during start-up.
+    from graph.localdb.layout import Layout
+    from graph.localdb.server import _DiedError, _wait_ready
+
+    layout = Layout(tmp_path, tmp_path / "neo4j", tmp_path / "neo4j.log", tmp_path / "neo4j.pid",
+                    tmp_path / "lock", ("127.0.0.1", free_port()))
+    starting = subprocess.Popen(["sleep", "30"])
+    try:
+        with pytest.raises(LocalDbError, match="did not answer") as waited:
+            _wait_ready(starting.pid, *layout.bolt, layout, timeout=0.5, offset=0)
+        assert not isinstance(waited.value, _DiedError)
+    finally:
+        starting.kill()
+        starting.wait()
+    with pytest.raises(_DiedError, match="exited during start-up"):
+        _wait_ready(starting.pid, *layout.bolt, layout, timeout=5, offset=0)
