@@ -18,7 +18,10 @@ from recommend.model import Model, contributions, fold_in
 from recommend.ranking import Allowed, top_k
 
 MAX_BECAUSE = 3
-PROBE_FRACTION = 0.015
+PROBE_FRACTION = 0.005
+"""Clusters probed for a user's top-k (inner product): recall@10 1.00 at 5.5M items, p99 4.6 ms (0.015: 8.4 ms)."""
+COSINE_PROBE_FRACTION = 0.015
+"""Clusters probed for an item's neighbours (cosine), which need more: recall@10 0.87 at 5.5M items (0.005: 0.76)."""
 MIN_SCAN_ITEMS = 16_384
 
 
@@ -139,7 +142,7 @@ def search(
         if cosine:
             scores = scores / np.maximum(model.item_norms, 1e-12)
         return top_k(np.arange(model.n_items), scores, k, model.item_ids, excluded, allowed)
-    n_probe = n_probe or _default_probe(model.index, model.n_items)
+    n_probe = n_probe or _default_probe(model.index, model.n_items, COSINE_PROBE_FRACTION if cosine else PROBE_FRACTION)
     while True:
         lists = model.index.best_lists(query, n_probe)
         candidates, scores = model.index.scan(model.item_factors, query, lists)
@@ -151,10 +154,10 @@ def search(
         n_probe *= 4
 
 
-def _default_probe(index: IvfIndex, n_items: int) -> int:
+def _default_probe(index: IvfIndex, n_items: int, fraction: float) -> int:
     # a fixed share of a large catalog, but never fewer items than a scan costs nothing
     per_list = max(n_items / index.n_lists, 1.0)
-    return max(math.ceil(PROBE_FRACTION * index.n_lists), math.ceil(MIN_SCAN_ITEMS / per_list))
+    return max(math.ceil(fraction * index.n_lists), math.ceil(MIN_SCAN_ITEMS / per_list))
 
 
 def _popular(
