@@ -10,38 +10,16 @@ new model or new day makes a new one. Everything is keyed by the customer's fing
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
+from api.bytecache import ByteLRU
 from graph.panels import Fingerprint, Neighbour, Shown, Taste, fingerprint
 
 if TYPE_CHECKING:
     from api.recommendations import Pick
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    def __init__(self, entries: int) -> None:
-        self.entries = entries
-        self.held: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        found = self.held.get(key)
-        if found is not None:
-            self.held.move_to_end(key)
-        return found
-
-    def put(self, key: K, value: V) -> None:
-        self.held[key] = value
-        self.held.move_to_end(key)
-        while len(self.held) > self.entries:
-            self.held.popitem(last=False)
-
 
 @dataclass(frozen=True, slots=True)
 class HeldTaste:
@@ -70,8 +48,9 @@ class PanelCache:
 
     def __init__(self, entries: int) -> None:
         """Hold at most `entries` customers' inputs and as many panels (least recently used go first)."""
-        self.tastes: _Lru[str, HeldTaste] = _Lru(entries)
-        self.answers: _Lru[AnswerKey, HeldAnswer] = _Lru(entries)
+        # Counted, not weighed: a panel is at most a page of rows, its inputs' neighbours ten per seed.
+        self.tastes: ByteLRU[str, HeldTaste] = ByteLRU(entries, 1, entries)
+        self.answers: ByteLRU[AnswerKey, HeldAnswer] = ByteLRU(entries, 1, entries)
 
     def known(self, customers: Sequence[str], day: date) -> dict[str, Fingerprint]:
         """The fingerprints of `customers` whose neighbours are held for this day (`complete` checks the catalog)."""
@@ -92,7 +71,7 @@ class PanelCache:
     def keep(self, customer: str, taste: Taste, day: date) -> None:
         """Hold a customer's taste as read with its neighbours."""
         if not taste.known:
-            self.tastes.put(customer, HeldTaste(fingerprint(taste.inputs), taste.catalog, day, taste.neighbours))
+            self.tastes.put(customer, HeldTaste(fingerprint(taste.inputs), taste.catalog, day, taste.neighbours), 1)
 
     def answer(self, key: AnswerKey) -> HeldAnswer | None:
         """The panel made under exactly this key, if held."""
@@ -100,4 +79,4 @@ class PanelCache:
 
     def keep_answer(self, key: AnswerKey, picks: Sequence[Pick], shown: Mapping[str, Shown]) -> None:
         """Hold a panel and the rows it was shown from."""
-        self.answers.put(key, HeldAnswer(tuple(picks), tuple(shown.values())))
+        self.answers.put(key, HeldAnswer(tuple(picks), tuple(shown.values())), 1)
