@@ -310,21 +310,26 @@ def _running_server(layout: Layout, *, remove_stale: bool) -> Server | None:
     return server
 
 
-def _exited(pid: int) -> bool:
-    """Whether the process ``pid`` is gone or a zombie."""
+def _state(pid: int) -> str:
+    """``gone`` (or a zombie), ``foreign`` (another user's), ``unseen`` (no /proc to look in) or ``alive``."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return True
+        return "gone"
     except PermissionError:
-        return False
+        return "foreign"
     try:
         stat = (Path("/proc") / str(pid) / "stat").read_text()
     except FileNotFoundError:
-        return True
+        return "gone"  # exited meanwhile
     except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]
+        return "unseen"
+    return "gone" if stat.rsplit(")", 1)[-1].split()[:1] == ["Z"] else "alive"
+
+
+def _exited(pid: int) -> bool:
+    """Whether the process ``pid`` is gone or a zombie."""
+    return _state(pid) == "gone"
 
 
 def _is_server(pid: int, layout: Layout) -> Server | None:
@@ -333,22 +338,17 @@ def _is_server(pid: int, layout: Layout) -> Server | None:
     Checking the command line keeps a pid reused by another process (after a reboot, say) from
     being taken for the server, and from being sent SIGTERM.
     """
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    state = _state(pid)
+    if state == "unseen":  # no /proc (not Linux): trust the pid file
+        return Server(pid, *layout.bolt)
+    if state != "alive":  # gone, or another user's process: not one we started
         return None
-    except PermissionError:
-        return None  # another user's process: not one we started
-    proc = Path("/proc") / str(pid)
     try:
-        stat = (proc / "stat").read_text()
-        args = (proc / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        args = (Path("/proc") / str(pid) / "cmdline").read_bytes().decode(errors="replace").split("\0")
     except FileNotFoundError:
         return None  # exited meanwhile
-    except OSError:  # no /proc (not Linux): trust the pid file
+    except OSError:
         return Server(pid, *layout.bolt)
-    if stat.rsplit(")", 1)[-1].split()[:1] == ["Z"]:
-        return None  # exited, not yet reaped
     home = str(layout.home)
     for i, arg in enumerate(args):
         if (arg == "Launcher" or arg.endswith("Launcher.java")) and args[i + 1:i + 2] == [home]:
