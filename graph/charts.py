@@ -10,7 +10,7 @@ from typing import Any
 from graph import territory_sales
 from graph.catalog import TRACK_MAP, Row
 from graph.driver import Cypher, Graph
-from graph.pages import WALK_FACTOR
+from graph.pages import walk_choice
 
 # A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
 # window are set (never by their values), so each shape gets its own plan and index.
@@ -34,8 +34,7 @@ _ALL_TIME = """
 # pages under one parent choose; the branch not chosen has a null seek bound and reads nothing).
 _ALL_TIME_GENRE = f"""
     MATCH (g:Genre {{key: $genre}})
-    CALL () {{ MATCH (x:Track) RETURN count(x) AS population }}
-    WITH g, COUNT {{ (g)<-[:IN_GENRE]-() }} ^ 2 > $limit * population * {WALK_FACTOR} AS walk
+    {walk_choice("g", "<-[:IN_GENRE]-", "Track")}
     CALL (g, walk) {{
       WITH g WHERE NOT walk
       UNWIND [(g)<-[:IN_GENRE]-(x:Track) WHERE x.popularity >= 1 | x] AS t

@@ -187,6 +187,26 @@ def _order(e: Entity, sort: str, desc: bool, backward: bool = False) -> str:
     return f"{e.sorts[sort]} {value}, {e.var}.key {'DESC' if backward else 'ASC'}"
 
 
+def walk_choice(parent: str, rel: str, label: str) -> str:
+    """Cypher binding `walk`: whether walking `label`'s sort index beats expanding `parent`'s `rel`.
+
+    The degree of `rel` is O(1), but it counts every kind the relationship links (an artist's BY
+    holds its albums and its tracks). Only a parent dense enough to walk has the listed kind counted,
+    at the cost of that degree: "Various Artists" has 50k album credits and no track of its own.
+    """
+    bound = f"$limit * population * {WALK_FACTOR}"
+    return f"""
+      CALL () {{ MATCH (x:{label}) RETURN count(x) AS population }}
+      WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree
+      CALL ({parent}, population, degree) {{
+        WITH {parent} WHERE degree ^ 2 > {bound}
+        RETURN COUNT {{ ({parent}){rel}(:{label}) }} ^ 2 > {bound} AS walk
+        UNION ALL
+        WITH {parent} WHERE degree ^ 2 <= {bound}
+        RETURN false AS walk
+      }}"""
+
+
 def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bool, cursors: Cursors) -> str:
     """Rows of one page under one parent, by whichever of expand and index walk is cheaper for it.
 
@@ -202,8 +222,7 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
     walk = " AND ".join(_seek(e, sort, desc, after, "walk", before, backward) + conditions)
     return f"""
       MATCH (p:{scope.title()} {{key: $f.{scope}}})
-      CALL () {{ MATCH (x:{e.label}) RETURN count(x) AS population }}
-      WITH p, COUNT {{ (p){rel}() }} ^ 2 > $limit * population * {WALK_FACTOR} AS walk
+      {walk_choice("p", rel, e.label)}
       CALL (p, walk) {{
         WITH p WHERE NOT walk
         UNWIND [(p){rel}(x:{e.label}) | x] AS {v}

@@ -195,12 +195,48 @@ def _plans(plan: Any) -> Iterator[Any]:
 
 async def test_a_lone_page_expands_a_small_genre_and_walks_a_big_one(graph: Graph) -> None:
     degrees = await graph.read(Cypher(
-        "t_genre_degrees", "MATCH (g:Genre) RETURN g.key AS key, COUNT { (g)<-[:IN_GENRE]-() } AS d ORDER BY d, key"))
+        "t_genre_degrees",
+        "MATCH (g:Genre) RETURN g.key AS key, COUNT { (g)<-[:IN_GENRE]-(:Track) } AS d ORDER BY d, key"))
     smallest, biggest = degrees[0], degrees[-1]
-    population = (await pages.counts(graph, [("albums", {})]))[0]
-    limit = 21
+    population = (await pages.counts(graph, [("tracks", {})]))[0]
+    limit = 1
     walks = [d["d"] ** 2 > limit * population * pages.WALK_FACTOR for d in (smallest, biggest)]
     assert walks == [False, True], (smallest, biggest, population)
-    query = pages.page_query("albums", "genre", frozenset({"genre"}), "TITLE", False, False, False)
+    query = pages.page_query("tracks", "genre", frozenset({"genre"}), "TITLE", False, False, False)
     assert await seek_rows(graph, query, {"f": {"genre": smallest["key"]}, "after": None, "limit": limit}) == 0
     assert await seek_rows(graph, query, {"f": {"genre": biggest["key"]}, "after": None, "limit": limit}) > 0
+
+MANY_ALBUMS = Cypher(
+    "t_many_albums",
+    """
+    CREATE (x:Artist {key: $key, name: 'Various', popularity: 0})
+    WITH x UNWIND range(1, $n) AS i
+    CREATE (:Album {key: $key + '-' + i, title: 'A' + i, releaseDateSort: date('2000-01-01'), popularity: 0})
+           -[:BY {position: 0}]->(x)
+    """,
+)
+DROP_MANY_ALBUMS = Cypher(
+    "t_drop_many_albums",
+    "MATCH (n) WHERE (n:Artist OR n:Album) AND n.key STARTS WITH $key DETACH DELETE n",
+)
+
+
+async def test_an_artist_of_many_albums_and_no_tracks_walks_for_albums_and_expands_for_tracks(graph: Graph) -> None:
+    # BY holds an artist's albums and tracks alike: its degree alone would walk the whole track index.
+    key, limit = "t-various-many", 1
+    tracks = (await pages.counts(graph, [("tracks", {})]))[0]
+    n = int((limit * tracks * pages.WALK_FACTOR) ** 0.5) + 50
+    await graph.write(MANY_ALBUMS, {"key": key, "n": n})
+    try:
+        albums = (await pages.counts(graph, [("albums", {})]))[0]
+        assert n**2 > limit * albums * pages.WALK_FACTOR
+        params = {"f": {"artist": key}, "after": None, "limit": limit}
+        track_page = pages.page_query("tracks", "artist", frozenset({"artist"}), "TITLE", False, False, False)
+        album_page = pages.page_query("albums", "artist", frozenset({"artist"}), "TITLE", False, False, False)
+        assert await seek_rows(graph, track_page, params) == 0
+        assert await seek_rows(graph, album_page, params) > 0
+        rows = (await pages.pages(graph, [PageRequest("albums", {"artist": key}, "TITLE", False, None, 3)]))[0].rows
+        assert [r["key"] for r in rows] == [f"{key}-1", f"{key}-10", f"{key}-100"]
+        assert (await pages.pages(graph, [PageRequest("tracks", {"artist": key}, "TITLE", False, None, 3)]))[0].rows == []
+    finally:
+        await graph.write(DROP_MANY_ALBUMS, {"key": key})
