@@ -151,6 +151,8 @@ FLOORS = {
 # Expand while degree^2 <= WALK_FACTOR x limit x population; the factor was calibrated on the
 # 1.2M-track store, where genres cross over between 8k and 20k relationships.
 WALK_FACTOR = 25
+WALK_SAMPLE = 1000
+"""Relationships read to estimate the listed kind's share of a dense parent's (see walk_choice)."""
 Cursors = tuple[bool, bool, bool]
 """Whether a page is bounded by an `after` cursor, by a `before` cursor, and read backward from the end."""
 
@@ -190,9 +192,11 @@ def _order(e: Entity, sort: str, desc: bool, backward: bool = False) -> str:
 def walk_choice(parent: str, rel: str, label: str) -> str:
     """Cypher binding `walk`: whether walking `label`'s sort index beats expanding `parent`'s `rel`.
 
-    The degree of `rel` is O(1), but it counts every kind the relationship links (an artist's BY
-    holds its albums and its tracks). Only a parent dense enough to walk has the listed kind counted,
-    at the cost of that degree: "Various Artists" has 50k album credits and no track of its own.
+    Expanding reads every `rel` of the parent; walking reads about limit x population / (the listed
+    kind's count) index entries. The degree of `rel` is O(1) but counts every kind the relationship
+    links (an artist's BY holds its albums and its tracks; "Various Artists" has 50k albums and no
+    track): a parent dense enough to walk has the listed kind's share estimated from its first
+    WALK_SAMPLE relationships, so the estimate costs a bounded read whatever the parent's size.
     """
     bound = f"$limit * population * {WALK_FACTOR}"
     return f"""
@@ -200,7 +204,11 @@ def walk_choice(parent: str, rel: str, label: str) -> str:
       WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree
       CALL ({parent}, population, degree) {{
         WITH {parent} WHERE degree ^ 2 > {bound}
-        RETURN COUNT {{ ({parent}){rel}(:{label}) }} ^ 2 > {bound} AS walk
+        CALL ({parent}) {{
+          MATCH ({parent}){rel}(x) WITH x LIMIT {WALK_SAMPLE}
+          RETURN count(x) AS sampled, count(CASE WHEN x:{label} THEN 1 END) AS kind
+        }}
+        RETURN degree ^ 2 * kind / sampled > {bound} AS walk
         UNION ALL
         WITH {parent} WHERE degree ^ 2 <= {bound}
         RETURN false AS walk
