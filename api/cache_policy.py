@@ -87,23 +87,37 @@ MODEL_FIELDS: Mapping[str, frozenset[str]] = {
 """Public answers of the recommender: the same for every anonymous caller under one model version (and, as
 they fall back on bestsellers and catalog neighbours, kept like sales)."""
 
+VIEWER_PANEL_FIELDS: Mapping[str, frozenset[str]] = {
+    "Query": frozenset({"viewer"}),
+    "Customer": frozenset({"id", "recommendations"}),
+}
+"""A signed-in customer's panel: the same for every request of theirs while what they own, the model, the
+catalog and the day are unchanged (api/viewer_panel.py keys it by all of them; never the response cache)."""
+
 ORDERED_FIELDS = frozenset({("Query", "artists"), ("Query", "albums"), ("Query", "tracks"), ("Artist", "albums")})
 """Catalog lists whose `orderBy: {field: POPULARITY}` ranks by units sold."""
 
 
 def freshness(
-    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None = None
+    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None = None,
+    also: Mapping[str, frozenset[str]] | None = None,
 ) -> Freshness:
-    """The least freshness of every field in a (validated) document: NEVER for any field not allowed."""
-    judge = _Judge(document, variables or {})
+    """The least freshness of every field in a (validated) document: NEVER for any field not allowed.
+
+    `also` allows more fields, kept like sales (the viewer's panel, for its own cache).
+    """
+    judge = _Judge(document, variables or {}, also or {})
     types = TypeInfo(schema)
     visit(document, TypeInfoVisitor(types, _Walk(judge, types)))
     return judge.verdict
 
 
 class _Judge:
-    def __init__(self, document: DocumentNode, variables: Mapping[str, Any]) -> None:
+    def __init__(
+        self, document: DocumentNode, variables: Mapping[str, Any], also: Mapping[str, frozenset[str]]
+    ) -> None:
         self.verdict = Freshness.CATALOG
+        self.also = also
         self.values = {
             v.variable.name.value: value_from_ast_untyped(v.default_value)
             for d in document.definitions if isinstance(d, OperationDefinitionNode)
@@ -117,7 +131,7 @@ class _Judge:
             return Freshness.CATALOG
         if name in CATALOG_FIELDS.get(parent, ()):
             return Freshness.SALES if self._by_popularity(parent, node) else Freshness.CATALOG
-        if name in SALES_FIELDS.get(parent, ()) or name in MODEL_FIELDS.get(parent, ()):
+        if any(name in fields.get(parent, ()) for fields in (SALES_FIELDS, MODEL_FIELDS, self.also)):
             return Freshness.SALES
         return Freshness.NEVER
 

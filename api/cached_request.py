@@ -1,14 +1,15 @@
 """A GraphQL HTTP request answered from the response cache, or by a compiled plan or the view, its answer kept.
 
 Only anonymous GET and POST operations are candidates (a bearer token may change any answer, and buys
-a budget of its own). A hit is charged its operation's cost like any request, and refused past the budget
-by running the request as usual; its body is byte for byte what running it gives, so ETags do not change.
-Anything the cache path cannot read as a plain operation is left to the view, whose errors stay its own.
+a budget of its own); a signed-in one may be a viewer's panel, held apart (api/viewer_panel.py). A hit
+is charged its operation's cost like any request, and refused past the budget by running the request as
+usual; its body is byte for byte what running it gives, so ETags do not change. Anything the cache path
+cannot read as a plain operation is left to the view, whose errors stay its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,20 +19,17 @@ from starlette.responses import Response
 from starlette.types import Message
 from strawberry.http import GraphQLRequestData
 
-from api import planned_request
+from api import planned_request, viewer_panel
 from api.admission import CACHES
 from api.cache_policy import freshness
+from api.kept_body import charged, data_only
 from api.persisted import Refused
-from api.ratelimit import cost_report, quota_headers
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
 from api.response_cache import CacheKey, Entry, ReadUnder, ResponseCache
 from api.services import services_of
 
 if TYPE_CHECKING:
     from api.http import GraphQLApp
-
-Encoder = Callable[[object], str | bytes]
-
 
 @dataclass(frozen=True, slots=True)
 class Operation:
@@ -46,12 +44,15 @@ class Operation:
 async def answer(view: GraphQLApp, request: Request) -> Response:
     """The response to a GraphQL HTTP request: a kept answer if there is one, else a plan's or the view's (kept
     if it may be)."""
-    if not _candidate(request):
+    signed = "authorization" in request.headers
+    if not _candidate(request) or (signed and services_of(request).panel_cache is None):
         return await view.run(request)
     request, fields = await _fields(view, request)
     operation = _operation(request, fields) if fields is not None else None
     if operation is None:
         return await view.run(request)
+    if signed:
+        return await viewer_panel.answer(view, request, operation)
     cache = services_of(request).response_cache
     read_under = cache.current() if cache is not None else None
     if cache is None or read_under is None:
@@ -71,9 +72,7 @@ async def _run(view: GraphQLApp, request: Request, operation: Operation) -> Resp
 
 
 def _candidate(request: Request) -> bool:
-    """An anonymous operation by GET (not a browser asking for GraphiQL) or POST."""
-    if "authorization" in request.headers:
-        return False
+    """An operation by GET (not a browser asking for GraphiQL) or POST."""
     if request.method == "POST":
         return True
     params = request.query_params
@@ -128,16 +127,8 @@ def _operation(request: Request, fields: Mapping[str, Any]) -> Operation | None:
 
 async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | None:
     """The kept answer, charged like a run of it; None past the caller's budget (the view refuses it then)."""
-    quota = await planned_request.charge(request, entry.cost)
-    if quota is not None and not quota.granted:
-        return None
-    body = entry.body
-    if quota is not None and request.method != "GET":  # an anonymous GET's body never carries the budget
-        body = with_extensions(view.encode_json, body, {"cost": cost_report(quota)})
-    response = Response(body, media_type="application/json")
-    if quota is not None:
-        response.headers.update(quota_headers(quota))
-    return response
+    # An anonymous GET's body never carries the budget (api/caching.py serves it public).
+    return await charged(view, request, entry.body, entry.cost, None, request.method != "GET")
 
 
 def _keep(
@@ -154,35 +145,3 @@ def _keep(
         return
     cost = CACHES.measures.measure(schema, operation.query, document, operation.name, operation.variables).cost
     cache.put(key, body, cost, freshness(schema, document, operation.variables), read_under)
-
-
-def _encoded(encode: Encoder, value: object) -> bytes:
-    out = encode(value)
-    return out.encode() if isinstance(out, str) else out
-
-
-def data_only(encode: Encoder, body: bytes) -> bytes | None:
-    """`{"data": ...}` as `encode` writes it, from a response body with data, no errors and at most a cost report."""
-    try:
-        parsed = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(parsed, dict) or parsed.get("data") is None or set(parsed) - {"data", "extensions"}:
-        return None
-    extensions = parsed.get("extensions")
-    if extensions is None:
-        return body if "extensions" not in parsed else None
-    if not isinstance(extensions, dict) or set(extensions) - {"cost"}:
-        return None
-    # Rewritten only if `encode` wrote the body: then what it writes is what a run would send.
-    return _encoded(encode, {"data": parsed["data"]}) if _encoded(encode, parsed) == body else None
-
-
-def with_extensions(encode: Encoder, body: bytes, extensions: dict[str, Any]) -> bytes:
-    """`{"data": ..., "extensions": ...}` as `encode` writes it, from `{"data": ...}` as it wrote it."""
-    bare = _encoded(encode, {"data": None})
-    start = bare.index(b"null")
-    data = body[start:len(body) - (len(bare) - start - 4)]
-    shell = _encoded(encode, {"data": None, "extensions": extensions})
-    at = shell.index(b"null")
-    return shell[:at] + data + shell[at + 4:]

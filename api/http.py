@@ -83,7 +83,10 @@ class GraphQLApp(PersistedGraphQL):
             request=request,
             response=response if isinstance(response, Response) else None,
             graph=services.graph,
-            loaders=Loaders(services.graph, services.album_cache, services.panel_cache),
+            # A viewer's panel request may come with its first read done (api/viewer_panel.py).
+            loaders=getattr(request.state, "loaders", None) or Loaders(
+                services.graph, services.album_cache, services.panel_cache
+            ),
             services=services,
             viewer=viewer,
             token_error=token_error,

@@ -41,6 +41,21 @@ class HeldAnswer:
 
 AnswerKey = tuple[str, Fingerprint, int | None, int, date, str | None, int]
 """(customer, fingerprint, model version, catalog version, day, territory, size)."""
+BodyKey = tuple[str, str | None, bytes, str, str, Fingerprint, int | None, int, date, str | None]
+"""(query text, operation name, variables as sorted JSON, base URL, customer, fingerprint, model version,
+catalog version, day, the customer's country)."""
+BODY_BYTES = 16 * 1024
+"""What a held response may average: a panel of ten tracks with their albums is 2-4 KB."""
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBody:
+    """A panel request's response as the view encodes `{"data": ...}`, its operation's cost and its expiry."""
+
+    body: bytes
+    cost: int
+    expires: float
+    """Monotonic seconds: it may show bestsellers and popularity, so it is kept like a chart."""
 
 
 class PanelCache:
@@ -51,6 +66,7 @@ class PanelCache:
         # Counted, not weighed: a panel is at most a page of rows, its inputs' neighbours ten per seed.
         self.tastes: ByteLRU[str, HeldTaste] = ByteLRU(entries, 1, entries)
         self.answers: ByteLRU[AnswerKey, HeldAnswer] = ByteLRU(entries, 1, entries)
+        self.bodies: ByteLRU[BodyKey, HeldBody] = ByteLRU(entries * BODY_BYTES, 4 * BODY_BYTES, entries)
 
     def known(self, customers: Sequence[str], day: date) -> dict[str, Fingerprint]:
         """The fingerprints of `customers` whose neighbours are held for this day (`complete` checks the catalog)."""
@@ -80,3 +96,15 @@ class PanelCache:
     def keep_answer(self, key: AnswerKey, picks: Sequence[Pick], shown: Mapping[str, Shown]) -> None:
         """Hold a panel and the rows it was shown from."""
         self.answers.put(key, HeldAnswer(tuple(picks), tuple(shown.values())), 1)
+
+    def body(self, key: BodyKey, now: float) -> HeldBody | None:
+        """The response held under exactly this key, unless it expired."""
+        found = self.bodies.get(key)
+        if found is not None and found.expires <= now:
+            self.bodies.discard(key)
+            return None
+        return found
+
+    def keep_body(self, key: BodyKey, held: HeldBody) -> None:
+        """Hold a panel request's response."""
+        self.bodies.put(key, held, len(held.body) + len(key[0]) + len(key[2]) + 400)

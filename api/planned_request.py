@@ -65,13 +65,14 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
     return _response(view, request, data, quota)
 
 
-async def charge(request: Request, cost: int) -> Quota | None:
-    """Charge an anonymous request's caller (by address) its cost; None where no limit applies."""
+async def charge(request: Request, cost: int, claimed: int | None = None) -> Quota | None:
+    """Charge a request's caller (its token, else its address) its cost, under the limit its token claims (if
+    any); None where no limit applies."""
     limiter = services_of(request).rate_limiter
     if not limiter.enabled:
         return None
     client = request.client.host if request.client else None
-    return await limiter.charge(caller_key(request.headers, client), cost, limiter.limit_for(None))
+    return await limiter.charge(caller_key(request.headers, client), cost, limiter.limit_for(claimed))
 
 
 def _response(view: GraphQLApp, request: Request, data: dict[str, Any], quota: Quota | None) -> Response:
