@@ -1,11 +1,11 @@
 """A customer's recommendation panel held per process, for as long as what they own is what it was made from.
 
 A storefront shows a signed-in customer's panel on every page they open. Its inputs are their owned
-tracks (most recent first), which the panel's first read fetches anyway: held here with the catalog
-neighbours of their newest ones and the answers made from them, so a repeated panel reads only the
-owned tracks (no neighbours) and shows what it showed, while any purchase, refund, catalog write,
-new model or new day makes a new one. Everything is keyed by the customer's fingerprint
-(`graph.panels.fingerprint`), so nothing held ever answers for other inputs.
+tracks (most recent first) and the catalog neighbours of the newest ones: held here with the answers
+made from them. Purchases are only ever added, so a customer's count of them tells exactly what they
+own: the panel's first read tells that count (a degree, whatever their history), and while it is the
+held one the panel shows what it showed. Any purchase, catalog write, new model or new day makes a
+new one; nothing held ever answers for other inputs.
 """
 
 from __future__ import annotations
@@ -16,18 +16,19 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from api.bytecache import ByteLRU
-from graph.panels import Fingerprint, Neighbour, Shown, Taste, fingerprint
+from graph.panels import Neighbour, Shown, Taste
 
 if TYPE_CHECKING:
     from api.recommendations import Pick
 
 @dataclass(frozen=True, slots=True)
 class HeldTaste:
-    """The neighbours read for a customer's inputs, and under which catalog version and day."""
+    """A customer's inputs and their neighbours, read after `purchases` purchases, under a catalog version and day."""
 
-    print_: Fingerprint
+    purchases: int
     catalog: int
     day: date
+    inputs: list[str]
     neighbours: dict[str, list[Neighbour]]
 
 
@@ -39,11 +40,15 @@ class HeldAnswer:
     shown: tuple[Shown, ...]
 
 
-AnswerKey = tuple[str, Fingerprint, int | None, int, date, str | None, int]
-"""(customer, fingerprint, model version, catalog version, day, territory, size)."""
-BodyKey = tuple[str, str | None, bytes, str, str, Fingerprint, int | None, int, date, str | None]
-"""(query text, operation name, variables as sorted JSON, base URL, customer, fingerprint, model version,
+AnswerKey = tuple[str, int, int | None, int, date, str | None, int]
+"""(customer, purchases, model version, catalog version, day, territory, size)."""
+BodyKey = tuple[str, str | None, bytes, str, str, int, int | None, int, date, str | None]
+"""(query text, operation name, variables as sorted JSON, base URL, customer, purchases, model version,
 catalog version, day, the customer's country)."""
+KEY_BYTES = 100
+"""What one input key held costs (a track key and its list slot), to weigh a customer's taste."""
+TASTE_BYTES = 16 * 1024
+"""What a held taste may average: ten seeds' neighbours and a few hundred owned tracks."""
 BODY_BYTES = 16 * 1024
 """What a held response may average: a panel of ten tracks with their albums is 2-4 KB."""
 
@@ -59,35 +64,37 @@ class HeldBody:
 
 
 class PanelCache:
-    """Each customer's panel inputs' neighbours and the panels made from them, while their fingerprint holds."""
+    """Each customer's panel inputs with their neighbours, and the panels made from them, while their purchases hold."""
 
     def __init__(self, entries: int) -> None:
         """Hold at most `entries` customers' inputs and as many panels (least recently used go first)."""
-        # Counted, not weighed: a panel is at most a page of rows, its inputs' neighbours ten per seed.
-        self.tastes: ByteLRU[str, HeldTaste] = ByteLRU(entries, 1, entries)
+        # Tastes are weighed (a customer may own thousands of tracks); a panel is at most a page of rows.
+        self.tastes: ByteLRU[str, HeldTaste] = ByteLRU(entries * TASTE_BYTES, entries * TASTE_BYTES // 4, entries)
         self.answers: ByteLRU[AnswerKey, HeldAnswer] = ByteLRU(entries, 1, entries)
         self.bodies: ByteLRU[BodyKey, HeldBody] = ByteLRU(entries * BODY_BYTES, 4 * BODY_BYTES, entries)
 
-    def known(self, customers: Sequence[str], day: date) -> dict[str, Fingerprint]:
-        """The fingerprints of `customers` whose neighbours are held for this day (`complete` checks the catalog)."""
-        out: dict[str, Fingerprint] = {}
+    def known(self, customers: Sequence[str], day: date) -> dict[str, int]:
+        """The purchase counts of `customers` whose inputs are held for this day (`complete` checks the catalog)."""
+        out: dict[str, int] = {}
         for customer in customers:
             held = self.tastes.get(customer)
             if held is not None and held.day == day:
-                out[customer] = held.print_
+                out[customer] = held.purchases
         return out
 
     def complete(self, customer: str, taste: Taste, day: date) -> Taste | None:
-        """A taste read without neighbours (`known`) with the held ones put back; None if they no longer fit."""
+        """A taste read without inputs (`known`) with the held ones put back; None if they no longer fit."""
         held = self.tastes.get(customer)
-        if held is None or (held.print_, held.catalog, held.day) != (fingerprint(taste.inputs), taste.catalog, day):
+        if held is None or (held.purchases, held.catalog, held.day) != (taste.purchases, taste.catalog, day):
             return None
-        return Taste(taste.customer, taste.inputs, held.neighbours, taste.catalog)
+        return Taste(taste.customer, held.inputs, held.neighbours, taste.catalog, purchases=taste.purchases)
 
     def keep(self, customer: str, taste: Taste, day: date) -> None:
-        """Hold a customer's taste as read with its neighbours."""
+        """Hold a customer's taste as read whole."""
         if not taste.known:
-            self.tastes.put(customer, HeldTaste(fingerprint(taste.inputs), taste.catalog, day, taste.neighbours), 1)
+            held = HeldTaste(taste.purchases, taste.catalog, day, taste.inputs, taste.neighbours)
+            size = KEY_BYTES * (len(taste.inputs) + sum(map(len, taste.neighbours.values()))) + 400
+            self.tastes.put(customer, held, size)
 
     def answer(self, key: AnswerKey) -> HeldAnswer | None:
         """The panel made under exactly this key, if held."""

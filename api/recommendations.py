@@ -22,7 +22,7 @@ from api.pagination import page_size
 from api.territory import optional_territory
 from graph import charts
 from graph.catalog import AlbumRow, ArtistRow, Row
-from graph.panels import NEIGHBOUR_SEEDS, Basket, Taste, fingerprint
+from graph.panels import NEIGHBOUR_SEEDS, Basket, Taste
 from graph.rights import on_sale
 from graph.sale_index import SaleIndex
 from recommend import blend
@@ -72,7 +72,7 @@ async def for_customer(
     if taste is None or not taste.inputs:
         return await bestsellers(info, want, where)
     current, cache, loaders = served(info), info.context.services.panel_cache, info.context.loaders
-    key = (customer_key, fingerprint(taste.inputs), current.version, taste.catalog, info.context.today, where, want)
+    key = (customer_key, taste.purchases, current.version, taste.catalog, info.context.today, where, want)
     if cache is not None and (held := cache.answer(key)) is not None:
         loaders.remember_shown(held.shown)
         return list(held.picks)

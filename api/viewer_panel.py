@@ -4,7 +4,7 @@ A storefront sends the same `viewer { recommendations }` document on every page 
 answer follows their owned tracks, the model, the catalog version, the day and their country, and
 nothing else of theirs: the document may read nothing more (api/cache_policy.py VIEWER_PANEL_FIELDS).
 After the checks the view makes (admitted document, limits, token, budget), the panel's first read runs
-as always, which is what shows a purchase at once. Under the same fingerprint, versions, day and request
+as always, which is what shows a purchase at once. Under the same purchases, versions, day and request
 the response held in this process is sent: one Cypher query and no executor. Otherwise the view answers
 with that read in hand (no second one), and a plain success is held, at most as long as a chart is.
 """
@@ -29,7 +29,7 @@ from api.panel_cache import BodyKey, HeldBody, PanelCache
 from api.planned_request import charge
 from api.response_cache import utc_today
 from api.services import Services, services_of
-from graph.panels import Taste, fingerprint
+from graph.panels import Taste
 
 if TYPE_CHECKING:
     from api.cached_request import Operation
@@ -113,7 +113,7 @@ async def _affordable(request: Request, viewer: Viewer, cost: int) -> bool:
 def _key(request: Request, operation: Operation, customer: str, taste: Taste, model: int) -> BodyKey:
     country = taste.customer.get("country") if taste.customer else None
     return (operation.query, operation.name, operation.variables_json, str(request.base_url), customer,
-            fingerprint(taste.inputs), model, taste.catalog, utc_today(), country)
+            taste.purchases, model, taste.catalog, utc_today(), country)
 
 
 def _keep(view: GraphQLApp, cache: PanelCache, key: BodyKey, cost: int, response: Response, seconds: int) -> None:

@@ -19,8 +19,6 @@ from graph.purchase_history import CustomerRow
 NEIGHBOUR_SEEDS = 5
 """Catalog neighbours are looked up for this many inputs (a customer's most recent purchases)."""
 NEIGHBOURS_PER_SEED = 10
-FINGERPRINT_KEYS = 50
-"""A customer's purchases are told apart by how many tracks they own and the newest this many of them."""
 
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
 # recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
@@ -84,15 +82,17 @@ CUSTOMER_TASTES = Cypher(
     f"""
     UNWIND $keys AS key
     MATCH (n:Customer {{key: key}})
-    CALL (n) {{
+    WITH key, n, COUNT {{ (n)-[:MADE]->() }} AS purchases
+    WITH key, n, purchases, coalesce($known[key] = purchases, false) AS known
+    CALL (n, known) {{
+      WITH n WHERE NOT known
       OPTIONAL MATCH (n)-[:MADE]->(p:Purchase)-[:LINE]->(t:Track)
       WITH t, max(p.purchasedAt) AS last ORDER BY last DESC, t.key
       RETURN collect(t.key) AS owned
     }}
-    WITH key, n, owned, coalesce($known[key] = [size(owned)] + owned[0..$fingerprint], false) AS known
-    WITH key, n, owned, known, CASE WHEN known THEN [] ELSE owned[0..$seeds] END AS seeds
+    WITH key, n, purchases, owned, known, owned[0..$seeds] AS seeds
     {_NEIGHBOURS}
-    RETURN key, n{{.key, .country}} AS customer, owned AS inputs, neighbours, known,
+    RETURN key, n{{.key, .country}} AS customer, owned AS inputs, neighbours, known, purchases,
            coalesce(v.version, 0) AS catalog
     """,
 )
@@ -149,16 +149,10 @@ class Taste:
     neighbours: dict[str, list[Neighbour]]
     catalog: int
     known: bool = False
-    """The neighbours were left out: the caller said it holds them for these inputs (`fingerprint`)."""
-
-
-Fingerprint = tuple[int | str, ...]
-"""How many tracks a customer owns, then the newest FINGERPRINT_KEYS of them (most recent first)."""
-
-
-def fingerprint(inputs: Sequence[str]) -> Fingerprint:
-    """The fingerprint of a customer's owned tracks (most recent first), as CUSTOMER_TASTES compares it."""
-    return (len(inputs), *inputs[:FINGERPRINT_KEYS])
+    """Inputs and neighbours were left out: the caller holds them for this many purchases (`purchases`)."""
+    purchases: int = 0
+    """How many purchases the customer had made when read: purchases are only ever added, never changed, so
+    this count tells exactly which tracks they own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +164,14 @@ class Shown:
 
 
 async def customer_tastes(
-    graph: Graph, customers: Sequence[str], known: Mapping[str, Fingerprint] | None = None
+    graph: Graph, customers: Sequence[str], known: Mapping[str, int] | None = None
 ) -> list[Taste | None]:
     """Each customer's row and owned tracks (most recent first) with neighbours; None for no such customer.
 
-    Neighbours are left out (`Taste.known`) for a customer whose owned tracks still have the fingerprint
-    `known` gives: the caller holds them already.
+    Owned tracks and neighbours are left out (`Taste.known`) for a customer who still has the number of
+    purchases `known` gives: the caller holds them already, and the read costs a degree, not a history.
     """
-    held = {key: list(print_) for key, print_ in (known or {}).items()}
-    params = {"keys": list(customers), "known": held, "fingerprint": FINGERPRINT_KEYS, **_limits()}
+    params = {"keys": list(customers), "known": dict(known or {}), **_limits()}
     rows = await graph.read(CUSTOMER_TASTES, params)
     found = {r["key"]: _taste(r) for r in rows}
     return [found.get(k) for k in customers]
@@ -208,4 +201,4 @@ def _taste(row: dict[str, Any]) -> Taste:
     for entry in row["neighbours"]:
         neighbours.setdefault(entry["seed"], entry["rows"])
     return Taste(row["customer"], list(dict.fromkeys(row["inputs"])), neighbours, int(row["catalog"]),
-                 bool(row.get("known")))
+                 bool(row.get("known")), int(row.get("purchases") or 0))

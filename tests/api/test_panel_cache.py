@@ -89,11 +89,22 @@ async def test_turned_off_every_panel_is_made_anew(world: World, settings: Setti
 def test_the_least_recently_used_customers_go_first() -> None:
     cache = PanelCache(2)
     today = date(2026, 12, 1)
-    for customer in ("a", "b", "c"):
-        cache.keep(customer, Taste(None, [f"{customer}1"], {}, catalog=7), today)
+    for n, customer in enumerate(("a", "b", "c"), start=1):
+        cache.keep(customer, Taste(None, [f"{customer}1"], {}, catalog=7, purchases=n), today)
         if customer == "b":
-            assert cache.known(["a"], today) == {"a": (1, "a1")}  # a used: b goes when c comes
-    assert cache.known(["a", "b", "c"], today) == {"a": (1, "a1"), "c": (1, "c1")}
-    assert cache.known(["a"], today + timedelta(days=1)) == {}  # another day: neighbours read again
-    read = Taste(None, ["a1"], {}, catalog=8, known=True)
-    assert cache.complete("a", read, today) is None  # the catalog moved since they were read
+            assert cache.known(["a"], today) == {"a": 1}  # a used: b goes when c comes
+    assert cache.known(["a", "b", "c"], today) == {"a": 1, "c": 3}
+    assert cache.known(["a"], today + timedelta(days=1)) == {}  # another day: read again
+    assert cache.complete("a", Taste(None, [], {}, catalog=8, known=True, purchases=1), today) is None  # catalog moved
+    assert cache.complete("a", Taste(None, [], {}, catalog=7, known=True, purchases=2), today) is None  # one more
+    held = cache.complete("a", Taste({"key": "a"}, [], {}, catalog=7, known=True, purchases=1), today)
+    assert held == Taste({"key": "a"}, ["a1"], {}, catalog=7, purchases=1)  # the inputs held, put back
+
+
+def test_a_customer_of_a_long_history_weighs_what_they_own() -> None:
+    cache = PanelCache(2)
+    today = date(2026, 12, 1)
+    heavy = [f"t{i}" for i in range(10_000)]  # far past what two customers' share may hold
+    cache.keep("light", Taste(None, ["x"], {}, catalog=7, purchases=1), today)
+    cache.keep("heavy", Taste(None, heavy, {}, catalog=7, purchases=9), today)
+    assert cache.known(["light", "heavy"], today) == {"light": 1}
