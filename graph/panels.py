@@ -51,16 +51,34 @@ _NEIGHBOURS = """
           RETURN collect(t) AS kin
         }
         CALL (a, kin, kinCount) {
-          WITH a, kin WHERE kinCount < $perSeed
-          MATCH (a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
-          WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
+          WITH a, kin, $perSeed - kinCount AS need WHERE need > 0
+          WITH kin, need, [(a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
+                           WHERE other <> a AND other.releaseDate >= date() - duration('P60D') | other] AS recent
+          WITH kin, recent, COLLECT {
+            UNWIND recent AS other
+            WITH other ORDER BY other.releaseDate DESC
+            MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
+            RETURN other.releaseDate AS released LIMIT $perSeed
+          }[need - 1] AS cutoff
+          UNWIND recent AS other
+          WITH kin, other WHERE cutoff IS NULL OR other.releaseDate >= cutoff
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
           RETURN collect(DISTINCT t) AS label
         }
         CALL (a, kin, kinCount, label) {
-          WITH a, kin, label WHERE kinCount + size(label) < $perSeed
-          MATCH (a)-[:IN_GENRE]->(:Genre)<-[:IN_GENRE]-(other:Album)
-          WHERE other <> a AND other.releaseDate >= date() - duration('P60D')
+          WITH a, kin, label, $perSeed - kinCount - size(label) AS need, [(a)-[:IN_GENRE]->(g:Genre) | g] AS genres
+          WHERE need > 0
+          WITH a, kin, label, genres, COLLECT {
+            MATCH (other:Album) USING INDEX other:Album(releaseDate)
+            WHERE other.releaseDate >= date() - duration('P60D') AND other <> a
+              AND EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }
+            WITH other ORDER BY other.releaseDate DESC
+            MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
+            RETURN other.releaseDate AS released LIMIT $perSeed
+          }[need - 1] AS cutoff
+          MATCH (other:Album) USING INDEX other:Album(releaseDate)
+          WHERE other.releaseDate >= coalesce(cutoff, date() - duration('P60D')) AND other <> a
+            AND EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
           RETURN collect(DISTINCT t) AS genre
         }

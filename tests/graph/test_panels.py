@@ -32,8 +32,14 @@ def _releases(prefix: str) -> list[Release]:
     small = [release(prefix, "small", artist="small", tracks=4, released=date(1999, 5, 5))]
     # label's recent releases ("other", 10 days old) and then the genre's ("elsewhere", on another label).
     elsewhere = release(prefix, "elsewhere", artist="else", tracks=5, released=TODAY)
+    # Older recent label releases: a seed that needs seven from the label reads past the newest one,
+    # and a genre's two releases of today tie on the date the cutoff falls on.
     other = [release(prefix, "other", artist="other", tracks=3, released=TODAY - timedelta(days=10)),
-             replace(elsewhere, label=PartyRef(prefix + "label-2", "Another Label"))]
+             release(prefix, "other2", artist="other", tracks=3, released=TODAY - timedelta(days=20)),
+             release(prefix, "other3", artist="other", tracks=3, released=TODAY - timedelta(days=30)),
+             replace(elsewhere, label=PartyRef(prefix + "label-2", "Another Label")),
+             replace(release(prefix, "sameday", artist="else", tracks=2, released=TODAY),
+                     label=PartyRef(prefix + "label-2", "Another Label"))]
     return big + small + other
 
 
