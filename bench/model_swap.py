@@ -128,7 +128,8 @@ def write(found: dict[str, Any], out: Path) -> Path:
     text = (f"# A new model under load, {found['store']} store ({stamp})\n\n"
             f"`{found['panel']}` at 16 clients; model file {found['model_file_mb']} MiB; {found['workers']} "
             f"worker(s); the API served its first version {found['start_to_ready_s']} s after starting. "
-            f"The next version was served {swap} after it was published; the API processes' peak resident memory was {found['peak_api_rss_mb']} MiB. "
+            f"The next version was served {swap} after it was published; the API processes' peak resident "
+            f"memory was {found['peak_api_rss_mb']} MiB. "
             f"Load average at the end: {[round(x, 1) for x in os.getloadavg()]} on {os.cpu_count()} CPUs.\n\n"
             + table([Figures(**p) for p in found["phases"]]) + "\n")
     path.with_suffix(".md").write_text(text)
