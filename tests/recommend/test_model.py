@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pytest
 from implicit.cpu.als import AlternatingLeastSquares
 from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
+from recommend import model as model_module
 from recommend.matrix import Interactions
 from recommend.model import Model, contributions, fold_in
 
@@ -45,3 +49,12 @@ def test_contributions_add_up_to_the_score(planted: Interactions, model: Model) 
     shares = contributions(model, user, targets)
     assert shares.shape == (model.n_items, len(user.items))
     assert np.allclose(shares.sum(axis=1), model.item_factors @ user.vector, atol=1e-4)
+
+
+def test_gram_and_norms_read_the_vectors_a_block_at_a_time(model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_module, "GRAM_ROWS", 7)  # many blocks, the last one short
+    rebuilt = replace(model)
+    factors = model.item_factors.astype(np.float64)
+    expected = factors.T @ factors + model.regularization * np.eye(model.factors)
+    np.testing.assert_allclose(rebuilt.gram, expected, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(rebuilt.item_norms, np.linalg.norm(model.item_factors, axis=1), rtol=1e-6)
