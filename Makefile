@@ -9,7 +9,7 @@ BENCH_ENV := NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tuneg
 TEST_ENV := NEO4J_URI=bolt://127.0.0.1:7688 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-test \
 	TUNEGRAPH_NEO4J_HEAP=1g TUNEGRAPH_NEO4J_PAGECACHE=1g TUNEGRAPH_JWT_SECRET=test-secret TUNEGRAPH_RATE_LIMIT=0
 
-.PHONY: install run test lint codegen-check storefront-vendor bench bench-peer bench-scale soak chromium redis wrk clean
+.PHONY: install run test lint codegen-check storefront-vendor bench bench-peer bench-scale bench-swap soak chromium redis wrk clean
 
 install: $(STAMP)
 
@@ -106,13 +106,28 @@ SCALE_HEAP_10m := 4g
 SCALE_PAGECACHE_10m := 12g
 SCALE_ENV = NEO4J_URI=bolt://127.0.0.1:7689 TUNEGRAPH_DATA_DIR=$(CURDIR)/.tunegraph-scale-$(SIZE) \
 	TUNEGRAPH_NEO4J_HEAP=$(or $(SCALE_HEAP_$(SIZE)),2g) TUNEGRAPH_NEO4J_PAGECACHE=$(or $(SCALE_PAGECACHE_$(SIZE)),2g)
+# The panels hold the model in each API process (5.3 GB at 10M): there Neo4j restarts smaller, one worker.
+PANEL_HEAP_10m := 2g
+PANEL_PAGECACHE_10m := 4g
+PANEL_WORKERS_10m := 1
+PANEL_ENV = $(SCALE_ENV) TUNEGRAPH_NEO4J_HEAP=$(or $(PANEL_HEAP_$(SIZE)),$(or $(SCALE_HEAP_$(SIZE)),2g)) \
+	TUNEGRAPH_NEO4J_PAGECACHE=$(or $(PANEL_PAGECACHE_$(SIZE)),$(or $(SCALE_PAGECACHE_$(SIZE)),2g))
 
 bench-scale: install
 	$(SCALE_ENV) $(BIN)/tunegraph db start
 	$(SCALE_ENV) $(BIN)/python -m bench.scale --size $(SIZE) && \
 		$(SCALE_ENV) $(BIN)/tunegraph recs train --if-missing && \
-		$(SCALE_ENV) $(BIN)/python -m bench.recs_bench --panels --store $(SIZE); \
+		$(SCALE_ENV) $(BIN)/tunegraph db stop && $(PANEL_ENV) $(BIN)/tunegraph db start && \
+		$(PANEL_ENV) $(BIN)/python -m bench.recs_bench --panels --store $(SIZE) \
+			--workers $(or $(PANEL_WORKERS_$(SIZE)),2); \
 		status=$$?; $(SCALE_ENV) $(BIN)/tunegraph db stop; exit $$status
+
+# A new model version published under load (SIZE's store, its Neo4j sized as for its panels):
+# errors, latency before/while/after, the swap's seconds and the API's peak memory.
+bench-swap: install
+	$(PANEL_ENV) $(BIN)/tunegraph db start
+	$(PANEL_ENV) $(BIN)/python -m bench.model_swap --store $(SIZE); \
+		status=$$?; $(PANEL_ENV) $(BIN)/tunegraph db stop; exit $$status
 
 clean:
 	-$(BIN)/tunegraph db stop

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10.0, help="load before and after the swap")
     parser.add_argument("--during", type=float, default=60.0, help="load from 2 s before publishing")
-    parser.add_argument("--swap-timeout", type=float, default=300.0)
+    parser.add_argument("--swap-timeout", type=float, default=900.0, help="seconds to wait for the new version")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     found = swap_under_load(args, Settings.from_env())
