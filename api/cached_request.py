@@ -9,6 +9,7 @@ cannot read as a plain operation is left to the view, whose errors stay its own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,9 +62,35 @@ async def answer(view: GraphQLApp, request: Request) -> Response:
     entry = cache.get(key)
     if entry is not None and (hit := await _hit(view, request, entry)) is not None:
         return hit
-    response = await _run(view, request, operation)
-    _keep(view, cache, key, operation, response, read_under)
-    return response
+    if (running := _IN_FLIGHT.get(key)) is not None:
+        # The same miss is being answered: wait for it rather than run it again (an expired chart or
+        # panel asked by every client at once would otherwise run once per client).
+        kept = await asyncio.shield(running)
+        if kept and (entry := cache.get(key)) is not None and (hit := await _hit(view, request, entry)) is not None:
+            return hit
+        return await _run(view, request, operation)
+    return await _lead(view, request, operation, cache, key, read_under)
+
+
+_IN_FLIGHT: dict[CacheKey, asyncio.Future[bool]] = {}
+"""Misses being answered in this process, by key: whether their answer was kept, once it is known."""
+
+
+async def _lead(
+    view: GraphQLApp, request: Request, operation: Operation, cache: ResponseCache, key: CacheKey,
+    read_under: ReadUnder,
+) -> Response:
+    """Run a miss, keep its answer if it may be, and tell whoever waits on the same key."""
+    running: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    _IN_FLIGHT[key] = running
+    kept = False
+    try:
+        response = await _run(view, request, operation)
+        kept = _keep(view, cache, key, operation, response, read_under)
+        return response
+    finally:
+        del _IN_FLIGHT[key]
+        running.set_result(kept)
 
 
 async def _run(view: GraphQLApp, request: Request, operation: Operation) -> Response:
@@ -134,14 +161,14 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
 def _keep(
     view: GraphQLApp, cache: ResponseCache, key: CacheKey, operation: Operation, response: Response,
     read_under: ReadUnder,
-) -> None:
-    """Keep a run's answer if it is a plain success of an operation the policy allows."""
+) -> bool:
+    """Keep a run's answer if it is a plain success of an operation the policy allows; whether it was kept."""
     if response.status_code != 200 or response.media_type != "application/json":
-        return
+        return False
     body = data_only(view.encode_json, bytes(response.body))
     schema = view.schema._schema  # type: ignore[attr-defined]
     document = CACHES.documents.get((schema, operation.query))
     if body is None or document is None:
-        return
+        return False
     cost = CACHES.measures.measure(schema, operation.query, document, operation.name, operation.variables).cost
-    cache.put(key, body, cost, freshness(schema, document, operation.variables), read_under)
+    return cache.put(key, body, cost, freshness(schema, document, operation.variables), read_under)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -220,3 +221,18 @@ async def test_malformed_requests_are_answered_as_without_the_cache(graph: Graph
                 answers[-1].append((response.status_code, response.content))
     assert answers[0] == answers[1]
     assert {status for status, _ in answers[0]} >= {400, 413, 415}
+
+
+async def test_the_same_miss_asked_at_once_runs_once(graph: Graph, app: Starlette, client: httpx.AsyncClient) -> None:
+    query = "query($id: ID!) { node(id: $id) { ... on Artist { name albums(first: 2) { edges { node { title } } } } } }"
+    variables = {"id": to_global("Artist", "1")}
+    body = {"query": query, "variables": variables}
+    before = queries_sent()
+    answers = await asyncio.gather(*(client.post("/graphql", json=body) for _ in range(4)))
+    spent = queries_sent() - before
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.content for a in answers}) == 1
+    cache_of(app).kept.clear()
+    _, once = await post(client, query, variables)
+    assert once >= 1
+    assert spent == once  # the three asked while the first ran waited for its answer
