@@ -19,6 +19,10 @@ from graph.purchase_history import CustomerRow
 NEIGHBOUR_SEEDS = 5
 """Catalog neighbours are looked up for this many inputs (a customer's most recent purchases)."""
 NEIGHBOURS_PER_SEED = 10
+LABEL_WALK = 2_000
+"""A label with more albums than this has its recent ones found by walking the release-date index newest
+first (each album checked for the label) rather than by reading all of its albums: at a million tracks
+one label held 36,000."""
 
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
 # recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
@@ -52,16 +56,34 @@ _NEIGHBOURS = """
         }
         CALL (a, kin, kinCount) {
           WITH a, kin, $perSeed - kinCount AS need WHERE need > 0
-          WITH kin, need, [(a)-[:RELEASED_BY]->(:Label)<-[:RELEASED_BY]-(other:Album)
-                           WHERE other <> a AND other.releaseDate >= date() - duration('P60D') | other] AS recent
-          WITH kin, recent, COLLECT {
+          WITH a, kin, need, head([(a)-[:RELEASED_BY]->(x:Label) | x]) AS l
+          CALL (a, kin, need, l) {
+            WITH a, kin, need, l WHERE COUNT { (l)<-[:RELEASED_BY]-() } > $labelWalk
+            WITH a, kin, l, COLLECT {
+              MATCH (other:Album) USING INDEX other:Album(releaseDate)
+              WHERE other.releaseDate >= date() - duration('P60D') AND other <> a AND (other)-[:RELEASED_BY]->(l)
+              WITH other ORDER BY other.releaseDate DESC
+              MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
+              RETURN other.releaseDate AS released LIMIT $perSeed
+            }[need - 1] AS cutoff
+            MATCH (other:Album) USING INDEX other:Album(releaseDate)
+            WHERE other.releaseDate >= coalesce(cutoff, date() - duration('P60D')) AND other <> a
+              AND (other)-[:RELEASED_BY]->(l)
+            RETURN other
+            UNION ALL
+            WITH a, kin, need, l WHERE COUNT { (l)<-[:RELEASED_BY]-() } <= $labelWalk
+            WITH kin, need, [(l)<-[:RELEASED_BY]-(other:Album)
+                             WHERE other <> a AND other.releaseDate >= date() - duration('P60D') | other] AS recent
+            WITH kin, recent, COLLECT {
+              UNWIND recent AS other
+              WITH other ORDER BY other.releaseDate DESC
+              MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
+              RETURN other.releaseDate AS released LIMIT $perSeed
+            }[need - 1] AS cutoff
             UNWIND recent AS other
-            WITH other ORDER BY other.releaseDate DESC
-            MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
-            RETURN other.releaseDate AS released LIMIT $perSeed
-          }[need - 1] AS cutoff
-          UNWIND recent AS other
-          WITH kin, other WHERE cutoff IS NULL OR other.releaseDate >= cutoff
+            WITH other WHERE cutoff IS NULL OR other.releaseDate >= cutoff
+            RETURN other
+          }
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
           RETURN collect(DISTINCT t) AS label
         }
@@ -211,7 +233,7 @@ async def shown(graph: Graph, track_keys: Sequence[str]) -> list[Shown | None]:
 
 
 def _limits() -> dict[str, int]:
-    return {"seeds": NEIGHBOUR_SEEDS, "perSeed": NEIGHBOURS_PER_SEED}
+    return {"seeds": NEIGHBOUR_SEEDS, "perSeed": NEIGHBOURS_PER_SEED, "labelWalk": LABEL_WALK}
 
 
 def _taste(row: dict[str, Any]) -> Taste:

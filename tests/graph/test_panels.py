@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from graph import panels
 from graph.driver import Cypher, Graph
 from graph.panels import NEIGHBOURS_PER_SEED, Basket, seed_tastes
 from graph.release import PartyRef, Release
@@ -77,7 +78,11 @@ def expected(store: Store, seed: str) -> list[tuple[str, int]]:
     return [(k, a) for k, _, a in found[:NEIGHBOURS_PER_SEED]]
 
 
-async def test_each_seed_gets_its_strongest_neighbours(graph: Graph, store: Store) -> None:
+@pytest.mark.parametrize("label_walk", [panels.LABEL_WALK, 0], ids=["label-expanded", "label-walked"])
+async def test_each_seed_gets_its_strongest_neighbours(
+    graph: Graph, store: Store, label_walk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(panels, "LABEL_WALK", label_walk)  # a big label's recent albums by the release-date index
     seeds = [t.key for r in store.releases for t in r.tracks]
     tastes = await seed_tastes(graph, [Basket((s,)) for s in seeds])
     for seed, taste in zip(seeds, tastes, strict=True):
