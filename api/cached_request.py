@@ -22,7 +22,7 @@ from strawberry.http import GraphQLRequestData
 
 from api import planned_request, viewer_panel
 from api.admission import CACHES
-from api.cache_policy import freshness
+from api.cache_policy import Freshness, freshness
 from api.kept_body import charged, data_only
 from api.persisted import Refused
 from api.request_body import BadRequestError, check_content_type, parse_json, read_capped, request_fields
@@ -62,6 +62,8 @@ async def answer(view: GraphQLApp, request: Request) -> Response:
     entry = cache.get(key)
     if entry is not None and (hit := await _hit(view, request, entry)) is not None:
         return hit
+    if not _may_keep(view, cache, operation):
+        return await _run(view, request, operation)
     if (running := _IN_FLIGHT.get(key)) is not None:
         # The same miss is being answered: wait for it rather than run it again (an expired chart or
         # panel asked by every client at once would otherwise run once per client).
@@ -156,6 +158,16 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
     """The kept answer, charged like a run of it; None past the caller's budget (the view refuses it then)."""
     # An anonymous GET's body never carries the budget (api/caching.py serves it public).
     return await charged(view, request, entry.body, entry.cost, None, request.method != "GET")
+
+
+def _may_keep(view: GraphQLApp, cache: ResponseCache, operation: Operation) -> bool:
+    """Whether the policy lets this operation's answer be kept (a document not yet admitted: not known yet)."""
+    schema = view.schema._schema  # type: ignore[attr-defined]
+    document = CACHES.documents.get((schema, operation.query))
+    if document is None:
+        return False
+    found = freshness(schema, document, operation.variables)
+    return found is Freshness.CATALOG or (found is Freshness.SALES and cache.sales_seconds > 0)
 
 
 def _keep(

@@ -16,6 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from api.bytecache import ByteLRU
+from api.response_cache import Entry
 from graph.panels import Neighbour, Shown, Taste
 
 if TYPE_CHECKING:
@@ -53,16 +54,6 @@ BODY_BYTES = 16 * 1024
 """What a held response may average: a panel of ten tracks with their albums is 2-4 KB."""
 
 
-@dataclass(frozen=True, slots=True)
-class HeldBody:
-    """A panel request's response as the view encodes `{"data": ...}`, its operation's cost and its expiry."""
-
-    body: bytes
-    cost: int
-    expires: float
-    """Monotonic seconds: it may show bestsellers and popularity, so it is kept like a chart."""
-
-
 class PanelCache:
     """Each customer's panel inputs with their neighbours, and the panels made from them, while their purchases hold."""
 
@@ -71,7 +62,7 @@ class PanelCache:
         # Tastes are weighed (a customer may own thousands of tracks); a panel is at most a page of rows.
         self.tastes: ByteLRU[str, HeldTaste] = ByteLRU(entries * TASTE_BYTES, entries * TASTE_BYTES // 4, entries)
         self.answers: ByteLRU[AnswerKey, HeldAnswer] = ByteLRU(entries, 1, entries)
-        self.bodies: ByteLRU[BodyKey, HeldBody] = ByteLRU(entries * BODY_BYTES, 4 * BODY_BYTES, entries)
+        self.bodies: ByteLRU[BodyKey, Entry] = ByteLRU(entries * BODY_BYTES, 4 * BODY_BYTES, entries)
 
     def known(self, customers: Sequence[str], day: date) -> dict[str, int]:
         """The purchase counts of `customers` whose inputs are held for this day (`complete` checks the catalog)."""
@@ -104,7 +95,7 @@ class PanelCache:
         """Hold a panel and the rows it was shown from."""
         self.answers.put(key, HeldAnswer(tuple(picks), tuple(shown.values())), 1)
 
-    def body(self, key: BodyKey, now: float) -> HeldBody | None:
+    def body(self, key: BodyKey, now: float) -> Entry | None:
         """The response held under exactly this key, unless it expired."""
         found = self.bodies.get(key)
         if found is not None and found.expires <= now:
@@ -112,6 +103,6 @@ class PanelCache:
             return None
         return found
 
-    def keep_body(self, key: BodyKey, held: HeldBody) -> None:
+    def keep_body(self, key: BodyKey, held: Entry) -> None:
         """Hold a panel request's response."""
         self.bodies.put(key, held, len(held.body) + len(key[0]) + len(key[2]) + 400)

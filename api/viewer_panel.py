@@ -25,9 +25,9 @@ from api.cache_policy import VIEWER_PANEL_FIELDS, Freshness, freshness
 from api.kept_body import charged, data_only
 from api.limits import judge
 from api.loaders import Loaders
-from api.panel_cache import BodyKey, HeldBody, PanelCache
+from api.panel_cache import BodyKey, PanelCache
 from api.planned_request import charge
-from api.response_cache import utc_today
+from api.response_cache import Entry, utc_today
 from api.services import Services, services_of
 from graph.panels import Taste
 
@@ -45,17 +45,17 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
     """The held response to a viewer's panel request, else the view's (held for next time if it may be)."""
     services = services_of(request)
     cache, current = services.panel_cache, services.models.current
-    viewer = _panel_viewer(view, request, operation, services)
-    if cache is None or current is None or viewer is None or viewer.customer_key is None:
+    checked = _checked(view, request, operation, services)
+    if cache is None or current is None or checked is None:
         return await view.run(request)
-    cost = _cost(view, operation)
-    if cost is None or not await _affordable(request, viewer, cost):
+    viewer, customer, cost = checked
+    if not await _affordable(request, viewer, cost):
         return await view.run(request)
     loaders = Loaders(services.graph, services.album_cache, cache)
-    taste = await loaders.customer_taste.load(viewer.customer_key)
+    taste = await loaders.customer_taste.load(customer)
     if taste is None:
         return await view.run(request)
-    key = _key(request, operation, viewer.customer_key, taste, current.version)
+    key = _key(request, operation, customer, taste, current.version)
     held = cache.body(key, clock())
     if held is not None and (hit := await charged(view, request, held.body, held.cost, viewer.rate_limit, True)):
         return hit
@@ -67,14 +67,19 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
     return response
 
 
-def _panel_viewer(view: GraphQLApp, request: Request, operation: Operation, services: Services) -> Viewer | None:
-    """The request's viewer, if its document is an admitted panel document and its token is good."""
+def _checked(
+    view: GraphQLApp, request: Request, operation: Operation, services: Services
+) -> tuple[Viewer, str, int] | None:
+    """(viewer, customer key, cost) of an admitted panel document within the limits and a good customer token."""
     schema: GraphQLSchema = view.schema._schema  # type: ignore[attr-defined]
     document = CACHES.documents.get((schema, operation.query))
     if document is None or not is_panel_document(schema, operation.query, document):
         return None
     viewer, rejected = caller_from_headers(request.headers, services.settings.jwt_secret)
-    return viewer if rejected is None else None
+    if viewer is None or rejected is not None or viewer.customer_key is None:
+        return None
+    found = CACHES.measures.measure(schema, operation.query, document, operation.name, operation.variables)
+    return None if judge(found) is not None else (viewer, viewer.customer_key, found.cost)
 
 
 def is_panel_document(schema: GraphQLSchema, query: str, document: DocumentNode) -> bool:
@@ -92,16 +97,6 @@ def _selects_viewer(document: DocumentNode) -> bool:
         for definition in document.definitions if isinstance(definition, OperationDefinitionNode)
         for selection in definition.selection_set.selections
     )
-
-
-def _cost(view: GraphQLApp, operation: Operation) -> int | None:
-    """The operation's cost, or None where the limits refuse it (the view says why)."""
-    schema: GraphQLSchema = view.schema._schema  # type: ignore[attr-defined]
-    document = CACHES.documents.get((schema, operation.query))
-    if document is None:
-        return None
-    found = CACHES.measures.measure(schema, operation.query, document, operation.name, operation.variables)
-    return None if judge(found) is not None else found.cost
 
 
 async def _affordable(request: Request, viewer: Viewer, cost: int) -> bool:
@@ -122,4 +117,4 @@ def _keep(view: GraphQLApp, cache: PanelCache, key: BodyKey, cost: int, response
         return
     body = data_only(view.encode_json, bytes(response.body))
     if body is not None:
-        cache.keep_body(key, HeldBody(body, cost, clock() + seconds))
+        cache.keep_body(key, Entry(body, cost, clock() + seconds))  # it may show bestsellers: kept like a chart

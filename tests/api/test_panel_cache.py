@@ -10,6 +10,7 @@ from typing import Any
 
 from api.panel_cache import PanelCache
 from graph.panels import Taste
+from graph.purchase_history import CustomerRow
 from graph.upsert import upsert_releases
 from recommend import store
 from settings import Settings
@@ -97,8 +98,9 @@ def test_the_least_recently_used_customers_go_first() -> None:
     assert cache.known(["a"], today + timedelta(days=1)) == {}  # another day: read again
     assert cache.complete("a", Taste(None, [], {}, catalog=8, known=True, purchases=1), today) is None  # catalog moved
     assert cache.complete("a", Taste(None, [], {}, catalog=7, known=True, purchases=2), today) is None  # one more
-    held = cache.complete("a", Taste({"key": "a"}, [], {}, catalog=7, known=True, purchases=1), today)
-    assert held == Taste({"key": "a"}, ["a1"], {}, catalog=7, purchases=1)  # the inputs held, put back
+    row = CustomerRow(key="a", country="GB")
+    held = cache.complete("a", Taste(row, [], {}, catalog=7, known=True, purchases=1), today)
+    assert held == Taste(row, ["a1"], {}, catalog=7, purchases=1)  # the inputs held, put back
 
 
 def test_a_customer_of_a_long_history_weighs_what_they_own() -> None:
