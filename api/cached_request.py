@@ -161,11 +161,11 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
 
 
 def _may_keep(view: GraphQLApp, cache: ResponseCache, operation: Operation) -> bool:
-    """Whether the policy lets this operation's answer be kept (a document not yet admitted: not known yet)."""
+    """Whether the policy may let this operation's answer be kept (a document not yet admitted may be)."""
     schema = view.schema._schema  # type: ignore[attr-defined]
     document = CACHES.documents.get((schema, operation.query))
     if document is None:
-        return False
+        return True
     found = freshness(schema, document, operation.variables)
     return found is Freshness.CATALOG or (found is Freshness.SALES and cache.sales_seconds > 0)
 
