@@ -62,7 +62,8 @@ async def answer(view: GraphQLApp, request: Request) -> Response:
     entry = cache.get(key)
     if entry is not None and (hit := await _hit(view, request, entry)) is not None:
         return hit
-    if not _may_keep(view, cache, operation):
+    policy = _freshness(view, operation)
+    if policy is not None and not cache.keeps(policy):
         return await _run(view, request, operation)
     if (running := _IN_FLIGHT.get(key)) is not None:
         # The same miss is being answered: wait for it rather than run it again (an expired chart or
@@ -71,7 +72,7 @@ async def answer(view: GraphQLApp, request: Request) -> Response:
         if kept and (entry := cache.get(key)) is not None and (hit := await _hit(view, request, entry)) is not None:
             return hit
         return await _run(view, request, operation)
-    return await _lead(view, request, operation, cache, key, read_under)
+    return await _lead(view, request, operation, cache, key, (read_under, policy))
 
 
 _IN_FLIGHT: dict[CacheKey, asyncio.Future[bool]] = {}
@@ -80,7 +81,7 @@ _IN_FLIGHT: dict[CacheKey, asyncio.Future[bool]] = {}
 
 async def _lead(
     view: GraphQLApp, request: Request, operation: Operation, cache: ResponseCache, key: CacheKey,
-    read_under: ReadUnder,
+    under: tuple[ReadUnder, Freshness | None],
 ) -> Response:
     """Run a miss, keep its answer if it may be, and tell whoever waits on the same key."""
     running: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -88,7 +89,7 @@ async def _lead(
     kept = False
     try:
         response = await _run(view, request, operation)
-        kept = _keep(view, cache, key, operation, response, read_under)
+        kept = _keep(view, cache, key, operation, response, under)
         return response
     finally:
         del _IN_FLIGHT[key]
@@ -160,21 +161,21 @@ async def _hit(view: GraphQLApp, request: Request, entry: Entry) -> Response | N
     return await charged(view, request, entry.body, entry.cost, None, request.method != "GET")
 
 
-def _may_keep(view: GraphQLApp, cache: ResponseCache, operation: Operation) -> bool:
-    """Whether the policy may let this operation's answer be kept (a document not yet admitted may be)."""
+def _freshness(view: GraphQLApp, operation: Operation) -> Freshness | None:
+    """How long the policy lets this operation's answer be kept; None for a document not yet admitted."""
     schema = view.schema._schema  # type: ignore[attr-defined]
     document = CACHES.documents.get((schema, operation.query))
-    if document is None:
-        return True
-    found = freshness(schema, document, operation.variables)
-    return found is Freshness.CATALOG or (found is Freshness.SALES and cache.sales_seconds > 0)
+    return None if document is None else freshness(schema, document, operation.variables)
 
 
 def _keep(
     view: GraphQLApp, cache: ResponseCache, key: CacheKey, operation: Operation, response: Response,
-    read_under: ReadUnder,
+    under: tuple[ReadUnder, Freshness | None],
 ) -> bool:
-    """Keep a run's answer if it is a plain success of an operation the policy allows; whether it was kept."""
+    """Keep a run's answer if it is a plain success of an operation the policy allows; whether it was kept.
+
+    `under`: the versions it was read under, and its freshness if known before the run.
+    """
     if response.status_code != 200 or response.media_type != "application/json":
         return False
     body = data_only(view.encode_json, bytes(response.body))
@@ -182,5 +183,7 @@ def _keep(
     document = CACHES.documents.get((schema, operation.query))
     if body is None or document is None:
         return False
+    read_under, policy = under
     cost = CACHES.measures.measure(schema, operation.query, document, operation.name, operation.variables).cost
-    return cache.put(key, body, cost, freshness(schema, document, operation.variables), read_under)
+    policy = policy if policy is not None else freshness(schema, document, operation.variables)
+    return cache.put(key, body, cost, policy, read_under)

@@ -91,16 +91,15 @@ class ResponseCache:
 
     def put(self, key: CacheKey, body: bytes, cost: int, freshness: Freshness, read_under: ReadUnder) -> bool:
         """Keep an answer read under `read_under` (versions, day), if all are still current and it may be kept."""
-        if freshness is Freshness.NEVER or self.current() != read_under or key[4] != read_under[2]:
+        if not self.keeps(freshness) or self.current() != read_under or key[4] != read_under[2]:
             return False
-        if freshness is Freshness.SALES:
-            if self.sales_seconds <= 0:
-                return False
-            expires = self.clock() + self.sales_seconds
-        else:
-            expires = math.inf
+        expires = self.clock() + self.sales_seconds if freshness is Freshness.SALES else math.inf
         size = len(body) + sys.getsizeof(key[0]) + len(key[2]) + len(key[3]) + ENTRY_BYTES
         return self.kept.put(key, Entry(body, cost, expires), size)
+
+    def keeps(self, freshness: Freshness) -> bool:
+        """Whether answers of this freshness are kept at all (sales-ranked ones only while charts are held)."""
+        return freshness is Freshness.CATALOG or (freshness is Freshness.SALES and self.sales_seconds > 0)
 
     @property
     def held_bytes(self) -> int:

@@ -24,6 +24,21 @@ LABEL_WALK = 2_000
 first (each album checked for the label) rather than by reading all of its albums: at a million tracks
 one label held 36,000."""
 
+
+def _newest_recent(member: str, keep: str) -> str:
+    """Cypher binding `other` to the recent albums `member` admits, from the newest down to the release date of
+    the seed's `need`-th track that `keep` keeps (ties kept), by walking the release-date index newest first."""
+    return f"""COLLECT {{
+              MATCH (other:Album) USING INDEX other:Album(releaseDate)
+              WHERE other.releaseDate >= date() - duration('P60D') AND other <> a AND {member}
+              WITH other ORDER BY other.releaseDate DESC
+              MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE {keep}
+              RETURN other.releaseDate AS released LIMIT $perSeed
+            }}[need - 1] AS cutoff
+            MATCH (other:Album) USING INDEX other:Album(releaseDate)
+            WHERE other.releaseDate >= coalesce(cutoff, date() - duration('P60D')) AND other <> a AND {member}"""
+
+
 # Label and genre neighbours are walked album by album (far fewer than tracks) and only to
 # recent releases, so a big genre costs its recent albums, not its whole back catalog. A seed
 # keeps its `perSeed` strongest, so a weaker kind is walked only while the stronger ones number
@@ -59,16 +74,7 @@ _NEIGHBOURS = """
           WITH a, kin, need, head([(a)-[:RELEASED_BY]->(x:Label) | x]) AS l
           CALL (a, kin, need, l) {
             WITH a, kin, need, l WHERE COUNT { (l)<-[:RELEASED_BY]-() } > $labelWalk
-            WITH a, kin, l, COLLECT {
-              MATCH (other:Album) USING INDEX other:Album(releaseDate)
-              WHERE other.releaseDate >= date() - duration('P60D') AND other <> a AND (other)-[:RELEASED_BY]->(l)
-              WITH other ORDER BY other.releaseDate DESC
-              MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
-              RETURN other.releaseDate AS released LIMIT $perSeed
-            }[need - 1] AS cutoff
-            MATCH (other:Album) USING INDEX other:Album(releaseDate)
-            WHERE other.releaseDate >= coalesce(cutoff, date() - duration('P60D')) AND other <> a
-              AND (other)-[:RELEASED_BY]->(l)
+            WITH a, kin, l, """ + _newest_recent("(other)-[:RELEASED_BY]->(l)", "NOT t IN kin") + """
             RETURN other
             UNION ALL
             WITH a, kin, need, l WHERE COUNT { (l)<-[:RELEASED_BY]-() } <= $labelWalk
@@ -90,17 +96,9 @@ _NEIGHBOURS = """
         CALL (a, kin, kinCount, label) {
           WITH a, kin, label, $perSeed - kinCount - size(label) AS need, [(a)-[:IN_GENRE]->(g:Genre) | g] AS genres
           WHERE need > 0
-          WITH a, kin, label, genres, COLLECT {
-            MATCH (other:Album) USING INDEX other:Album(releaseDate)
-            WHERE other.releaseDate >= date() - duration('P60D') AND other <> a
-              AND EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }
-            WITH other ORDER BY other.releaseDate DESC
-            MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
-            RETURN other.releaseDate AS released LIMIT $perSeed
-          }[need - 1] AS cutoff
-          MATCH (other:Album) USING INDEX other:Album(releaseDate)
-          WHERE other.releaseDate >= coalesce(cutoff, date() - duration('P60D')) AND other <> a
-            AND EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }
+          WITH a, kin, label, genres, """ + _newest_recent(
+              "EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }", "NOT t IN kin AND NOT t IN label"
+          ) + """
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
           RETURN collect(DISTINCT t) AS genre
         }
