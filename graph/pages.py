@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -68,6 +68,9 @@ class Entity:
     sorts: Mapping[str, str]
     # Binds what row_map needs beyond the node, after the LIMIT (a projection keeps the order).
     finish: str = ""
+    # Per scope whose relationship links other kinds too: how many of this kind the parent `p`
+    # holds, or "" where no relationship tells (walk_choice estimates it from a sample).
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
 
 ARTIST = Entity(
@@ -83,11 +86,12 @@ ALBUM = Entity(
     "albums",
     "a",
     "Album",
-    {"artist": "<-[:BY]-", "genre": "<-[:IN_GENRE]-", "label": "<-[:RELEASED_BY]-"},
+    {"artist": "<-[:ALBUM_BY]-", "genre": "<-[:IN_GENRE]-", "label": "<-[:RELEASED_BY]-"},
     ALBUM_FILTERS,
     ALBUM_MAP,
     # Albums without a release date sort as 0001-01-01 (upsert keeps releaseDateSort so).
     {"TITLE": "a.title", "RELEASE_DATE": "a.releaseDateSort", "POPULARITY": "a.popularity"},
+    kinds={"genre": ""},
 )
 TRACK = Entity(
     "tracks",
@@ -98,6 +102,8 @@ TRACK = Entity(
     TRACK_MAP,
     {"TITLE": "t.title", "DURATION": "t.durationMs", "POPULARITY": "t.popularity"},
     "WITH t, [(t)-[:ON_ALBUM]->(x:Album) | x][0] AS a",
+    # An artist's BY holds its albums' credits too, which ALBUM_BY holds alone (graph.album_credits).
+    kinds={"artist": "COUNT { (p)<-[:BY]-() } - COUNT { (p)<-[:ALBUM_BY]-() }", "genre": ""},
 )
 ENTITIES = {e.name: e for e in (ARTIST, ALBUM, TRACK)}
 
@@ -189,19 +195,25 @@ def _order(e: Entity, sort: str, desc: bool, backward: bool = False) -> str:
     return f"{e.sorts[sort]} {value}, {e.var}.key {'DESC' if backward else 'ASC'}"
 
 
-def walk_choice(parent: str, rel: str, label: str) -> str:
+def walk_choice(parent: str, rel: str, label: str, kind: str | None = "") -> str:
     """Cypher binding `walk`: whether walking `label`'s sort index beats expanding `parent`'s `rel`.
 
     Expanding reads every `rel` of the parent; walking reads about limit x population / (the listed
-    kind's count) index entries. The degree of `rel` is O(1) but counts every kind the relationship
-    links (an artist's BY holds its albums and its tracks; "Various Artists" has 50k albums and no
-    track): a parent dense enough to walk has the listed kind's share estimated from its first
-    WALK_SAMPLE relationships, so the estimate costs a bounded read whatever the parent's size.
+    kind's count) index entries. `kind` says that count: None where `rel` links only `label` (its
+    degree, O(1)), a Cypher expression where other relationships tell it (an artist's tracks: BY less
+    ALBUM_BY), or "" where nothing does (a genre's IN_GENRE holds albums and tracks): then a parent
+    dense enough to walk has the kind's share estimated from its first WALK_SAMPLE relationships, so
+    the estimate costs a bounded read whatever the parent's size.
     """
     bound = f"$limit * population * {WALK_FACTOR}"
-    return f"""
+    head = f"""
       CALL () {{ MATCH (x:{label}) RETURN count(x) AS population }}
-      WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree
+      WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree"""
+    if kind:
+        return f"{head}\n      WITH {parent}, degree, degree * ({kind}) > {bound} AS walk"
+    if kind is None:
+        return f"{head}\n      WITH {parent}, degree, degree ^ 2 > {bound} AS walk"
+    return f"""{head}
       CALL ({parent}, population, degree) {{
         WITH {parent} WHERE degree ^ 2 > {bound}
         CALL ({parent}) {{
@@ -220,7 +232,8 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
 
     The planner picks one plan whatever the parent's size (by the average degree: an index walk
     for genres, which reads most of the index for a small one), so both are in the query and the
-    parent's degree, O(1) for a dense node, chooses at run time.
+    parent's degree, O(1) for a dense node, chooses at run time. A first page by popularity that
+    would expand a big parent first tries a bounded walk (`_tried`).
     """
     after, before, backward = cursors
     v, rel, order = e.var, e.scopes[scope], _order(e, sort, desc, backward)
@@ -228,11 +241,14 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
     conditions = _conditions(e, scope, keys)
     expand = " AND ".join(_seek(e, sort, desc, after, None, before, backward) + conditions)
     walk = " AND ".join(_seek(e, sort, desc, after, "walk", before, backward) + conditions)
+    tries = sort == "POPULARITY" and desc and not any(cursors)
+    tried = _tried(e, rel, conditions, order) if tries else "WITH p, walk, [] AS tried"
     return f"""
       MATCH (p:{scope.title()} {{key: $f.{scope}}})
-      {walk_choice("p", rel, e.label)}
-      CALL (p, walk) {{
-        WITH p WHERE NOT walk
+      {walk_choice("p", rel, e.label, e.kinds.get(scope))}
+      {tried}
+      CALL (p, walk, tried) {{
+        WITH p WHERE NOT walk AND size(tried) < $limit
         UNWIND [(p){rel}(x:{e.label}) | x] AS {v}
         WITH {v} WHERE {expand}
         RETURN {v} ORDER BY {order} LIMIT $limit
@@ -240,9 +256,42 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
         MATCH (p){rel}({v}:{e.label}) USING INDEX {v}:{e.label}({prop})
         WHERE {walk}
         RETURN {v} ORDER BY {order} LIMIT $limit
+        UNION ALL
+        UNWIND tried AS {v}
+        RETURN {v}
       }}
       WITH {v} ORDER BY {order}
     """
+
+
+# Popularity gathers a parent's nodes at the top of the index more often than an even spread
+# would (a best-selling artist's tracks are among the best sellers): a first page by popularity
+# that would expand a parent of more than $limit x TRY_SCAN relationships first reads that many
+# index entries, most popular first. The nodes of the parent among them that are more popular than
+# the last one read are exact (no node not read can rank above them); a full page of them is the
+# answer, anything less falls back to expanding. The read is bounded, and costs at most what
+# expanding would have.
+TRY_SCAN = 200
+
+
+def _tried(e: Entity, rel: str, conditions: list[str], order: str) -> str:
+    """Cypher binding `tried`: the page from a bounded walk of the popularity index, or fewer rows."""
+    v, value, scan = e.var, e.sorts["POPULARITY"], f"$limit * {TRY_SCAN}"
+    keep = " AND ".join([f"(whole OR {value} > floor)", f"EXISTS {{ (p){rel}({v}) }}", *conditions])
+    return f"""
+      CALL (p, walk, degree) {{
+        WITH p WHERE NOT walk AND degree > {scan}
+        CALL () {{
+          MATCH ({v}:{e.label}) WHERE {value} >= {FLOORS["POPULARITY"]}
+          WITH {v} ORDER BY {value} DESC LIMIT {scan}
+          RETURN collect({v}) AS scanned
+        }}
+        WITH p, scanned, size(scanned) < {scan} AS whole, scanned[-1].{value.split(".", 1)[1]} AS floor
+        UNWIND scanned AS {v}
+        WITH {v} WHERE {keep}
+        WITH {v} ORDER BY {order} LIMIT $limit
+        RETURN collect({v}) AS tried
+      }}"""
 
 
 @lru_cache(maxsize=1024)

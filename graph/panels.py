@@ -54,7 +54,7 @@ _NEIGHBOURS = """
         CALL (a) {
           RETURN a AS album
           UNION
-          MATCH (a)-[:BY]->(:Artist)<-[:BY]-(album:Album) RETURN album
+          MATCH (a)-[:ALBUM_BY]->(:Artist)<-[:ALBUM_BY]-(album:Album) RETURN album
         }
         WITH seed, a, album, coalesce(album.releaseDate, date('0001-01-01')) AS released
         ORDER BY released DESC
@@ -67,7 +67,7 @@ _NEIGHBOURS = """
           UNWIND albums AS x
           WITH x.album AS album WHERE x.released >= albums[needed - 1].released
           MATCH (album)<-[:ON_ALBUM]-(t:Track) WHERE t <> seed
-          RETURN collect(t) AS kin
+          RETURN collect(t) AS kin, collect(album) AS kinAlbums
         }
         CALL (a, kin, kinCount) {
           WITH a, kin, $perSeed - kinCount AS need WHERE need > 0
@@ -78,7 +78,7 @@ _NEIGHBOURS = """
             RETURN other
             UNION ALL
             WITH a, kin, need, l WHERE COUNT { (l)<-[:RELEASED_BY]-() } <= $labelWalk
-            WITH kin, need, [(l)<-[:RELEASED_BY]-(other:Album)
+            WITH kin, need, [(l)<-[:RELEASED_BY]-(other)
                              WHERE other <> a AND other.releaseDate >= date() - duration('P60D') | other] AS recent
             WITH kin, recent, COLLECT {
               UNWIND recent AS other
@@ -91,7 +91,8 @@ _NEIGHBOURS = """
             RETURN other
           }
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin
-          RETURN collect(DISTINCT t) AS label
+          WITH DISTINCT t, other
+          RETURN collect(t) AS label, collect(other) AS labelAlbums
         }
         CALL (a, kin, kinCount, label) {
           WITH a, kin, label, $perSeed - kinCount - size(label) AS need, [(a)-[:IN_GENRE]->(g:Genre) | g] AS genres
@@ -100,11 +101,15 @@ _NEIGHBOURS = """
               "EXISTS { (other)-[:IN_GENRE]->(x) WHERE x IN genres }", "NOT t IN kin AND NOT t IN label"
           ) + """
           MATCH (other)<-[:ON_ALBUM]-(t:Track) WHERE NOT t IN kin AND NOT t IN label
-          RETURN collect(DISTINCT t) AS genre
+          WITH DISTINCT t, other
+          RETURN collect(t) AS genre, collect(other) AS genreAlbums
         }
-        UNWIND [t IN kin | [t, 3]] + [t IN label | [t, 2]] + [t IN genre | [t, 1]] AS found
-        WITH found[0] AS t, found[1] AS affinity
-        MATCH (t)-[:ON_ALBUM]->(ta:Album)
+        // Each track with the album it was found on: expanding a track's ON_ALBUM again walks
+        // all its relationships (its purchase lines) where it is not a dense node.
+        UNWIND [i IN range(0, size(kin) - 1) | [kin[i], kinAlbums[i], 3]]
+             + [i IN range(0, size(label) - 1) | [label[i], labelAlbums[i], 2]]
+             + [i IN range(0, size(genre) - 1) | [genre[i], genreAlbums[i], 1]] AS found
+        WITH found[0] AS t, found[1] AS ta, found[2] AS affinity
         ORDER BY affinity DESC, coalesce(ta.releaseDate, date('0001-01-01')) DESC,
                  coalesce(t.popularity, 0) DESC, t.key
         LIMIT $perSeed

@@ -55,7 +55,7 @@ RECOUNT_ARTISTS = Cypher(
     UNWIND $keys AS k
     MATCH (x:Artist {key: k})
     CALL (x) {
-      MATCH (x)<-[:BY]-(a:Album)
+      MATCH (x)<-[:ALBUM_BY]-(a:Album)
       WITH x, sum(a.popularity) AS units
       WHERE x.popularity IS NULL OR x.popularity <> units
       SET x.popularity = units

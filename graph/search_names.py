@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Any
 
+from graph import migrations
 from graph.driver import Cypher, Graph
 
 JOINED, INITIAL, START = "searchJoined", "searchInitial", "searchStart"
@@ -44,8 +45,6 @@ def set_clause(node: str, row: str) -> str:
 
 
 # Nodes written before search fields existed get them once; a marker node says it is done.
-_MIGRATED = Cypher("search_names_migrated", "MATCH (m:SchemaMigration {key: $key}) RETURN count(m) AS done")
-_MARK = Cypher("search_names_mark", "MERGE (:SchemaMigration {key: $key})")
 _LABELS = {"Artist": "name", "Album": "title", "Track": "title"}
 _MISSING = {
     label: Cypher(
@@ -65,7 +64,7 @@ _WRITE = {
 
 async def backfill(graph: Graph, marker: str = MIGRATION) -> int:
     """Give every artist, album and track written before search names theirs (once); how many were written."""
-    if (await graph.read(_MIGRATED, {"key": marker}))[0]["done"]:
+    if await migrations.done(graph, marker):
         return 0
     written = 0
     for label in _LABELS:
@@ -73,5 +72,5 @@ async def backfill(graph: Graph, marker: str = MIGRATION) -> int:
             batch: list[dict[str, Any]] = [{"key": r["key"], **fields(r["text"])} for r in rows]
             await graph.write(_WRITE[label], {"rows": batch})
             written += len(batch)
-    await graph.write(_MARK, {"key": marker})
+    await migrations.mark(graph, marker)
     return written

@@ -37,7 +37,8 @@ EXISTING_ALBUMS = Cypher(
 )
 UNLINK_ALBUMS = Cypher(
     "unlink_albums",
-    "CYPHER replan=skip UNWIND $keys AS k MATCH (:Album {key: k})-[old:BY|IN_GENRE|RELEASED_BY]->() DELETE old",
+    "CYPHER replan=skip UNWIND $keys AS k "
+    "MATCH (:Album {key: k})-[old:BY|ALBUM_BY|IN_GENRE|RELEASED_BY]->() DELETE old",
 )
 UNLINK_TRACKS = Cypher(
     "unlink_tracks",
@@ -70,6 +71,8 @@ MERGE_LABELS = Cypher(
     """,
 )
 # After the parties: each album with its credits, genres and label (old links were deleted first).
+# An album's credits are written twice: BY, which tracks share, and ALBUM_BY, albums' own, so an
+# artist's albums are read without its track credits (graph.album_credits).
 WRITE_ALBUMS = Cypher(
     "write_albums",
     """
@@ -91,6 +94,7 @@ WRITE_ALBUMS = Cypher(
       UNWIND r.artists AS credit
       MATCH (x:Artist {key: credit.key})
       CREATE (a)-[:BY {position: credit.position}]->(x)
+      CREATE (a)-[:ALBUM_BY]->(x)
     }
     CALL (a, r) {
       UNWIND r.genres AS genre

@@ -211,8 +211,8 @@ MANY_ALBUMS = Cypher(
     """
     CREATE (x:Artist {key: $key, name: 'Various', popularity: 0})
     WITH x UNWIND range(1, $n) AS i
-    CREATE (:Album {key: $key + '-' + i, title: 'A' + i, releaseDateSort: date('2000-01-01'), popularity: 0})
-           -[:BY {position: 0}]->(x)
+    CREATE (a:Album {key: $key + '-' + i, title: 'A' + i, releaseDateSort: date('2000-01-01'), popularity: 0})
+    CREATE (a)-[:BY {position: 0}]->(x), (a)-[:ALBUM_BY]->(x)
     """,
 )
 DROP_MANY_ALBUMS = Cypher(

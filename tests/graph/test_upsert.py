@@ -23,10 +23,12 @@ LINKS = Cypher(
     MATCH (a:Album {key: $key})
     OPTIONAL MATCH (a)-[b:BY]->(x:Artist)
     WITH a, collect([b.position, x.key]) AS albumArtists
+    WITH a, albumArtists, [(a)-[:ALBUM_BY]->(x:Artist) | [x.key]] AS albumOnly
     OPTIONAL MATCH (t:Track)-[:ON_ALBUM]->(a)
     OPTIONAL MATCH (t)-[tb:BY]->(y:Artist)
-    RETURN albumArtists, collect([t.key, tb.position, y.key]) AS trackArtists,
-           collect(DISTINCT [t.key, t.offerFormats, t.popularity]) AS tracks
+    RETURN albumArtists, albumOnly, collect([t.key, tb.position, y.key]) AS trackArtists,
+           collect(DISTINCT [t.key, t.offerFormats, t.popularity]) AS tracks,
+           [(t2:Track)-[:ON_ALBUM]->(a) WHERE EXISTS { (t2)-[:ALBUM_BY]->() } | [t2.key]] AS tracksAlbumOnly
     """,
 )
 
@@ -75,7 +77,19 @@ async def test_redelivery_replaces_credits_without_duplicates(graph: Graph, make
 
     got = await links(graph, release.key)
     assert got["albumArtists"] == [(0, guest.key), (1, main.key)]
+    assert got["albumOnly"] == sorted([(guest.key,), (main.key,)])
     assert got["trackArtists"] == sorted((t.key, 0, guest.key) for t in release.tracks)
+    assert got["tracksAlbumOnly"] == []
+
+
+async def test_a_redelivery_that_drops_an_artist_unlinks_its_album_credit(graph: Graph, maker: FeedMaker) -> None:
+    release = maker.release(tracks=1)
+    guest = PartyRef(f"{maker.prefix}guest", "Guest")
+    await upsert_releases(graph, [dataclasses.replace(release, artists=(guest, *release.artists))])
+
+    await upsert_releases(graph, [dataclasses.replace(release, title="Solo again")])
+
+    assert (await links(graph, release.key))["albumOnly"] == [(release.artists[0].key,)]
 
 
 async def test_dropped_track_stays_on_album_off_sale(graph: Graph, maker: FeedMaker) -> None:
