@@ -85,7 +85,7 @@ class GraphQLApp(PersistedGraphQL):
             graph=services.graph,
             # A viewer's panel request may come with its first read done (api/viewer_panel.py).
             loaders=getattr(request.state, "loaders", None) or Loaders(
-                services.graph, services.album_cache, services.panel_cache
+                services.graph, services.album_cache, services.panel_cache, services.taste_reads
             ),
             services=services,
             viewer=viewer,

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from api.panel_cache import PanelCache
 from api.response_cache import utc_today
+from api.taste_reads import TasteReads
 from graph import album_page, catalog, library, pages, panels, purchase_history
 from graph.album_cache import AlbumCache
 from graph.album_page import AlbumPage
@@ -31,11 +32,13 @@ class Loaders:
     """The loaders of one request, each made on first use; only the caches passed in outlive it."""
 
     def __init__(
-        self, graph: Graph, album_cache: AlbumCache | None = None, panel_cache: PanelCache | None = None
+        self, graph: Graph, album_cache: AlbumCache | None = None, panel_cache: PanelCache | None = None,
+        taste_reads: TasteReads | None = None,
     ) -> None:
         self.graph = graph
         self.album_cache = album_cache
         self.panel_cache = panel_cache
+        self.taste_reads = taste_reads
         self.shown_rows: dict[str, panels.Shown] = {}
         """Every panel row this request read, by track key (a panel keeps those it showed)."""
 
@@ -158,7 +161,11 @@ class Loaders:
         cache, day = self.panel_cache, utc_today()
         if cache is None:
             return await panels.customer_tastes(self.graph, keys)
-        tastes = await panels.customer_tastes(self.graph, keys, cache.known(keys, day))
+        known = cache.known(keys, day)
+        if self.taste_reads is not None:
+            tastes = await self.taste_reads.read(keys, known)
+        else:
+            tastes = await panels.customer_tastes(self.graph, keys, known)
         pairs = zip(keys, tastes, strict=True)
         completed = [t if t is None or not t.known else cache.complete(k, t, day) for k, t in pairs]
         missing = [k for k, t, c in zip(keys, tastes, completed, strict=True) if t is not None and c is None]

@@ -15,6 +15,7 @@ from api.persisted import QueryStore
 from api.ratelimit import RateLimiter, rate_limiter
 from api.recommender import POLL_SECONDS, Recommender
 from api.response_cache import ResponseCache
+from api.taste_reads import TasteReads
 from graph.album_cache import AlbumCache
 from graph.catalog_watch import CatalogWatch
 from graph.chart_cache import ChartCache
@@ -47,6 +48,7 @@ class Services:
     watcher: asyncio.Task[None] | None = None
     response_cache: ResponseCache | None = None
     panel_cache: PanelCache | None = None
+    taste_reads: TasteReads | None = None
 
     @classmethod
     async def open(cls, settings: Settings, model_poll_seconds: float = POLL_SECONDS) -> Services:
@@ -76,6 +78,7 @@ class Services:
             settings=settings, graph=graph, catalog_watch=watch, album_cache=albums, chart_cache=charts,
             models=models, rate_limiter=rate_limiter(settings), persisted_queries=persisted, media=media,
             watcher=watcher, response_cache=responses, panel_cache=panels,
+            taste_reads=TasteReads(graph) if panels is not None else None,
         )
 
     async def close(self) -> None:

@@ -51,7 +51,7 @@ async def answer(view: GraphQLApp, request: Request, operation: Operation) -> Re
     viewer, customer, cost = checked
     if not await _affordable(request, viewer, cost):
         return await view.run(request)
-    loaders = Loaders(services.graph, services.album_cache, cache)
+    loaders = Loaders(services.graph, services.album_cache, cache, services.taste_reads)
     taste = await loaders.customer_taste.load(customer)
     if taste is None:
         return await view.run(request)

@@ -82,6 +82,9 @@ def local_neo4j_pid(settings: Settings) -> int | None:
     return None
 
 
+START_SECONDS = 600
+
+
 @contextmanager
 def api_server(settings: Settings, workers: int, extra_env: dict[str, str] | None = None) -> Iterator[Target]:
     """The API in its own process (uvicorn, `workers` processes), rate limiting off: the bench measures the API."""
@@ -93,19 +96,26 @@ def api_server(settings: Settings, workers: int, extra_env: dict[str, str] | Non
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # every worker started: a request must not wait on another's start-up
+        # Every worker started: a request must not wait on another's start-up. At ten million tracks
+        # each worker loads a 5 GB model and builds its sale index first (two minutes).
+        deadline = time.monotonic() + START_SECONDS
+        while not _started(base, workers):
             if proc.poll() is not None:
                 raise SystemExit(f"bench: the API server exited with {proc.returncode}")
-            try:
-                if _metric(base, "tunegraph_worker_starts_total") >= workers:
-                    break
-            except httpx.HTTPError:
-                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"bench: the API's {workers} workers had not started within {START_SECONDS} s")
             time.sleep(0.1)
         yield Target(base, proc.pid, local_neo4j_pid(settings))
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def _started(base: str, workers: int) -> bool:
+    try:
+        return _metric(base, "tunegraph_worker_starts_total") >= workers
+    except httpx.HTTPError:
+        return False
 
 
 def cypher_sent(base: str) -> float:

@@ -187,6 +187,33 @@ async def seek_rows(graph: Graph, query: Cypher, params: dict[str, Any]) -> int:
     return int(seeks[0]["rows"])
 
 
+async def profiled_hits(graph: Graph, query: Cypher, params: dict[str, Any]) -> int:
+    """The db hits of one run of a query (PROFILE)."""
+    async with graph.driver.session(database=graph.database) as session:
+        summary = await (await session.run("PROFILE " + query.text, params)).consume()
+    assert summary.profile is not None
+    return sum(int(op.get("dbHits", 0)) for op in _plans(summary.profile))
+
+
+COUNTED = {
+    ("albums", "artist"): "MATCH (:Artist {key: $key})<-[:BY]-(n:Album) RETURN count(n) AS n",
+    ("albums", "genre"): "MATCH (:Genre {key: $key})<-[:IN_GENRE]-(n:Album) RETURN count(n) AS n",
+    ("albums", "label"): "MATCH (:Label {key: $key})<-[:RELEASED_BY]-(n:Album) RETURN count(n) AS n",
+    ("tracks", "artist"): "MATCH (:Artist {key: $key})<-[:BY]-(n:Track) RETURN count(n) AS n",
+    ("tracks", "genre"): "MATCH (:Genre {key: $key})<-[:IN_GENRE]-(n:Track) RETURN count(n) AS n",
+    ("tracks", "album"): "MATCH (:Album {key: $key})<-[:ON_ALBUM]-(n:Track) RETURN count(n) AS n",
+}
+
+
+@pytest.mark.parametrize(("entity", "scope"), list(COUNTED))
+async def test_counts_under_a_parent_are_its_nodes_of_the_kind(graph: Graph, entity: str, scope: str) -> None:
+    # Read from degrees where a relationship of the kind's own tells (ALBUM_BY), else counted.
+    keys = await parent_keys(graph, scope) + ["no-such-parent"]
+    expected = [(await graph.read(Cypher("t_counted", COUNTED[(entity, scope)]), {"key": k}))[0]["n"] for k in keys]
+    assert await pages.counts(graph, [(entity, {scope: k}) for k in keys]) == expected
+    assert [(await pages.counts(graph, [(entity, {scope: k})]))[0] for k in keys] == expected
+
+
 def _plans(plan: Any) -> Iterator[Any]:
     yield plan
     for child in plan.get("children", []):
@@ -221,7 +248,9 @@ DROP_MANY_ALBUMS = Cypher(
 )
 
 
-async def test_an_artist_of_many_albums_and_no_tracks_walks_for_albums_and_expands_for_tracks(graph: Graph) -> None:
+async def test_an_artist_of_many_albums_and_no_tracks_walks_for_albums_and_reads_no_credit_for_tracks(
+    graph: Graph,
+) -> None:
     # BY holds an artist's albums and tracks alike: its degree alone would walk the whole track index.
     key, limit = "t-various-many", 1
     tracks = (await pages.counts(graph, [("tracks", {})]))[0]
@@ -238,5 +267,8 @@ async def test_an_artist_of_many_albums_and_no_tracks_walks_for_albums_and_expan
         rows = (await pages.pages(graph, [PageRequest("albums", {"artist": key}, "TITLE", False, None, 3)]))[0].rows
         assert [r["key"] for r in rows] == [f"{key}-1", f"{key}-10", f"{key}-100"]
         assert (await pages.pages(graph, [PageRequest("tracks", {"artist": key}, "TITLE", False, None, 3)]))[0].rows == []
+        top = pages.page_query("tracks", "artist", frozenset({"artist"}), "POPULARITY", True, False, False)
+        assert await profiled_hits(graph, top, params) < n  # its BY holds n album credits and no track's
+        assert await pages.counts(graph, [("tracks", {"artist": key}), ("albums", {"artist": key})]) == [0, n]
     finally:
         await graph.write(DROP_MANY_ALBUMS, {"key": key})
