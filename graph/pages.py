@@ -69,9 +69,13 @@ class Entity:
     # Binds what row_map needs beyond the node, after the LIMIT (a projection keeps the order).
     finish: str = ""
     # Per scope whose relationship links other kinds too: how many of this kind the parent `p`
-    # holds, or "" where no relationship tells (walk_choice estimates it from a sample).
+    # holds, from relationship degrees.
     kinds: Mapping[str, str] = field(default_factory=dict)
 
+
+TRACKS_BY = "COUNT { (p)<-[:BY]-() } - COUNT { (p)<-[:ALBUM_BY]-() }"
+TRACKS_IN_GENRE = "COUNT { (p)<-[:IN_GENRE]-() } - COUNT { (p)<-[:ALBUM_IN_GENRE]-() }"
+"""How many tracks an artist or genre `p` holds, from relationship degrees."""
 
 ARTIST = Entity(
     "artists",
@@ -86,12 +90,11 @@ ALBUM = Entity(
     "albums",
     "a",
     "Album",
-    {"artist": "<-[:ALBUM_BY]-", "genre": "<-[:IN_GENRE]-", "label": "<-[:RELEASED_BY]-"},
+    {"artist": "<-[:ALBUM_BY]-", "genre": "<-[:ALBUM_IN_GENRE]-", "label": "<-[:RELEASED_BY]-"},
     ALBUM_FILTERS,
     ALBUM_MAP,
     # Albums without a release date sort as 0001-01-01 (upsert keeps releaseDateSort so).
     {"TITLE": "a.title", "RELEASE_DATE": "a.releaseDateSort", "POPULARITY": "a.popularity"},
-    kinds={"genre": ""},
 )
 TRACK = Entity(
     "tracks",
@@ -102,8 +105,9 @@ TRACK = Entity(
     TRACK_MAP,
     {"TITLE": "t.title", "DURATION": "t.durationMs", "POPULARITY": "t.popularity"},
     "WITH t, [(t)-[:ON_ALBUM]->(x:Album) | x][0] AS a",
-    # An artist's BY holds its albums' credits too, which ALBUM_BY holds alone (graph.album_credits).
-    kinds={"artist": "COUNT { (p)<-[:BY]-() } - COUNT { (p)<-[:ALBUM_BY]-() }", "genre": ""},
+    # An artist's BY and a genre's IN_GENRE hold its albums' links too, which ALBUM_BY and
+    # ALBUM_IN_GENRE hold alone (graph.album_links).
+    kinds={"artist": TRACKS_BY, "genre": TRACKS_IN_GENRE},
 )
 ENTITIES = {e.name: e for e in (ARTIST, ALBUM, TRACK)}
 
@@ -157,8 +161,6 @@ FLOORS = {
 # Expand while degree^2 <= WALK_FACTOR x limit x population; the factor was calibrated on the
 # 1.2M-track store, where genres cross over between 8k and 20k relationships.
 WALK_FACTOR = 25
-WALK_SAMPLE = 1000
-"""Relationships read to estimate the listed kind's share of a dense parent's (see walk_choice)."""
 Cursors = tuple[bool, bool, bool]
 """Whether a page is bounded by an `after` cursor, by a `before` cursor, and read backward from the end."""
 
@@ -195,41 +197,20 @@ def _order(e: Entity, sort: str, desc: bool, backward: bool = False) -> str:
     return f"{e.sorts[sort]} {value}, {e.var}.key {'DESC' if backward else 'ASC'}"
 
 
-def walk_choice(parent: str, rel: str, label: str, kind: str | None = "") -> str:
+def walk_choice(parent: str, rel: str, label: str, kind: str | None = None) -> str:
     """Cypher binding `walk`: whether walking `label`'s sort index beats expanding `parent`'s `rel`.
-
-    Also bound: `degree` (of `rel`) and `known`, the parent's count of `label` where a degree tells it
-    (else null).
 
     Expanding reads every `rel` of the parent; walking reads about limit x population / (the listed
     kind's count) index entries. `kind` says that count: None where `rel` links only `label` (its
-    degree, O(1)), a Cypher expression where other relationships tell it (an artist's tracks: BY less
-    ALBUM_BY), or "" where nothing does (a genre's IN_GENRE holds albums and tracks): then a parent
-    dense enough to walk has the kind's share estimated from its first WALK_SAMPLE relationships, so
-    the estimate costs a bounded read whatever the parent's size.
+    degree), else a Cypher expression of degrees (an artist's tracks: BY less ALBUM_BY). Also bound:
+    `degree` (of `rel`) and `known`, that count; all O(1) whatever the parent's size.
     """
     bound = f"$limit * population * {WALK_FACTOR}"
-    head = f"""
+    return f"""
       CALL () {{ MATCH (x:{label}) RETURN count(x) AS population }}
-      WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree"""
-    if kind:
-        return f"""{head}
-      WITH {parent}, population, degree, {kind} AS known
+      WITH {parent}, population, COUNT {{ ({parent}){rel}() }} AS degree
+      WITH {parent}, population, degree, {kind or "degree"} AS known
       WITH {parent}, degree, known, degree * known > {bound} AS walk"""
-    if kind is None:
-        return f"{head}\n      WITH {parent}, degree, degree AS known, degree ^ 2 > {bound} AS walk"
-    return f"""{head}
-      CALL ({parent}, population, degree) {{
-        WITH {parent} WHERE degree ^ 2 > {bound}
-        CALL ({parent}) {{
-          MATCH ({parent}){rel}(x) WITH x LIMIT {WALK_SAMPLE}
-          RETURN count(x) AS sampled, count(CASE WHEN x:{label} THEN 1 END) AS kind
-        }}
-        RETURN degree ^ 2 * kind / sampled > {bound} AS walk, null AS known
-        UNION ALL
-        WITH {parent} WHERE degree ^ 2 <= {bound}
-        RETURN false AS walk, null AS known
-      }}"""
 
 
 def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bool, cursors: Cursors) -> str:
@@ -253,7 +234,7 @@ def _one_parent(e: Entity, scope: str, keys: frozenset[str], sort: str, desc: bo
       {walk_choice("p", rel, e.label, e.kinds.get(scope))}
       {tried}
       CALL (p, walk, known, tried) {{
-        WITH p WHERE NOT walk AND size(tried) < $limit AND coalesce(known, 1) > 0
+        WITH p WHERE NOT walk AND size(tried) < $limit AND known > 0
         UNWIND [(p){rel}(x:{e.label}) | x] AS {v}
         WITH {v} WHERE {expand}
         RETURN {v} ORDER BY {order} LIMIT $limit
@@ -286,7 +267,7 @@ def _tried(e: Entity, rel: str, conditions: list[str], order: str) -> str:
     keep = " AND ".join([f"(whole OR {value} > floor)", f"EXISTS {{ (p){rel}({v}) }}", *conditions])
     return f"""
       CALL (p, walk, degree, known) {{
-        WITH p WHERE NOT walk AND degree > {scan} AND coalesce(known, 1) > 0
+        WITH p WHERE NOT walk AND degree > {scan} AND known > 0
         CALL () {{
           MATCH ({v}:{e.label}) WHERE {value} >= {FLOORS["POPULARITY"]}
           WITH {v} ORDER BY {value} DESC LIMIT {scan}
@@ -338,10 +319,9 @@ def count_query(entity: str, scope: str, keys: frozenset[str], batched: bool) ->
     return _batched(f"{entity}_count", body, "total") if batched else Cypher(f"{entity}_count", body)
 
 
-def _known_count(e: Entity, scope: str) -> str | None:
-    """How many of `e` a parent `p` holds, from relationship degrees (O(1)); None where no degree tells."""
-    kind = e.kinds.get(scope)
-    return f"COUNT {{ (p){e.scopes[scope]}() }}" if kind is None else kind or None
+def _known_count(e: Entity, scope: str) -> str:
+    """How many of `e` a parent `p` holds, from relationship degrees (O(1))."""
+    return e.kinds.get(scope) or f"COUNT {{ (p){e.scopes[scope]}() }}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graph import album_credits, search_names
+from graph import album_links, search_names
 from graph.driver import Cypher, Graph
 
 # Eventually consistent: a commit does not wait for Lucene, which halves bulk-import commits;
@@ -98,7 +98,7 @@ async def ensure_schema(graph: Graph) -> None:
         await graph.write(statement)
     await graph.write(BACKFILL)
     await search_names.backfill(graph)
-    await album_credits.backfill(graph)
+    await album_links.backfill(graph)
     await graph.write(AWAIT_INDEXES)
 
 

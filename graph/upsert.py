@@ -38,7 +38,7 @@ EXISTING_ALBUMS = Cypher(
 UNLINK_ALBUMS = Cypher(
     "unlink_albums",
     "CYPHER replan=skip UNWIND $keys AS k "
-    "MATCH (:Album {key: k})-[old:BY|ALBUM_BY|IN_GENRE|RELEASED_BY]->() DELETE old",
+    "MATCH (:Album {key: k})-[old:BY|ALBUM_BY|IN_GENRE|ALBUM_IN_GENRE|RELEASED_BY]->() DELETE old",
 )
 UNLINK_TRACKS = Cypher(
     "unlink_tracks",
@@ -71,8 +71,9 @@ MERGE_LABELS = Cypher(
     """,
 )
 # After the parties: each album with its credits, genres and label (old links were deleted first).
-# An album's credits are written twice: BY, which tracks share, and ALBUM_BY, albums' own, so an
-# artist's albums are read without its track credits (graph.album_credits).
+# An album's credits and genres are written twice: BY and IN_GENRE, which tracks share, and
+# ALBUM_BY and ALBUM_IN_GENRE, albums' own, so an artist's or a genre's albums are read without its
+# tracks' links (graph.album_links).
 WRITE_ALBUMS = Cypher(
     "write_albums",
     """
@@ -100,6 +101,7 @@ WRITE_ALBUMS = Cypher(
       UNWIND r.genres AS genre
       MATCH (g:Genre {key: genre.key})
       CREATE (a)-[:IN_GENRE {position: genre.position}]->(g)
+      CREATE (a)-[:ALBUM_IN_GENRE]->(g)
     }
     CALL (a, r) {
       UNWIND CASE WHEN r.label IS NULL THEN [] ELSE [r.label.key] END AS label

@@ -23,10 +23,11 @@ LINKS = Cypher(
     MATCH (a:Album {key: $key})
     OPTIONAL MATCH (a)-[b:BY]->(x:Artist)
     WITH a, collect([b.position, x.key]) AS albumArtists
-    WITH a, albumArtists, [(a)-[:ALBUM_BY]->(x:Artist) | [x.key]] AS albumOnly
+    WITH a, albumArtists, [(a)-[:ALBUM_BY]->(x:Artist) | [x.key]] AS albumOnly,
+         [(a)-[:ALBUM_IN_GENRE]->(g:Genre) | [g.key]] AS albumGenres, [(a)-[:IN_GENRE]->(g:Genre) | [g.key]] AS genres
     OPTIONAL MATCH (t:Track)-[:ON_ALBUM]->(a)
     OPTIONAL MATCH (t)-[tb:BY]->(y:Artist)
-    RETURN albumArtists, albumOnly, collect([t.key, tb.position, y.key]) AS trackArtists,
+    RETURN albumArtists, albumOnly, albumGenres, genres, collect([t.key, tb.position, y.key]) AS trackArtists,
            collect(DISTINCT [t.key, t.offerFormats, t.popularity]) AS tracks,
            [(t2:Track)-[:ON_ALBUM]->(a) WHERE EXISTS { (t2)-[:ALBUM_BY]->() } | [t2.key]] AS tracksAlbumOnly
     """,
@@ -78,6 +79,7 @@ async def test_redelivery_replaces_credits_without_duplicates(graph: Graph, make
     got = await links(graph, release.key)
     assert got["albumArtists"] == [(0, guest.key), (1, main.key)]
     assert got["albumOnly"] == sorted([(guest.key,), (main.key,)])
+    assert got["albumGenres"] == got["genres"] != []
     assert got["trackArtists"] == sorted((t.key, 0, guest.key) for t in release.tracks)
     assert got["tracksAlbumOnly"] == []
 
