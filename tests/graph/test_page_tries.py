@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
+
 from graph import pages
 from graph.driver import Cypher, Graph
 from graph.pages import PageRequest
@@ -37,11 +39,20 @@ NTH_POPULARITY = Cypher(
 LIMIT = 1
 
 
+@pytest.fixture(autouse=True)
+def small_try(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A try of 50 entries: at the test store's size a parent big enough for 200 is walked instead."""
+    monkeypatch.setattr(pages, "TRY_SCAN", 50)
+    pages.page_query.cache_clear()
+    yield
+    pages.page_query.cache_clear()
+
+
 async def sizes(graph: Graph) -> tuple[int, int]:
     """How many tracks the artist gets (more than the try reads, too few to walk) and the try's read."""
     population = (await pages.counts(graph, [("tracks", {})]))[0]
     scan = LIMIT * pages.TRY_SCAN
-    n = scan + 20
+    n = scan + 10
     assert n * n <= LIMIT * (population + n) * pages.WALK_FACTOR, "the artist would be walked, not tried"
     return n, scan
 
