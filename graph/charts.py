@@ -10,7 +10,7 @@ from typing import Any
 from graph import territory_sales
 from graph.catalog import TRACK_MAP, Row
 from graph.driver import Cypher, Graph
-from graph.pages import TRACKS_IN_GENRE, walk_choice
+from graph.pages import tracks_of, walk_choice
 
 # A chart's text is assembled from constant fragments chosen by WHICH of territory, genre and
 # window are set (never by their values), so each shape gets its own plan and index.
@@ -34,7 +34,7 @@ _ALL_TIME = """
 # pages under one parent choose; the branch not chosen has a null seek bound and reads nothing).
 _ALL_TIME_GENRE = f"""
     MATCH (g:Genre {{key: $genre}})
-    {walk_choice("g", "<-[:IN_GENRE]-", "Track", TRACKS_IN_GENRE.replace("(p)", "(g)"))}
+    {walk_choice("g", "<-[:IN_GENRE]-", "Track", tracks_of("g", "IN_GENRE", "ALBUM_IN_GENRE"))}
     CALL (g, walk) {{
       WITH g WHERE NOT walk
       UNWIND [(g)<-[:IN_GENRE]-(x:Track) WHERE x.popularity >= 1 | x] AS t

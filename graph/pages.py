@@ -73,9 +73,10 @@ class Entity:
     kinds: Mapping[str, str] = field(default_factory=dict)
 
 
-TRACKS_BY = "COUNT { (p)<-[:BY]-() } - COUNT { (p)<-[:ALBUM_BY]-() }"
-TRACKS_IN_GENRE = "COUNT { (p)<-[:IN_GENRE]-() } - COUNT { (p)<-[:ALBUM_IN_GENRE]-() }"
-"""How many tracks an artist or genre `p` holds, from relationship degrees."""
+def tracks_of(parent: str, shared: str, own: str) -> str:
+    """Cypher for how many tracks `parent` holds: the degree of the type albums share with tracks less albums' own."""
+    return f"COUNT {{ ({parent})<-[:{shared}]-() }} - COUNT {{ ({parent})<-[:{own}]-() }}"
+
 
 ARTIST = Entity(
     "artists",
@@ -107,7 +108,7 @@ TRACK = Entity(
     "WITH t, [(t)-[:ON_ALBUM]->(x:Album) | x][0] AS a",
     # An artist's BY and a genre's IN_GENRE hold its albums' links too, which ALBUM_BY and
     # ALBUM_IN_GENRE hold alone (graph.album_links).
-    kinds={"artist": TRACKS_BY, "genre": TRACKS_IN_GENRE},
+    kinds={"artist": tracks_of("p", "BY", "ALBUM_BY"), "genre": tracks_of("p", "IN_GENRE", "ALBUM_IN_GENRE")},
 )
 ENTITIES = {e.name: e for e in (ARTIST, ALBUM, TRACK)}
 

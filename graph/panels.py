@@ -20,6 +20,9 @@ NEIGHBOUR_SEEDS = 5
 """Catalog neighbours are looked up for this many inputs (a customer's most recent purchases)."""
 NEIGHBOURS_PER_SEED = 10
 LABEL_WALK = 2_000
+"""A label with more albums than this has its recent ones found by walking the release-date index newest
+first (each album checked for the label) rather than by reading all of its albums: at a million tracks
+one label held 36,000."""
 ARTIST_ALBUMS = 50
 """An artist of many albums has only its newest this many (and any released the same day as the last) read
 for kin: more than the ten tracks a seed keeps hold, where reading all of them cost one at a million
@@ -29,9 +32,6 @@ ARTIST_WALK = 4 * ARTIST_ALBUMS
 its albums entries) rather than by reading all of its albums, sorted, when its albums^2 exceed this times
 the store's albums: at a million tracks, artists of over 4,470 albums ("Various Artists", 5,118: 18 ms
 walked, 100-130 ms read whole); at ten million, over 14,100."""
-"""A label with more albums than this has its recent ones found by walking the release-date index newest
-first (each album checked for the label) rather than by reading all of its albums: at a million tracks
-one label held 36,000."""
 
 
 def _newest_recent(member: str, keep: str) -> str:
