@@ -1,0 +1,178 @@
+"""`python server.py` with two workers: the primary hands each connection to the worker holding the fewest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from settings import PROJECT_ROOT
+from tests.servers import LOOPBACK, free_port, server_process
+
+GENRES = b'{"query": "{ genres { name } }"}'
+ESTABLISHED = "01"
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
+    with server_process(env, lambda base: _started(base) == 2, tmp_path) as served:
+        yield served
+
+
+def _started(base: str) -> float:
+    try:
+        text = httpx.get(base + "/metrics", timeout=5).text
+    except (httpx.HTTPError, OSError):
+        return 0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("tunegraph_worker_starts_total"))
+
+
+def _connect(base: str, count: int) -> list[socket.socket]:
+    """`count` keep-alive connections, opened at once, each with one request answered."""
+    port = int(base.rsplit(":", 1)[1])
+    conns = [socket.create_connection((LOOPBACK, port), timeout=10) for _ in range(count)]
+    request = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n%s" % (len(GENRES), GENRES))
+    for conn in conns:
+        conn.sendall(request)
+    for conn in conns:
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200"), "a connection was not answered"
+    return conns
+
+
+def _holders(primary: int, port: int) -> Counter[int]:
+    """Established connections to `port` per worker process of `primary` (from /proc)."""
+    return Counter(_served(primary, port).values())
+
+
+def _served(primary: int, port: int) -> dict[int, int]:
+    """The worker pid serving each established connection to `port`, by the client's port."""
+    owners: dict[str, int] = {}
+    for pid in _children(primary):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            target = os.readlink(fd) if fd.is_symlink() else ""
+            if target.startswith("socket:["):
+                owners[target[8:-1]] = pid
+    found: dict[int, int] = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
+        if local == port and fields[3] == ESTABLISHED and fields[9] in owners:
+            found[remote] = owners[fields[9]]
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes of the primary `pid` (not multiprocessing's resource tracker)."""
+    children = {int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()}
+    return sorted(c for c in children if b"spawn_main" in _cmdline(c))
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def _settle(primary: int, port: int, expected: dict[int, int] | None = None, seconds: float = 5.0) -> Counter[int]:
+    """The holders once closed connections are gone (or `expected` holds)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        held = _holders(primary, port)
+        if (expected is None or held == expected) or time.monotonic() > deadline:
+            return held
+        time.sleep(0.05)
+
+
+def test_a_burst_of_connections_is_split_evenly(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, proc = two_workers
+    port = int(base.rsplit(":", 1)[1])
+    for _ in range(3):
+        conns = _connect(base, 16)
+        held = _holders(proc.pid, port)
+        assert sorted(held.values()) == [8, 8], held
+        for conn in conns:
+            conn.close()
+        _settle(proc.pid, port, {})
+
+
+def test_new_connections_go_to_the_worker_holding_fewest(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, proc = two_workers
+    port = int(base.rsplit(":", 1)[1])
+    conns = _connect(base, 8)
+    held = _holders(proc.pid, port)
+    assert sorted(held.values()) == [4, 4], held
+    emptied = min(held)
+    serving = _served(proc.pid, port)
+    for conn in conns:
+        if serving[conn.getsockname()[1]] == emptied:
+            conn.close()
+    _settle(proc.pid, port, {p: n for p, n in held.items() if p != emptied})
+    more = _connect(base, 4)  # round robin would give the other worker two of these
+    assert _holders(proc.pid, port) == {pid: 4 for pid in held}
+    for conn in conns + more:
+        conn.close()
+
+
+def test_a_killed_worker_is_replaced_and_no_request_fails(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, proc = two_workers
+    port = int(base.rsplit(":", 1)[1])
+    victim = _children(proc.pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    for _ in range(20):  # new connections while the worker is gone and while its replacement starts
+        body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=30).json()
+        assert "errors" not in body
+    deadline = time.monotonic() + 60
+    while _started(base) < 3:
+        assert time.monotonic() < deadline, "the killed worker was not replaced"
+        time.sleep(0.2)
+    assert victim not in _children(proc.pid)
+    conns = _connect(base, 8)
+    assert sorted(_holders(proc.pid, port).values()) == [4, 4]
+    for conn in conns:
+        conn.close()
+
+
+def test_sigterm_stops_the_workers_and_the_primary(tmp_path: Path) -> None:
+    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
+    with server_process(env, lambda base: _started(base) == 2, tmp_path) as (_, proc):
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()
+
+
+BROKEN = """
+import sys
+from settings import Settings
+from workers import Pool
+pool = Pool(Settings.from_env(), 2, app="tests.test_workers:broken_app")
+pool.run()
+sys.exit(3 if pool.failed else 0)
+"""
+
+
+def broken_app() -> None:
+    """An app factory that cannot build its app, as a worker with a broken setting would."""
+    raise RuntimeError("broken on purpose")
+
+
+def test_a_worker_that_cannot_start_stops_the_pool_instead_of_restarting(tmp_path: Path) -> None:
+    env = {**os.environ, "TUNEGRAPH_PORT": str(free_port()), "TUNEGRAPH_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", BROKEN], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert done.stderr.count("RuntimeError: broken on purpose") <= 2, "a worker that cannot start was started again"
