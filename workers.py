@@ -29,7 +29,7 @@ FIELDS = 4
 OPEN, TAKEN, READY, STARTED = range(FIELDS)
 """Per worker, in memory shared with the primary: its open connections, the connections it has taken from its
 channel, whether it serves (1) or is starting or stopping (0), and whether it ever served. The worker writes
-them; the primary clears them when it starts a worker, and clears READY when the worker's channel fails."""
+them; the primary clears them before it starts a worker in the slot."""
 
 BACKLOG = 2048
 """Connections the kernel holds before the primary accepts them (uvicorn's default)."""
@@ -38,7 +38,8 @@ POLL_SECONDS = 0.5
 """How often the primary checks its workers, and how long a blocking accept waits before it looks at the exit."""
 
 SEND_SECONDS = 1.0
-"""A worker whose channel stays full this long is hung: it is passed over until it is replaced."""
+"""A worker whose channel stays full this long is passed over for that connection (a channel fills only when
+thousands of connections were sent and not taken, which also makes the worker the most loaded)."""
 
 STOP_SECONDS = 30.0
 """How long a stopping worker may finish its requests before it is killed."""
@@ -57,11 +58,15 @@ class Worker:
     process: BaseProcess
     channel: socket.socket
     sent: int = 0
+    broken: bool = False
 
 
 @dataclass
 class Pool:
-    """`count` uvicorn workers serving `settings`' app on one port; `run()` blocks until SIGINT or SIGTERM."""
+    """`count` uvicorn workers serving `settings`' app on one port; `run()` blocks until SIGINT or SIGTERM.
+
+    SIGHUP replaces the workers one at a time (new code, a new model folder), each once its successor serves.
+    """
 
     settings: Settings
     count: int
@@ -69,16 +74,24 @@ class Pool:
     context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
     workers: list[Worker] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
+    restarting: threading.Event = field(default_factory=threading.Event)
     failed: bool = False
 
     def __post_init__(self) -> None:
-        self.shared: Shared = self.context.Array("q", FIELDS * self.count, lock=False)
+        # A slot for each worker and, while it is replaced, for its successor.
+        self.shared: Shared = self.context.Array("q", FIELDS * 2 * self.count, lock=False)
 
     def run(self) -> None:
         """Start the workers, hand them connections, replace any that dies, and stop them all on a signal."""
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, self._stop)
-        listener = _listen(self.settings.host, self.settings.port)
+        signal.signal(signal.SIGHUP, lambda signum, frame: self.restarting.set())
+        try:
+            listener = _listen(self.settings.host, self.settings.port)
+        except OSError as exc:
+            log.error("cannot listen on %s:%d: %s", self.settings.host, self.settings.port, exc)
+            self.failed = True
+            return
         self.workers = [self._start(slot) for slot in range(self.count)]
         log.info("serving http://%s:%d with %d workers", self.settings.host, self.settings.port, self.count)
         acceptor = threading.Thread(target=self._accept, args=(listener,), name="accept", daemon=True)
@@ -86,14 +99,18 @@ class Pool:
         try:
             while not self.stopping.wait(POLL_SECONDS):
                 self._replace_dead()
+                if self.restarting.is_set():
+                    self.restarting.clear()
+                    self._restart_all()
         finally:
             acceptor.join()
             listener.close()
             self._stop_workers()
 
-    def least_loaded(self) -> Worker | None:
+    def least_loaded(self, passed: set[int]) -> Worker | None:
         """The ready worker holding the fewest connections, counting those sent but not yet taken."""
-        ready = [w for w in self.workers if self.shared[w.slot * FIELDS + READY]]
+        ready = [w for w in self.workers
+                 if self.shared[w.slot * FIELDS + READY] and not w.broken and w.slot not in passed]
         return min(ready, key=self._load, default=None)
 
     def _load(self, worker: Worker) -> int:
@@ -115,6 +132,30 @@ class Pool:
         theirs.close()
         return Worker(slot, process, ours)
 
+    def _restart_all(self) -> None:
+        for i, old in enumerate(list(self.workers)):
+            taken = {w.slot for w in self.workers}
+            fresh = self._start(min(s for s in range(2 * self.count) if s not in taken))
+            while not self.shared[fresh.slot * FIELDS + READY]:
+                if self.stopping.wait(POLL_SECONDS) or not fresh.process.is_alive():
+                    log.error("worker %d's successor did not start; the restart stops there", old.slot)
+                    self._retire(fresh)
+                    return
+                self._replace_dead()
+            current, self.workers[i] = self.workers[i], fresh  # `old`, unless it died and was replaced meanwhile
+            self._retire(current)
+        log.info("restarted %d workers", self.count)
+
+    def _retire(self, worker: Worker) -> None:
+        """Stop a worker no longer handed connections: it finishes its requests, or is killed after STOP_SECONDS."""
+        worker.channel.close()
+        if worker.process.is_alive():
+            worker.process.terminate()
+        worker.process.join(STOP_SECONDS)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+
     def _accept(self, listener: socket.socket) -> None:
         while not self.stopping.is_set():
             try:
@@ -126,15 +167,20 @@ class Pool:
 
     def _hand(self, conn: socket.socket) -> None:
         """Pass a connection to the least-loaded ready worker; while none is ready it waits in the accept queue."""
+        passed: set[int] = set()
         while not self.stopping.is_set():
-            worker = self.least_loaded()
+            worker = self.least_loaded(passed)
             if worker is None:
+                passed.clear()
                 self.stopping.wait(0.05)
                 continue
             try:
                 socket.send_fds(worker.channel, [b"c"], [conn.fileno()])
-            except OSError:  # it died, is stopping or is hung: not ready until it is replaced
-                self.shared[worker.slot * FIELDS + READY] = 0
+            except TimeoutError:
+                passed.add(worker.slot)
+                continue
+            except OSError:  # it died or is stopping: passed over until it is replaced
+                worker.broken = True
                 continue
             worker.sent += 1
             return
@@ -156,15 +202,12 @@ class Pool:
             self.workers[i] = self._start(worker.slot)
 
     def _stop_workers(self) -> None:
-        for worker in self.workers:
+        for worker in self.workers:  # all told at once, so they finish their requests side by side
             worker.channel.close()
             if worker.process.is_alive():
                 worker.process.terminate()
         for worker in self.workers:
-            worker.process.join(STOP_SECONDS)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
+            self._retire(worker)
 
 
 def _listen(host: str, port: int) -> socket.socket:

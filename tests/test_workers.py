@@ -176,3 +176,36 @@ def test_a_worker_that_cannot_start_stops_the_pool_instead_of_restarting(tmp_pat
                           text=True, timeout=60)
     assert done.returncode == 3, done.stderr[-2000:]
     assert done.stderr.count("RuntimeError: broken on purpose") <= 2, "a worker that cannot start was started again"
+
+
+def test_a_port_in_use_is_named_and_nothing_starts(tmp_path: Path) -> None:
+    with socket.create_server((LOOPBACK, 0)) as taken:
+        port = taken.getsockname()[1]
+        env = {**os.environ, "TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_HOST": LOOPBACK, "TUNEGRAPH_PORT": str(port),
+               "TUNEGRAPH_DATA_DIR": str(tmp_path)}
+        done = subprocess.run([sys.executable, "server.py"], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert f"cannot listen on {LOOPBACK}:{port}" in done.stderr
+    assert "Started server process" not in done.stderr
+
+
+def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
+    two_workers: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    base, proc = two_workers
+    port = int(base.rsplit(":", 1)[1])
+    before = set(_children(proc.pid))
+    proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 90
+    while not (set(_children(proc.pid)).isdisjoint(before) and len(_children(proc.pid)) == 2):
+        body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=30).json()
+        assert "errors" not in body
+        assert proc.poll() is None, "the primary stopped on SIGHUP"
+        assert time.monotonic() < deadline, "the workers were not all replaced"
+        time.sleep(0.1)
+    assert _started(base) == 4
+    conns = _connect(base, 8)
+    assert sorted(_holders(proc.pid, port).values()) == [4, 4]
+    for conn in conns:
+        conn.close()
