@@ -133,6 +133,7 @@ class Pool:
         return Worker(slot, process, ours)
 
     def _restart_all(self) -> None:
+        """SIGHUP: start each worker's successor in a free slot and retire the worker once the successor serves."""
         for i, old in enumerate(list(self.workers)):
             taken = {w.slot for w in self.workers}
             fresh = self._start(min(s for s in range(2 * self.count) if s not in taken))
@@ -220,8 +221,7 @@ def _listen(host: str, port: int) -> socket.socket:
 def work(app: str, slot: int, channel: socket.socket, shared: Shared, host: str, port: int) -> None:
     """A worker process: the app the factory `app` makes, serving the connections its channel brings."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    config = uvicorn.Config(app, factory=True, host=host, port=port, log_level="info",
-                            access_log=False)
+    config = uvicorn.Config(app, factory=True, host=host, port=port, log_level="info", access_log=False)
     HandedServer(config, slot, channel, shared).run()
 
 

@@ -80,3 +80,13 @@ def test_the_bench_load_generator_counts_what_the_server_answered(
     assert len(outcome["latencies_ms"]) == outcome["requests"]
     assert 0 < outcome["cpu_seconds"] < 30
     assert _counted(base, "tunegraph_graphql_requests_total") - before == outcome["requests"]
+
+
+def test_the_installed_package_holds_every_top_level_module(tmp_path: Path) -> None:
+    """`tunegraph serve` runs from anywhere: each module at the project's top level is installed, not just found
+    because the tests run from its folder."""
+    modules = sorted(p.stem for p in PROJECT_ROOT.glob("*.py"))
+    assert "workers" in modules
+    done = subprocess.run([sys.executable, "-c", f"import {', '.join(modules)}"], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-1000:]
