@@ -25,11 +25,12 @@ from settings import Settings
 
 log = logging.getLogger("tunegraph.workers")
 
-FIELDS = 4
-OPEN, TAKEN, READY, STARTED = range(FIELDS)
-"""Per worker, in memory shared with the primary: its open connections, the connections it has taken from its
-channel, whether it serves (1) or is starting or stopping (0), and whether it ever served. The worker writes
-them; the primary clears them before it starts a worker in the slot."""
+FIELDS = 3
+CLOSED, READY, STARTED = range(FIELDS)
+"""Per worker, in memory shared with the primary: how many of the connections sent to it have closed, whether it
+serves (1) or is starting or stopping (0), and whether it ever served. The worker writes them; the primary clears
+them before it starts a worker in the slot. A worker's load is what the primary sent it less what closed: exact,
+however the hand-offs and closes interleave."""
 
 BACKLOG = 2048
 """Connections the kernel holds before the primary accepts them (uvicorn's default)."""
@@ -108,14 +109,13 @@ class Pool:
             self._stop_workers()
 
     def least_loaded(self, passed: set[int]) -> Worker | None:
-        """The ready worker holding the fewest connections, counting those sent but not yet taken."""
+        """The ready worker holding the fewest connections (sent to it and not closed)."""
         ready = [w for w in self.workers
                  if self.shared[w.slot * FIELDS + READY] and not w.broken and w.slot not in passed]
         return min(ready, key=self._load, default=None)
 
     def _load(self, worker: Worker) -> int:
-        base = worker.slot * FIELDS
-        return int(self.shared[base + OPEN]) + worker.sent - int(self.shared[base + TAKEN])
+        return worker.sent - int(self.shared[worker.slot * FIELDS + CLOSED])
 
     def _stop(self, signum: int, frame: FrameType | None) -> None:
         self.stopping.set()
@@ -234,7 +234,7 @@ class HandedServer(uvicorn.Server):
         self.base = slot * FIELDS
         self.shared = shared
         self.intake: set[asyncio.Task[None]] = set()
-        self.server_state.connections = Connections(shared, self.base + OPEN)
+        self.server_state.connections = Connections(shared, self.base + CLOSED)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
@@ -269,7 +269,7 @@ class HandedServer(uvicorn.Server):
             await asyncio.get_running_loop().connect_accepted_socket(self._protocol, conn)
         except OSError:  # the client left before the transport was made
             conn.close()
-        self.shared[self.base + TAKEN] += 1
+            self.shared[self.base + CLOSED] += 1
 
     def _protocol(self) -> asyncio.Protocol:
         protocol: asyncio.Protocol = self.config.http_protocol_class(  # type: ignore[call-arg]
@@ -278,21 +278,18 @@ class HandedServer(uvicorn.Server):
 
 
 class Connections(set[Any]):
-    """uvicorn's set of open connections that writes its size to the shared array whenever it changes."""
+    """uvicorn's set of open connections, counting in the shared array each one that leaves it."""
 
     def __init__(self, shared: Shared, index: int) -> None:
         super().__init__()
         self.shared = shared
         self.index = index
 
-    def add(self, connection: Any) -> None:
-        super().add(connection)
-        self.shared[self.index] = len(self)
-
     def discard(self, connection: Any) -> None:
-        super().discard(connection)
-        self.shared[self.index] = len(self)
+        if connection in self:
+            super().discard(connection)
+            self.shared[self.index] += 1
 
     def remove(self, connection: Any) -> None:
         super().remove(connection)
-        self.shared[self.index] = len(self)
+        self.shared[self.index] += 1

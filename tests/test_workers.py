@@ -20,6 +20,7 @@ from tests.servers import LOOPBACK, free_port, server_process
 
 GENRES = b'{"query": "{ genres { name } }"}'
 ESTABLISHED = "01"
+"""The state of a connection in /proc/net/tcp; a worker's socket in any state is one uvicorn has not closed yet."""
 
 
 @pytest.fixture
@@ -38,10 +39,20 @@ def _started(base: str) -> float:
                if line.startswith("tunegraph_worker_starts_total"))
 
 
-def _connect(base: str, count: int) -> list[socket.socket]:
+@pytest.fixture
+def opened() -> Iterator[list[socket.socket]]:
+    """The test's client connections, closed at its end whatever happens."""
+    conns: list[socket.socket] = []
+    yield conns
+    for conn in conns:
+        conn.close()
+
+
+def _connect(base: str, count: int, opened: list[socket.socket]) -> list[socket.socket]:
     """`count` keep-alive connections, opened at once, each with one request answered."""
     port = int(base.rsplit(":", 1)[1])
     conns = [socket.create_connection((LOOPBACK, port), timeout=10) for _ in range(count)]
+    opened += conns
     request = (b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                b"Content-Length: %d\r\n\r\n%s" % (len(GENRES), GENRES))
     for conn in conns:
@@ -56,21 +67,29 @@ def _holders(primary: int, port: int) -> Counter[int]:
     return Counter(_served(primary, port).values())
 
 
-def _served(primary: int, port: int) -> dict[int, int]:
-    """The worker pid serving each established connection to `port`, by the client's port."""
-    owners: dict[str, int] = {}
-    for pid in _children(primary):
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            target = os.readlink(fd) if fd.is_symlink() else ""
-            if target.startswith("socket:["):
-                owners[target[8:-1]] = pid
+def _served(primary: int, port: int, established: bool = True) -> dict[int, int]:
+    """The worker pid holding each connection to `port` (only established ones, or any), by the client's port."""
+    owners = {inode: pid for pid in _children(primary) for inode in _sockets(pid)}
     found: dict[int, int] = {}
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         local, remote = (int(f.split(":")[1], 16) for f in fields[1:3])
-        if local == port and fields[3] == ESTABLISHED and fields[9] in owners:
+        if local == port and (fields[3] == ESTABLISHED or not established) and fields[9] in owners:
             found[remote] = owners[fields[9]]
     return found
+
+
+def _sockets(pid: int) -> list[str]:
+    """The socket inodes a process holds open."""
+    inodes = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except FileNotFoundError:  # closed while we looked
+            continue
+        if target.startswith("socket:["):
+            inodes.append(target[8:-1])
+    return inodes
 
 
 def _children(pid: int) -> list[int]:
@@ -86,32 +105,36 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def _settle(primary: int, port: int, expected: dict[int, int] | None = None, seconds: float = 5.0) -> Counter[int]:
-    """The holders once closed connections are gone (or `expected` holds)."""
+def _settle(primary: int, port: int, expected: dict[int, int], seconds: float = 10.0) -> None:
+    """Wait until the workers hold `expected` connections, counting those closed by clients that uvicorn has not
+    closed yet (the primary counts them until then)."""
     deadline = time.monotonic() + seconds
-    while True:
-        held = _holders(primary, port)
-        if (expected is None or held == expected) or time.monotonic() > deadline:
-            return held
+    while (held := Counter(_served(primary, port, established=False).values())) != expected:
+        assert time.monotonic() < deadline, f"the workers hold {held}, not {expected}"
         time.sleep(0.05)
 
 
-def test_a_burst_of_connections_is_split_evenly(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+def test_a_burst_of_connections_is_split_evenly(
+    two_workers: tuple[str, subprocess.Popen[bytes]], opened: list[socket.socket]
+) -> None:
     base, proc = two_workers
     port = int(base.rsplit(":", 1)[1])
     for _ in range(3):
-        conns = _connect(base, 16)
+        _settle(proc.pid, port, Counter())
+        conns = _connect(base, 16, opened)
         held = _holders(proc.pid, port)
         assert sorted(held.values()) == [8, 8], held
         for conn in conns:
             conn.close()
-        _settle(proc.pid, port, {})
 
 
-def test_new_connections_go_to_the_worker_holding_fewest(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+def test_new_connections_go_to_the_worker_holding_fewest(
+    two_workers: tuple[str, subprocess.Popen[bytes]], opened: list[socket.socket]
+) -> None:
     base, proc = two_workers
     port = int(base.rsplit(":", 1)[1])
-    conns = _connect(base, 8)
+    _settle(proc.pid, port, Counter())
+    conns = _connect(base, 8, opened)
     held = _holders(proc.pid, port)
     assert sorted(held.values()) == [4, 4], held
     emptied = min(held)
@@ -119,14 +142,14 @@ def test_new_connections_go_to_the_worker_holding_fewest(two_workers: tuple[str,
     for conn in conns:
         if serving[conn.getsockname()[1]] == emptied:
             conn.close()
-    _settle(proc.pid, port, {p: n for p, n in held.items() if p != emptied})
-    more = _connect(base, 4)  # round robin would give the other worker two of these
+    _settle(proc.pid, port, Counter({p: n for p, n in held.items() if p != emptied}))
+    _connect(base, 4, opened)  # round robin would give the other worker two of these
     assert _holders(proc.pid, port) == {pid: 4 for pid in held}
-    for conn in conns + more:
-        conn.close()
 
 
-def test_a_killed_worker_is_replaced_and_no_request_fails(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+def test_a_killed_worker_is_replaced_and_no_request_fails(
+    two_workers: tuple[str, subprocess.Popen[bytes]], opened: list[socket.socket]
+) -> None:
     base, proc = two_workers
     port = int(base.rsplit(":", 1)[1])
     victim = _children(proc.pid)[0]
@@ -139,10 +162,9 @@ def test_a_killed_worker_is_replaced_and_no_request_fails(two_workers: tuple[str
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.2)
     assert victim not in _children(proc.pid)
-    conns = _connect(base, 8)
+    _settle(proc.pid, port, Counter())
+    _connect(base, 8, opened)
     assert sorted(_holders(proc.pid, port).values()) == [4, 4]
-    for conn in conns:
-        conn.close()
 
 
 def test_sigterm_stops_the_workers_and_the_primary(tmp_path: Path) -> None:
@@ -191,7 +213,7 @@ def test_a_port_in_use_is_named_and_nothing_starts(tmp_path: Path) -> None:
 
 
 def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
-    two_workers: tuple[str, subprocess.Popen[bytes]],
+    two_workers: tuple[str, subprocess.Popen[bytes]], opened: list[socket.socket]
 ) -> None:
     base, proc = two_workers
     port = int(base.rsplit(":", 1)[1])
@@ -205,7 +227,6 @@ def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
         assert time.monotonic() < deadline, "the workers were not all replaced"
         time.sleep(0.1)
     assert _started(base) == 4
-    conns = _connect(base, 8)
+    _settle(proc.pid, port, Counter())
+    _connect(base, 8, opened)
     assert sorted(_holders(proc.pid, port).values()) == [4, 4]
-    for conn in conns:
-        conn.close()
