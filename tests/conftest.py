@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from graph.driver import Graph, queries_sent
 from graph.importers import chinook
 from server import create_app
 from settings import PROJECT_ROOT, Settings
-from tests.servers import free_port
+from tests.servers import free_port, two_workers_serving
 from tests.spare_neo4j import SpareNeo4j
 
 CHINOOK = PROJECT_ROOT / "data" / "chinook" / "Chinook_Sqlite.sqlite"
@@ -105,3 +106,10 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 def chinook_path() -> Path:
     """The bundled Chinook file tests compare against."""
     return CHINOOK
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python server.py` with two workers and no rate limit, once both have started."""
+    with two_workers_serving(tmp_path) as served:
+        yield served

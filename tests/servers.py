@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 
@@ -69,3 +70,26 @@ def server_process(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def summed_metric(base: str, prefix: str) -> float:
+    """The lines of the server's /metrics that start with `prefix`, summed (over labels and workers); 0 while it
+    does not answer."""
+    try:
+        text = httpx.get(base + "/metrics", timeout=5).text
+    except (httpx.HTTPError, OSError):
+        return 0.0
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
+
+
+def workers_started(base: str) -> float:
+    """How many worker processes of the server have started (replaced ones included)."""
+    return summed_metric(base, "tunegraph_worker_starts_total")
+
+
+@contextmanager
+def two_workers_serving(data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python server.py` with two workers and no rate limit, once both have started."""
+    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
+    with server_process(env, lambda base: workers_started(base) == 2, data_dir) as served:
+        yield served

@@ -4,47 +4,25 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from graph.schema import STATEMENTS
 from settings import PROJECT_ROOT
-from tests.servers import server_process
+from tests.servers import summed_metric
 
 REQUESTS = 40
 
 
-@pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
-    with server_process(env, _ready, tmp_path) as served:
-        yield served
-
-
-def _ready(base: str) -> bool:
-    """Both workers have started, as /metrics, summed over them, says."""
-    try:
-        return _counted(base, "tunegraph_worker_starts_total") == 2
-    except (httpx.HTTPError, OSError):
-        return False
-
-
-def _counted(base: str, prefix: str) -> float:
-    text = httpx.get(base + "/metrics", timeout=5).text
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(prefix))
-
-
 def test_two_workers_serve_one_port_and_sum_their_metrics(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
     base, _ = two_workers
-    assert _counted(base, 'tunegraph_cypher_queries_total{query="schema"}') == 2 * len(STATEMENTS)
+    assert summed_metric(base, 'tunegraph_cypher_queries_total{query="schema"}') == 2 * len(STATEMENTS)
     for _ in range(REQUESTS):  # a new connection each, so both workers take some
         body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=10).json()
         assert "errors" not in body
         assert any(g["name"] == "Rock" for g in body["data"]["genres"])
-    assert _counted(base, "tunegraph_graphql_requests_total") == REQUESTS
+    assert summed_metric(base, "tunegraph_graphql_requests_total") == REQUESTS
 
 
 def test_serving_processes_collect_garbage_less_often() -> None:
@@ -69,7 +47,7 @@ def test_the_bench_load_generator_counts_what_the_server_answered(
     import json
 
     base, _ = two_workers
-    before = _counted(base, "tunegraph_graphql_requests_total")
+    before = summed_metric(base, "tunegraph_graphql_requests_total")
     job = {"url": base + "/graphql", "query": "query($n: Int) { artists(first: $n) { edges { node { name } } } }",
            "variables": [{"n": 1}, {"n": 2}], "concurrency": 4, "duration": 1.0}
     done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(job), capture_output=True,
@@ -79,7 +57,7 @@ def test_the_bench_load_generator_counts_what_the_server_answered(
     assert outcome["errors"] == 0
     assert len(outcome["latencies_ms"]) == outcome["requests"]
     assert 0 < outcome["cpu_seconds"] < 30
-    assert _counted(base, "tunegraph_graphql_requests_total") - before == outcome["requests"]
+    assert summed_metric(base, "tunegraph_graphql_requests_total") - before == outcome["requests"]
 
 
 def test_the_installed_package_holds_every_top_level_module(tmp_path: Path) -> None:

@@ -16,27 +16,11 @@ import httpx
 import pytest
 
 from settings import PROJECT_ROOT
-from tests.servers import LOOPBACK, free_port, server_process
+from tests.servers import LOOPBACK, free_port, two_workers_serving, workers_started
 
 GENRES = b'{"query": "{ genres { name } }"}'
 ESTABLISHED = "01"
 """The state of a connection in /proc/net/tcp; a worker's socket in any state is one uvicorn has not closed yet."""
-
-
-@pytest.fixture
-def two_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
-    with server_process(env, lambda base: _started(base) == 2, tmp_path) as served:
-        yield served
-
-
-def _started(base: str) -> float:
-    try:
-        text = httpx.get(base + "/metrics", timeout=5).text
-    except (httpx.HTTPError, OSError):
-        return 0
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("tunegraph_worker_starts_total"))
 
 
 @pytest.fixture
@@ -158,7 +142,7 @@ def test_a_killed_worker_is_replaced_and_no_request_fails(
         body = httpx.post(base + "/graphql", json={"query": "{ genres { name } }"}, timeout=30).json()
         assert "errors" not in body
     deadline = time.monotonic() + 60
-    while _started(base) < 3:
+    while workers_started(base) < 3:
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.2)
     assert victim not in _children(proc.pid)
@@ -168,8 +152,7 @@ def test_a_killed_worker_is_replaced_and_no_request_fails(
 
 
 def test_sigterm_stops_the_workers_and_the_primary(tmp_path: Path) -> None:
-    env = {"TUNEGRAPH_WORKERS": "2", "TUNEGRAPH_RATE_LIMIT": "0"}
-    with server_process(env, lambda base: _started(base) == 2, tmp_path) as (_, proc):
+    with two_workers_serving(tmp_path) as (_, proc):
         workers = _children(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=40) == 0
@@ -226,7 +209,7 @@ def test_sighup_replaces_every_worker_while_requests_keep_being_answered(
         assert proc.poll() is None, "the primary stopped on SIGHUP"
         assert time.monotonic() < deadline, "the workers were not all replaced"
         time.sleep(0.1)
-    assert _started(base) == 4
+    assert workers_started(base) == 4
     _settle(proc.pid, port, Counter())
     _connect(base, 8, opened)
     assert sorted(_holders(proc.pid, port).values()) == [4, 4]
