@@ -15,22 +15,26 @@ from graph.driver import Cypher, Graph
 
 SEARCH_TYPES = ("ARTIST", "ALBUM", "TRACK")
 MAX_WORDS = 10
+SEARCH_DEPTH = 300
+"""Search lists the best this many hits of each type (900 in all; Algolia pages through 1,000)."""
 FUZZY_MIN_LENGTH = 4
+TWO_TYPOS_FROM = 8
+"""Words of 4 letters may have one typo, of 8 two, as Algolia's defaults: 2 typos in 6 letters match too much."""
 LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
 WORD = re.compile(r"\w+")
 
 # One branch per searchable type; `kind` orders equal scores (artists, then albums, then tracks),
-# then the element id, which needs no property read (a prefix can match tens of thousands).
+# then the element id, which needs no property read.
 # An artist named like the query is what people look for most, so artist scores weigh more.
 _BRANCHES = {
     "ARTIST": """
-      CALL db.index.fulltext.queryNodes('search_artist_names', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_artist_names', $lucene, {limit: $depth}) YIELD node, score
       RETURN 0 AS kind, node, score * 1.5 AS score""",
     "ALBUM": """
-      CALL db.index.fulltext.queryNodes('search_album_titles', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_album_titles', $lucene, {limit: $depth}) YIELD node, score
       RETURN 1 AS kind, node, score * 1.2 AS score""",
     "TRACK": """
-      CALL db.index.fulltext.queryNodes('search_track_titles', $lucene{options}) YIELD node, score
+      CALL db.index.fulltext.queryNodes('search_track_titles', $lucene, {limit: $depth}) YIELD node, score
       RETURN 2 AS kind, node, score""",
 }
 # Rows of a page in the same shapes the catalog loaders return, so nested fields reuse them.
@@ -62,13 +66,14 @@ _PAGE = f"""
 """
 
 
-def _union(types: tuple[str, ...], options: str = "", guard: str = "") -> str:
-    branches = (
-        guard.format(kind=SEARCH_TYPES.index(t)) + _BRANCHES[t].replace("{options}", options) for t in types
-    )
-    return "\n      UNION ALL".join(branches)
+def _union(types: tuple[str, ...]) -> str:
+    return "\n      UNION ALL".join(_BRANCHES[t] for t in types)
 
 
+# Each index gives its best $depth hits, and only those are ranked: a typed prefix scores
+# hundreds of thousands of titles alike at 10M tracks, and ordering every one of them by element
+# id cost up to 170 ms. Neo4j keeps an index's best n in a heap of n by score alone, so which
+# of equal hits make the cut depends on n: the same $depth for every page keeps the ranking one.
 def _search_query(types: tuple[str, ...]) -> Cypher:
     text = f"""
     CALL () {{{_union(types)}
@@ -84,51 +89,12 @@ def _search_query(types: tuple[str, ...]) -> Cypher:
     return Cypher("search", text)
 
 
-def _window_query(types: tuple[str, ...]) -> Cypher:
-    # The page and the row after it ($window rows) come from each index's best $window + 1 hits,
-    # unless Lucene left out hits scoring as the window's last row: it orders equal scores its own
-    # way, not by element id. Hits left out score at most as a branch's last; a branch whose last
-    # reaches the window's last row is read again whole in this same query, keeping only hits that
-    # reach that row (repeated doubling took up to 9 round trips at 1M tracks, where prefixes tie
-    # by the thousand on a constant score).
-    kinds = [SEARCH_TYPES.index(t) for t in types]
-    text = f"""
-    CALL () {{{_union(types, options=", {limit: $window + 1}")}
-    }}
-    WITH kind, node, score ORDER BY score DESC, kind, elementId(node)
-    WITH collect({{kind: kind, node: node, score: score}}) AS hits
-    WITH hits, hits[$window - 1].score AS boundary
-    WITH hits, boundary, [k IN {kinds} WHERE boundary IS NOT NULL
-      AND size([h IN hits WHERE h.kind = k]) = $window + 1
-      AND last([h IN hits WHERE h.kind = k]).score >= boundary] AS grow
-    CALL (grow, boundary) {{
-      CALL (grow) {{{_union(types, guard=_GROWN)}
-      }}
-      WITH kind, node, score WHERE score >= boundary
-      RETURN collect({{kind: kind, node: node, score: score}}) AS tied
-    }}
-    UNWIND [h IN hits WHERE NOT h.kind IN grow] + tied AS h
-    WITH h ORDER BY h.score DESC, h.kind, elementId(h.node) LIMIT $window
-    WITH collect(h) AS hits
-    WITH size(hits) > $offset + $limit AS more, hits[$offset..$offset + $limit] AS page
-    {_PAGE}
-    RETURN more, rows
-    """
-    return Cypher("search_window", text)
-
-
-_GROWN = """
-      WITH grow WHERE {kind} IN grow"""
-
-
 def _subsets() -> list[tuple[str, ...]]:
     return [subset for n in range(1, len(SEARCH_TYPES) + 1) for subset in combinations(SEARCH_TYPES, n)]
 
 
 SEARCH_QUERIES = {subset: _search_query(subset) for subset in _subsets()}
-"""Every hit ranked, to count them all: for clients that ask for totalCount."""
-WINDOW_QUERIES = {subset: _window_query(subset) for subset in _subsets()}
-"""Only the hits up to the page's end (and one more) from each index: the page without a total."""
+"""A page of the ranking by types: the best $depth hits of each chosen index, ranked and counted."""
 
 # A query of one or two letters: the names and titles whose joined form starts with it, most
 # popular first, each type read in that order from its (prefix, popularity, key) index (the
@@ -138,14 +104,16 @@ _SHORT_LABELS = {"ARTIST": "Artist", "ALBUM": "Album", "TRACK": "Track"}
 
 
 def _short_counts(types: tuple[str, ...], field: str) -> str:
-    return " + ".join(f"COUNT {{ {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)} RETURN n }}" for t in types)
+    return " + ".join(
+        f"COUNT {{ {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)} RETURN n LIMIT $depth }}" for t in types
+    )
 
 
 def _short_query(types: tuple[str, ...], field: str, counted: bool) -> Cypher:
     branches = "\n      UNION ALL".join(
         f"""
       {_SHORT_MATCH.format(label=_SHORT_LABELS[t], field=field)}
-      WITH n ORDER BY n.{field} DESC, n.popularity DESC, n.key DESC LIMIT $window
+      WITH n ORDER BY n.{field} DESC, n.popularity DESC, n.key DESC LIMIT $reach
       RETURN {SEARCH_TYPES.index(t)} AS kind, n AS node, toFloat(n.popularity) AS score"""
         for t in types
     )
@@ -193,7 +161,7 @@ def _word_clause(word: str) -> str:
     term = _escape(word)
     clauses = [f"{term}^4", f"{term}*^2"]
     if len(word) >= FUZZY_MIN_LENGTH:
-        edits = 1 if len(word) < 6 else 2
+        edits = 1 if len(word) < TWO_TYPOS_FROM else 2
         clauses.append(f"{term}~{edits}")
     return "(" + " OR ".join(clauses) + ")"
 
@@ -235,36 +203,35 @@ class SearchPage:
 
 
 async def search(
-    graph: Graph, text: str, types: Collection[str], offset: int | None, limit: int, *, count: bool = False
+    graph: Graph, text: str, types: Collection[str], offset: int | None, limit: int, *, count: bool = False,
+    depth: int = SEARCH_DEPTH,
 ) -> SearchPage:
-    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (all counted if asked).
+    """Hits offset..offset+limit of the ranked union of matching artists, albums and tracks (counted if asked).
 
-    With no offset, the last `limit` hits (every hit is ranked and counted then).
+    The ranking holds the best `depth` hits of each type; with no offset, the page is its last `limit`.
     """
     lucene = lucene_query(text)
     chosen = tuple(t for t in SEARCH_TYPES if t in types)
     if lucene is None or not chosen:
         return SearchPage([], more=False, total=0 if count or offset is None else None)
     if len(short := search_names.joined(text)) <= search_names.SHORT_QUERY:
-        return await _short_search(graph, short, chosen, offset, limit, count)
-    params: dict[str, Any] = {"lucene": lucene, "offset": offset, "limit": limit}
-    if count or offset is None:
-        result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
-        total, start = int(result["total"]), int(result["start"])
-        return SearchPage(_hits(result["rows"]), more=start + len(result["rows"]) < total, total=total, offset=start)
-    window = offset + limit + 1
-    result = (await graph.read(WINDOW_QUERIES[chosen], {**params, "window": window}))[0]
-    return SearchPage(_hits(result["rows"]), more=bool(result["more"]), offset=offset)
+        return await _short_search(graph, short, chosen, offset, limit, count, depth)
+    params: dict[str, Any] = {"lucene": lucene, "offset": offset, "limit": limit, "depth": depth}
+    result = (await graph.read(SEARCH_QUERIES[chosen], params))[0]
+    total, start = int(result["total"]), int(result["start"])
+    more = start + len(result["rows"]) < total
+    return SearchPage(_hits(result["rows"]), more=more, total=total if count or offset is None else None, offset=start)
 
 
 async def _short_search(
-    graph: Graph, q: str, chosen: tuple[str, ...], offset: int | None, limit: int, count: bool
+    graph: Graph, q: str, chosen: tuple[str, ...], offset: int | None, limit: int, count: bool, depth: int
 ) -> SearchPage:
     """A page of the names a one- or two-letter query starts, most popular first (score: units sold)."""
     if offset is None:  # the last page: where it starts needs the count first
-        total = int((await graph.read(SHORT_COUNTS[(chosen, len(q))], {"q": q}))[0]["total"])
+        total = int((await graph.read(SHORT_COUNTS[(chosen, len(q))], {"q": q, "depth": depth}))[0]["total"])
         offset = max(0, total - limit)
-    params = {"q": q, "offset": offset, "limit": limit, "window": offset + limit + 1}
+    window = offset + limit + 1
+    params = {"q": q, "offset": offset, "limit": limit, "window": window, "reach": min(window, depth), "depth": depth}
     result = (await graph.read(SHORT_QUERIES[(chosen, len(q), count)], params))[0]
     found = None if result["total"] is None else int(result["total"])
     return SearchPage(_hits(result["rows"]), more=bool(result["more"]), total=found, offset=offset)

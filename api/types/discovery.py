@@ -67,7 +67,9 @@ class SearchEdge:
 class SearchConnection:
     edges: list[SearchEdge] = strawberry.field(description="The hits of this page, best first.")
     page_info: PageInfo = strawberry.field(description="Whether more hits follow, and the cursors to reach them.")
-    total_count: int = strawberry.field(description="How many hits the search has in all (all pages).")
+    total_count: int = strawberry.field(
+        description=f"How many hits the pages list in all: at most {discovery.SEARCH_DEPTH} of each type."
+    )
 
 
 @strawberry.type(description="A track's place in a chart and the units it sold.")
@@ -178,7 +180,8 @@ class DiscoveryQuery:
     @strawberry.field(
         description="Full-text search over artist names, album titles and track titles; "
         "typo tolerant; best match first. Punctuation is optional (\"acdc\" finds AC/DC); a query of one or "
-        "two letters lists the names it starts, most popular first (`score` is then the units sold)."
+        "two letters lists the names it starts, most popular first (`score` is then the units sold). "
+        f"The pages list the best {discovery.SEARCH_DEPTH} hits of each type."
     )
     async def search(
         self,
@@ -187,7 +190,8 @@ class DiscoveryQuery:
             str,
             strawberry.argument(
                 description="What the user typed. Case, accents and punctuation do not matter; each word "
-                "may match with a typo or as the start of a word; only the first 10 words count."
+                "may match as the start of a word, or with a typo from 4 letters (two from 8); only the first "
+                "10 words count."
             ),
         ],
         types: Annotated[

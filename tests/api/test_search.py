@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph import discovery
-from graph.discovery import SEARCH_QUERIES, SEARCH_TYPES, WINDOW_QUERIES, lucene_query, words
+from graph.discovery import SEARCH_DEPTH, SEARCH_QUERIES, SEARCH_TYPES, lucene_query, words
 from graph.driver import CYPHER_QUERIES, Graph
 from graph.release import PartyRef, Release
 from tests.api import releases
@@ -142,6 +142,8 @@ async def test_user_typed_lucene_syntax_never_breaks(gql: GraphQL, typed: str) -
 def test_query_is_made_of_plain_words_only() -> None:
     assert words('AC/DC "Back~ in* (Black)\\') == ["ac", "dc", "back", "in", "black"]
     assert lucene_query("(zeppelin") == lucene_query("zeppelin") == "(zeppelin^4 OR zeppelin*^2 OR zeppelin~2)"
+    assert lucene_query("zeppeli") == "(zeppeli^4 OR zeppeli*^2 OR zeppeli~1)"  # two typos from 8 letters
+    assert lucene_query("zep") == "(zep^4 OR zep*^2)"
     assert lucene_query("( \\ ~ *") is None
 
 
@@ -188,13 +190,13 @@ query($q: String!, $first: Int, $after: String) {
 async def test_search_is_one_query(gql: GraphQL, ties: str) -> None:
     for q in ("love", ties, ties[:3]):
         for first in (1, 100):
-            windowed = sent("search_window")
-            await search(gql, q, first=first)  # asks totalCount: every hit ranked
+            before = sent("search")
+            await search(gql, q, first=first)  # asks totalCount
             assert gql.last_cypher == 1
             body = await gql(PAGE, {"q": q, "first": first})
             assert "errors" not in body, body
             assert gql.last_cypher == 1
-            assert sent("search_window") == windowed + 1
+            assert sent("search") == before + 2
 
 
 async def walk(gql: GraphQL, q: str, first: int, query: str) -> list[tuple[str, float]]:
@@ -232,7 +234,7 @@ async def test_the_last_page_has_no_next(gql: GraphQL, ties: str) -> None:
         assert page["pageInfo"]["hasNextPage"] == (first < total)
 
 
-TYPE_SETS = [tuple(t for t in SEARCH_TYPES if t in chosen) for chosen in WINDOW_QUERIES]
+TYPE_SETS = list(SEARCH_QUERIES)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -254,27 +256,60 @@ async def test_windowed_pages_equal_the_whole_ranking(
     assert page.more == (offset + limit < len(whole.hits))
 
 
-async def test_a_window_reads_only_its_rows_unless_ties_reach_its_end(graph: Graph, ties: str) -> None:
-    # A branch is read past the window only when its last hit scores as the window's last row.
-    async def most_rows(q: str, window: int) -> int:
-        """The most rows any operator of the windowed query produced."""
-        params = {"lucene": lucene_query(q), "offset": 0, "limit": window - 1, "window": window}
+async def test_each_index_is_read_only_to_the_depth(graph: Graph, ties: str) -> None:
+    # However many hits tie (a typed prefix can share one score with 300,000 titles), no index
+    # gives more than the depth, and every page of one search reads the same hits.
+    async def most_rows(q: str, depth: int) -> int:
+        """The most rows any operator of the search query produced."""
+        params = {"lucene": lucene_query(q), "offset": 0, "limit": 2, "depth": depth}
         async with graph.driver.session(database=graph.database) as session:
-            result = await session.run("PROFILE " + WINDOW_QUERIES[SEARCH_TYPES].text, params)
+            result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
             summary = await result.consume()
         assert summary.profile is not None
         return max(int(op["rows"]) for op in operators(summary.profile) if op.get("rows") is not None)
 
-    hits = (await discovery.search(graph, "love", SEARCH_TYPES, 0, 10_000, count=True)).hits
-    assert len(hits) > 100
-    # Windows chosen from the ranking (its scores move as the index's statistics do): one whose last
-    # row beats the next, and one whose last row ties with the next of its own index.
-    clear = next(w for w in range(2, 30) if hits[w - 1].score > hits[w].score)
-    tied = next(w for w in range(2, 60) if hits[w - 1].score == hits[w].score and hits[w - 1].type == hits[w].type)
-    assert await most_rows("love", clear) <= 3 * (clear + 1)
-    assert await most_rows("love", tied) > 100  # the branch of the tie is read whole
-    # The word's hits tie by the dozen in every index: the window's end is in a tie.
-    assert await most_rows(ties, 2) > 3 * 3
+    for q in ("love", ties):
+        whole = await discovery.search(graph, q, SEARCH_TYPES, 0, 1_000, count=True)
+        assert whole.total is not None
+        assert whole.total > 3 * 12
+        for depth in (1, 5, 12):
+            assert await most_rows(q, depth) <= 3 * depth, (q, depth)
+        assert await most_rows(q, whole.total) >= whole.total / 3  # what the bound is measured against
+
+
+async def test_the_ranking_holds_the_best_hits_of_each_type_to_the_depth(graph: Graph, ties: str) -> None:
+    for q in (ties, "love", "ro", ties[:4]):
+        whole = (await discovery.search(graph, q, SEARCH_TYPES, 0, 1_000, count=True)).hits
+        for depth in (1, 4, 7):
+            capped = await discovery.search(graph, q, SEARCH_TYPES, 0, 1_000, count=True, depth=depth)
+            assert capped.total == len(capped.hits) == sum(min(depth, sum(h.type == t for h in whole))
+                                                           for t in SEARCH_TYPES)
+            for t in SEARCH_TYPES:
+                kept = [h.score for h in capped.hits if h.type == t]
+                left = [h.score for h in whole if h.type == t and h not in capped.hits]
+                assert not kept or not left or min(kept) >= max(left), (q, depth, t)
+            walked = []
+            for offset in range(0, capped.total + 1, 3):
+                page = await discovery.search(graph, q, SEARCH_TYPES, offset, 3, depth=depth)
+                assert page.more == (offset + 3 < capped.total)
+                walked += page.hits
+            assert walked == capped.hits, (q, depth)
+
+
+async def test_total_count_is_what_pages_reach(gql: GraphQL, graph: Graph) -> None:
+    every = await discovery.search(graph, "s", ["TRACK"], 0, 10, count=True, depth=10 * SEARCH_DEPTH)
+    assert every.total is not None
+    assert every.total > SEARCH_DEPTH  # more tracks start with "s" than are listed
+    result = await search(gql, "s", types=["TRACK"], first=100)
+    assert result["totalCount"] == SEARCH_DEPTH
+    listed = [e["node"]["id"] for e in result["edges"]]
+    for _ in range(2):
+        result = await search(gql, "s", types=["TRACK"], first=100, after=result["pageInfo"]["endCursor"])
+        listed += [e["node"]["id"] for e in result["edges"]]
+    assert len(set(listed)) == SEARCH_DEPTH
+    assert not result["pageInfo"]["hasNextPage"]
+    last = await gql('query { search(query: "s", types: [TRACK], last: 3) { edges { node { ... on Track { id } } } } }')
+    assert [e["node"]["id"] for e in last["data"]["search"]["edges"]] == listed[-3:]  # type: ignore[index]
 
 
 def operators(plan: Any) -> list[Any]:
@@ -284,7 +319,7 @@ def operators(plan: Any) -> list[Any]:
 
 async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> None:
     # A typed prefix can match tens of thousands of titles: only the page's rows are read.
-    params = {"lucene": lucene_query("a"), "offset": 0, "limit": 5}
+    params = {"lucene": lucene_query("a"), "offset": 0, "limit": 5, "depth": SEARCH_DEPTH}
     async with graph.driver.session(database=graph.database) as session:
         result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
         total = (await result.single(strict=True))["total"]
