@@ -144,6 +144,7 @@ def test_query_is_made_of_plain_words_only() -> None:
     assert lucene_query("(zeppelin") == lucene_query("zeppelin") == "(zeppelin^4 OR zeppelin*^2 OR zeppelin~2)"
     assert lucene_query("zeppeli") == "(zeppeli^4 OR zeppeli*^2 OR zeppeli~1)"  # two typos from 8 letters
     assert lucene_query("zep") == "(zep^4 OR zep*^2)"
+    assert lucene_query("zep", titles=True) == "(title:(zep^4 OR zep*^2) OR searchJoined:zep^4)"
     assert lucene_query("( \\ ~ *") is None
 
 
@@ -261,7 +262,8 @@ async def test_each_index_is_read_only_to_the_depth(graph: Graph, ties: str) -> 
     # gives more than the depth, and every page of one search reads the same hits.
     async def most_rows(q: str, depth: int) -> int:
         """The most rows any operator of the search query produced."""
-        params = {"lucene": lucene_query(q), "offset": 0, "limit": 2, "depth": depth}
+        params = {"lucene": lucene_query(q), "titles": lucene_query(q, titles=True), "offset": 0, "limit": 2,
+                  "depth": depth}
         async with graph.driver.session(database=graph.database) as session:
             result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
             summary = await result.consume()
@@ -319,7 +321,8 @@ def operators(plan: Any) -> list[Any]:
 
 async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> None:
     # A typed prefix can match tens of thousands of titles: only the page's rows are read.
-    params = {"lucene": lucene_query("a"), "offset": 0, "limit": 5, "depth": SEARCH_DEPTH}
+    params = {"lucene": lucene_query("a"), "titles": lucene_query("a", titles=True), "offset": 0, "limit": 5,
+              "depth": SEARCH_DEPTH}
     async with graph.driver.session(database=graph.database) as session:
         result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
         total = (await result.single(strict=True))["total"]
