@@ -139,7 +139,7 @@ SHORT_COUNTS = {
     (s, n): Cypher("search_short_count", f"RETURN {_short_counts(s, f)} AS total")
     for s in _subsets() for n, f in SHORT_FIELDS.items()
 }
-"""How many names a short query starts: to find the last page before reading it."""
+"""How many names a short query starts, at most $depth of each type: to find the last page before reading it."""
 
 
 def fold(text: str) -> str:
