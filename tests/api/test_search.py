@@ -262,8 +262,7 @@ async def test_each_index_is_read_only_to_the_depth(graph: Graph, ties: str) -> 
     # gives more than the depth, and every page of one search reads the same hits.
     async def most_rows(q: str, depth: int) -> int:
         """The most rows any operator of the search query produced."""
-        params = {"lucene": lucene_query(q), "titles": lucene_query(q, titles=True), "offset": 0, "limit": 2,
-                  "depth": depth}
+        params = query_params(q, offset=0, limit=2, depth=depth)
         async with graph.driver.session(database=graph.database) as session:
             result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
             summary = await result.consume()
@@ -314,6 +313,11 @@ async def test_total_count_is_what_pages_reach(gql: GraphQL, graph: Graph) -> No
     assert [e["node"]["id"] for e in last["data"]["search"]["edges"]] == listed[-3:]  # type: ignore[index]
 
 
+def query_params(q: str, **page: int) -> dict[str, Any]:
+    """The parameters `discovery.search` gives SEARCH_QUERIES for this text and page."""
+    return {"lucene": lucene_query(q), "titles": lucene_query(q, titles=True), **page}
+
+
 def operators(plan: Any) -> list[Any]:
     """Every operator of a plan tree."""
     return [plan] + [op for child in plan.get("children", []) for op in operators(child)]
@@ -321,8 +325,7 @@ def operators(plan: Any) -> list[Any]:
 
 async def test_ranking_reads_no_property_of_hits_off_the_page(graph: Graph) -> None:
     # A typed prefix can match tens of thousands of titles: only the page's rows are read.
-    params = {"lucene": lucene_query("a"), "titles": lucene_query("a", titles=True), "offset": 0, "limit": 5,
-              "depth": SEARCH_DEPTH}
+    params = query_params("a", offset=0, limit=5, depth=SEARCH_DEPTH)
     async with graph.driver.session(database=graph.database) as session:
         result = await session.run("PROFILE " + SEARCH_QUERIES[SEARCH_TYPES].text, params)
         total = (await result.single(strict=True))["total"]
