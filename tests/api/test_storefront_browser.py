@@ -248,7 +248,8 @@ async def test_search_works_from_the_keyboard_alone(browser: Browser, base: str)
         await expect(box).to_have_attribute("aria-expanded", "true")
         await page.keyboard.press("Enter")
         await expect(page.get_by_role("heading", level=1, name=chosen)).to_be_visible(timeout=WAIT_MS)
-        assert (await focused(page))["tag"] == "H1"  # the page's heading takes focus after the choice
+        # the page's heading takes focus after the choice (waited for: it is focused once the page has rendered)
+        await expect(page.get_by_role("heading", level=1, name=chosen)).to_be_focused(timeout=WAIT_MS)
         await page.keyboard.press("Tab")
         assert (await focused(page))["tag"] in ("A", "BUTTON")
     assert not t.errors, t.errors
